@@ -1,0 +1,91 @@
+//! Record ids: UUIDv7 as lowercase text. Generation happens outside the core.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::DomainError;
+
+/// A record's stable id (a UUID, in practice v7 so that ids sort by creation time).
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(transparent)]
+pub struct Id(String);
+
+impl Id {
+    /// Builds the id of a record created at `unix_millis`, with caller-supplied randomness.
+    pub fn v7(unix_millis: u64, random: [u8; 10]) -> Id {
+        let uuid = uuid::Builder::from_unix_timestamp_millis(unix_millis, &random).into_uuid();
+        Id(uuid.hyphenated().to_string())
+    }
+
+    pub fn parse(s: &str) -> Result<Id, DomainError> {
+        let uuid = uuid::Uuid::try_parse(s.trim())
+            .map_err(|_| DomainError::invalid("id", format!("`{s}` is not a valid id (a UUID)")))?;
+        Ok(Id(uuid.hyphenated().to_string()))
+    }
+
+    /// True when `s` has the shape of an id (used by reference resolution).
+    pub fn looks_like(s: &str) -> bool {
+        uuid::Uuid::try_parse(s.trim()).is_ok()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The first 8 characters: enough for people to tell ids apart in a table.
+    pub fn short(&self) -> &str {
+        &self.0[..8.min(self.0.len())]
+    }
+}
+
+impl FromStr for Id {
+    type Err = DomainError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Id::parse(s)
+    }
+}
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Id({})", self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Id {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Id::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn v7_ids_sort_by_time() {
+        let a = Id::v7(1_000, [9; 10]);
+        let b = Id::v7(2_000, [0; 10]);
+        assert!(a < b);
+        assert_eq!(Id::parse(a.as_str()).ok(), Some(a));
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        assert!(Id::parse("not-an-id").is_err());
+        assert!(Id::parse("").is_err());
+        assert!(Id::parse(&"f".repeat(5000)).is_err());
+    }
+
+    #[test]
+    fn uppercase_is_normalized() {
+        let id = Id::parse("0190A0B0-0000-7000-8000-000000000001").ok();
+        assert_eq!(id.map(|i| i.to_string()), Some("0190a0b0-0000-7000-8000-000000000001".into()));
+    }
+}

@@ -1,0 +1,17 @@
+//! Rapport's domain core: the relationship record and the rules computed from it.
+//!
+//! Architecture invariant: this crate performs no I/O. It never reads the clock,
+//! never generates random values, never touches a database, a file or the network.
+//! "Now", "today" and new ids are parameters.
+
+pub mod enums;
+pub mod error;
+pub mod id;
+pub mod records;
+pub mod values;
+
+pub use enums::*;
+pub use error::{DomainError, FieldError};
+pub use id::Id;
+pub use records::*;
+pub use values::*;
