@@ -1,1 +1,24 @@
-//! rapport-store
+//! Rapport's storage: one portable SQL layer with two engines (SQLite, PostgreSQL).
+//!
+//! Architecture invariant: this is the only crate that speaks SQL. Callers get a
+//! [`Tx`] from [`Store::read`] or [`Store::write`] and call its methods; they never
+//! see SQL, a driver type or an engine difference.
+
+mod conn;
+mod entity;
+mod error;
+mod migrate;
+mod postgres;
+mod queries;
+mod search;
+mod sqlite;
+mod store;
+mod value;
+
+pub use conn::Dialect;
+pub use entity::{Entity, ListQuery, Page, decode_cursor, encode_cursor};
+pub use error::StoreError;
+pub use queries::*;
+pub use search::{Hit, edit_distance};
+pub use store::{Location, Store, Tx};
+pub use value::Value;

@@ -1,0 +1,598 @@
+//! The one write path for records: a generic repository over every entity type.
+//! Each record is stored as its JSON document plus the projected columns queries use;
+//! side indexes (emails, phones, tags, participants, search text) are rewritten here too.
+
+use rapport_core::*;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::conn::Dialect;
+use crate::value::{Row, Value};
+use crate::{StoreError, Tx};
+
+/// Side-index rows derived from a record.
+#[derive(Default)]
+pub struct Indexes {
+    pub emails: Vec<String>,
+    pub phones: Vec<String>,
+    pub tags: Vec<String>,
+    /// People or organizations who took part (interactions only).
+    pub subjects: Vec<Id>,
+    /// Text to search, folded; `None` when the record is not searchable.
+    pub search: Option<String>,
+}
+
+pub trait Entity: Serialize + DeserializeOwned + Clone {
+    const KIND: EntityKind;
+    const TABLE: &'static str;
+    /// Projected columns, in the order `values` returns them.
+    const COLUMNS: &'static [&'static str];
+    fn meta(&self) -> &Meta;
+    fn meta_mut(&mut self) -> &mut Meta;
+    fn values(&self) -> Vec<Value>;
+    fn indexes(&self) -> Indexes {
+        Indexes::default()
+    }
+}
+
+fn person_search(p: &Person) -> String {
+    let mut s = String::new();
+    for part in [Some(&p.name), p.nickname.as_ref()].into_iter().flatten() {
+        s.push_str(part);
+        s.push(' ');
+    }
+    for e in &p.emails {
+        s.push_str(&e.value);
+        s.push(' ');
+    }
+    for ph in &p.phones {
+        s.push_str(&phone_key(&ph.value));
+        s.push(' ');
+    }
+    for t in &p.tags {
+        s.push_str(t);
+        s.push(' ');
+    }
+    fold(&s)
+}
+
+macro_rules! meta_access {
+    () => {
+        fn meta(&self) -> &Meta {
+            &self.meta
+        }
+        fn meta_mut(&mut self) -> &mut Meta {
+            &mut self.meta
+        }
+    };
+}
+
+impl Entity for Person {
+    const KIND: EntityKind = EntityKind::Person;
+    const TABLE: &'static str = "people";
+    const COLUMNS: &'static [&'static str] = &["name", "name_key"];
+    meta_access!();
+    fn values(&self) -> Vec<Value> {
+        vec![self.name.clone().into(), fold(&self.name).into()]
+    }
+    fn indexes(&self) -> Indexes {
+        Indexes {
+            emails: self.emails.iter().map(|e| e.value.to_lowercase()).collect(),
+            phones: self.phones.iter().map(|p| phone_key(&p.value)).collect(),
+            tags: self.tags.clone(),
+            subjects: vec![],
+            search: Some(person_search(self)),
+        }
+    }
+}
+
+impl Entity for Organization {
+    const KIND: EntityKind = EntityKind::Organization;
+    const TABLE: &'static str = "organizations";
+    const COLUMNS: &'static [&'static str] = &["name", "name_key"];
+    meta_access!();
+    fn values(&self) -> Vec<Value> {
+        vec![self.name.clone().into(), fold(&self.name).into()]
+    }
+    fn indexes(&self) -> Indexes {
+        let text = format!("{} {} {}", self.name, self.domains.join(" "), self.tags.join(" "));
+        Indexes { tags: self.tags.clone(), search: Some(fold(&text)), ..Indexes::default() }
+    }
+}
+
+impl Entity for Membership {
+    const KIND: EntityKind = EntityKind::Membership;
+    const TABLE: &'static str = "memberships";
+    const COLUMNS: &'static [&'static str] = &["person_id", "organization_id"];
+    meta_access!();
+    fn values(&self) -> Vec<Value> {
+        vec![(&self.person_id).into(), (&self.organization_id).into()]
+    }
+}
+
+impl Entity for Relationship {
+    const KIND: EntityKind = EntityKind::Relationship;
+    const TABLE: &'static str = "relationships";
+    const COLUMNS: &'static [&'static str] =
+        &["subject_kind", "subject_id", "kind", "status", "importance", "cadence_days", "owner_id", "visibility"];
+    meta_access!();
+    fn values(&self) -> Vec<Value> {
+        vec![
+            self.subject.kind.as_str().into(),
+            (&self.subject.id).into(),
+            self.kind.as_str().into(),
+            self.status.as_str().into(),
+            self.importance.get().into(),
+            self.cadence_days.map(|c| c.get()).into(),
+            self.owner_id.as_ref().into(),
+            self.visibility.as_str().into(),
+        ]
+    }
+}
+
+impl Entity for Tie {
+    const KIND: EntityKind = EntityKind::Tie;
+    const TABLE: &'static str = "ties";
+    const COLUMNS: &'static [&'static str] = &["from_person_id", "to_person_id", "kind", "strength"];
+    meta_access!();
+    fn values(&self) -> Vec<Value> {
+        vec![
+            (&self.from_person_id).into(),
+            (&self.to_person_id).into(),
+            self.kind.as_str().into(),
+            self.strength.get().into(),
+        ]
+    }
+}
+
+impl Entity for Interaction {
+    const KIND: EntityKind = EntityKind::Interaction;
+    const TABLE: &'static str = "interactions";
+    const COLUMNS: &'static [&'static str] = &["at", "channel", "direction", "sentiment", "minutes", "source", "source_id"];
+    meta_access!();
+    fn values(&self) -> Vec<Value> {
+        vec![
+            self.at.into(),
+            self.channel.as_str().into(),
+            self.direction.as_str().into(),
+            self.sentiment.map(|s| s.get()).into(),
+            self.minutes.into(),
+            self.source.as_str().into(),
+            self.source_id.as_ref().into(),
+        ]
+    }
+    fn indexes(&self) -> Indexes {
+        let mut subjects = self.participants.clone();
+        subjects.extend(self.organization_ids.iter().cloned());
+        Indexes { subjects, ..Indexes::default() }
+    }
+}
+
+impl Entity for Commitment {
+    const KIND: EntityKind = EntityKind::Commitment;
+    const TABLE: &'static str = "commitments";
+    const COLUMNS: &'static [&'static str] = &["relationship_id", "owed_by", "status", "due"];
+    meta_access!();
+    fn values(&self) -> Vec<Value> {
+        vec![
+            (&self.relationship_id).into(),
+            self.owed_by.as_str().into(),
+            self.status.as_str().into(),
+            self.due.into(),
+        ]
+    }
+}
+
+impl Entity for Exchange {
+    const KIND: EntityKind = EntityKind::Exchange;
+    const TABLE: &'static str = "exchanges";
+    const COLUMNS: &'static [&'static str] = &["relationship_id", "direction", "kind", "value", "at"];
+    meta_access!();
+    fn values(&self) -> Vec<Value> {
+        vec![
+            (&self.relationship_id).into(),
+            self.direction.as_str().into(),
+            self.kind.as_str().into(),
+            self.value.into(),
+            self.at.into(),
+        ]
+    }
+}
+
+impl Entity for Conflict {
+    const KIND: EntityKind = EntityKind::Conflict;
+    const TABLE: &'static str = "conflicts";
+    const COLUMNS: &'static [&'static str] = &["relationship_id", "severity", "status"];
+    meta_access!();
+    fn values(&self) -> Vec<Value> {
+        vec![(&self.relationship_id).into(), self.severity.get().into(), self.status.as_str().into()]
+    }
+}
+
+impl Entity for Feedback {
+    const KIND: EntityKind = EntityKind::Feedback;
+    const TABLE: &'static str = "feedback";
+    const COLUMNS: &'static [&'static str] = &["relationship_id", "scale", "score", "at"];
+    meta_access!();
+    fn values(&self) -> Vec<Value> {
+        vec![(&self.relationship_id).into(), self.scale.as_str().into(), self.score.into(), self.at.into()]
+    }
+}
+
+impl Entity for Goal {
+    const KIND: EntityKind = EntityKind::Goal;
+    const TABLE: &'static str = "goals";
+    const COLUMNS: &'static [&'static str] = &["relationship_id", "status"];
+    meta_access!();
+    fn values(&self) -> Vec<Value> {
+        vec![(&self.relationship_id).into(), self.status.as_str().into()]
+    }
+}
+
+impl Entity for Task {
+    const KIND: EntityKind = EntityKind::Task;
+    const TABLE: &'static str = "tasks";
+    const COLUMNS: &'static [&'static str] = &["due", "done_at", "link_kind", "link_id"];
+    meta_access!();
+    fn values(&self) -> Vec<Value> {
+        vec![
+            self.due.into(),
+            self.done_at.into(),
+            self.link.as_ref().map(|l| l.kind.as_str()).into(),
+            self.link.as_ref().map(|l| &l.id).into(),
+        ]
+    }
+}
+
+impl Entity for ImportantDate {
+    const KIND: EntityKind = EntityKind::ImportantDate;
+    const TABLE: &'static str = "important_dates";
+    const COLUMNS: &'static [&'static str] = &["person_id", "kind", "month_day"];
+    meta_access!();
+    fn values(&self) -> Vec<Value> {
+        vec![
+            (&self.person_id).into(),
+            self.kind.as_str().into(),
+            format!("{:02}-{:02}", self.date.month(), self.date.day()).into(),
+        ]
+    }
+}
+
+impl Entity for Deal {
+    const KIND: EntityKind = EntityKind::Deal;
+    const TABLE: &'static str = "deals";
+    const COLUMNS: &'static [&'static str] = &["subject_kind", "subject_id", "stage", "amount", "currency"];
+    meta_access!();
+    fn values(&self) -> Vec<Value> {
+        vec![
+            self.subject.kind.as_str().into(),
+            (&self.subject.id).into(),
+            self.stage.as_str().into(),
+            self.amount.into(),
+            self.currency.as_ref().into(),
+        ]
+    }
+    fn indexes(&self) -> Indexes {
+        Indexes { search: Some(fold(&self.title)), ..Indexes::default() }
+    }
+}
+
+impl Entity for Note {
+    const KIND: EntityKind = EntityKind::Note;
+    const TABLE: &'static str = "notes";
+    const COLUMNS: &'static [&'static str] = &["link_kind", "link_id"];
+    meta_access!();
+    fn values(&self) -> Vec<Value> {
+        vec![self.link.kind.as_str().into(), (&self.link.id).into()]
+    }
+    fn indexes(&self) -> Indexes {
+        Indexes { search: Some(fold(&self.body)), ..Indexes::default() }
+    }
+}
+
+impl Entity for Stake {
+    const KIND: EntityKind = EntityKind::Stake;
+    const TABLE: &'static str = "stakes";
+    const COLUMNS: &'static [&'static str] = &["person_id", "project_kind", "project_value"];
+    meta_access!();
+    fn values(&self) -> Vec<Value> {
+        let (k, v) = match &self.project {
+            Project::Tag(t) => ("tag", t.clone()),
+            Project::Deal(id) => ("deal", id.to_string()),
+        };
+        vec![(&self.person_id).into(), k.into(), v.into()]
+    }
+}
+
+/// Filters for listing records of one type.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    /// At most this many (1..=500).
+    pub limit: usize,
+    /// Opaque cursor from a previous page.
+    pub cursor: Option<String>,
+    pub tag: Option<String>,
+    pub updated_since: Option<jiff::Timestamp>,
+    /// Column equality filters (`kind = customer`); names must be among the entity's columns.
+    pub filters: Vec<(&'static str, Value)>,
+    /// List the trash instead of live records.
+    pub trashed: bool,
+}
+
+/// A page of records.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+fn common_columns() -> &'static str {
+    "id, workspace_id, created_at, updated_at, version, deleted_at, doc"
+}
+
+impl Tx<'_> {
+    /// Inserts a new record and its side indexes.
+    pub fn insert<E: Entity>(&mut self, ws: &Id, rec: &E) -> Result<(), StoreError> {
+        let m = rec.meta();
+        let cols = E::COLUMNS;
+        let n = 7 + cols.len();
+        let sql = format!(
+            "INSERT INTO {} ({}{}{}) VALUES ({})",
+            E::TABLE,
+            common_columns(),
+            if cols.is_empty() { "" } else { ", " },
+            cols.join(", "),
+            crate::conn::placeholders(1, n)
+        );
+        let mut params: Vec<Value> = vec![
+            (&m.id).into(),
+            ws.into(),
+            m.created_at.into(),
+            m.updated_at.into(),
+            m.version.into(),
+            m.deleted_at.into(),
+            to_doc(rec)?.into(),
+        ];
+        params.extend(rec.values());
+        self.c.execute(&sql, &params).map_err(|e| {
+            if e.is_unique_violation() { StoreError::Duplicate(format!("{} {}", E::KIND, m.id)) } else { e }
+        })?;
+        self.write_indexes(ws, E::KIND, &m.id, &rec.indexes(), false)
+    }
+
+    /// Replaces a record whose stored version is `expected`; bumps the version and
+    /// `updated_at`. A stale `expected` changes nothing and fails with `StaleVersion`.
+    pub fn update<E: Entity>(
+        &mut self,
+        ws: &Id,
+        rec: &mut E,
+        expected: i64,
+        now: jiff::Timestamp,
+    ) -> Result<(), StoreError> {
+        {
+            let m = rec.meta_mut();
+            m.version = expected + 1;
+            m.updated_at = now;
+        }
+        let cols = E::COLUMNS;
+        let mut sets = vec!["updated_at = $1".to_string(), "version = $2".into(), "deleted_at = $3".into(), "doc = $4".into()];
+        for (i, c) in cols.iter().enumerate() {
+            sets.push(format!("{c} = ${}", 5 + i));
+        }
+        let k = 5 + cols.len();
+        let sql = format!(
+            "UPDATE {} SET {} WHERE id = ${} AND workspace_id = ${} AND version = ${}",
+            E::TABLE,
+            sets.join(", "),
+            k,
+            k + 1,
+            k + 2
+        );
+        let m = rec.meta().clone();
+        let mut params: Vec<Value> = vec![now.into(), m.version.into(), m.deleted_at.into(), to_doc(rec)?.into()];
+        params.extend(rec.values());
+        params.extend([(&m.id).into(), ws.into(), expected.into()]);
+        if self.c.execute(&sql, &params)? == 0 {
+            let actual = self.version_of::<E>(ws, &m.id)?;
+            return Err(StoreError::StaleVersion { entity: E::KIND, id: m.id.to_string(), expected, actual });
+        }
+        self.write_indexes(ws, E::KIND, &m.id, &rec.indexes(), true)
+    }
+
+    fn version_of<E: Entity>(&mut self, ws: &Id, id: &Id) -> Result<i64, StoreError> {
+        let sql = format!("SELECT version FROM {} WHERE id = $1 AND workspace_id = $2", E::TABLE);
+        match self.c.query_one(&sql, &[id.into(), ws.into()])? {
+            Some(r) => r.i64(0),
+            None => Err(StoreError::NotFound { entity: E::KIND, id: id.to_string() }),
+        }
+    }
+
+    /// A live record of this workspace (not in the trash).
+    pub fn get<E: Entity>(&mut self, ws: &Id, id: &Id) -> Result<E, StoreError> {
+        match self.find::<E>(ws, id)? {
+            Some(r) if r.meta().deleted_at.is_none() => Ok(r),
+            _ => Err(StoreError::NotFound { entity: E::KIND, id: id.to_string() }),
+        }
+    }
+
+    /// A record of this workspace, live or trashed.
+    pub fn find<E: Entity>(&mut self, ws: &Id, id: &Id) -> Result<Option<E>, StoreError> {
+        let sql = format!("SELECT doc FROM {} WHERE id = $1 AND workspace_id = $2", E::TABLE);
+        self.c.query_one(&sql, &[id.into(), ws.into()])?.map(|r| r.json(0)).transpose()
+    }
+
+    /// Several live records by id, in no particular order; unknown ids are skipped.
+    pub fn get_many<E: Entity>(&mut self, ws: &Id, ids: &[Id]) -> Result<Vec<E>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let sql = format!(
+                "SELECT doc FROM {} WHERE workspace_id = $1 AND deleted_at IS NULL AND id IN ({})",
+                E::TABLE,
+                crate::conn::placeholders(2, chunk.len())
+            );
+            let mut params: Vec<Value> = vec![ws.into()];
+            params.extend(chunk.iter().map(Value::from));
+            for r in self.c.query(&sql, &params)? {
+                out.push(r.json(0)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Moves a record to the trash (or back). Returns the record as it now is.
+    pub fn set_trashed<E: Entity>(
+        &mut self,
+        ws: &Id,
+        id: &Id,
+        trashed: bool,
+        expected: Option<i64>,
+        now: jiff::Timestamp,
+    ) -> Result<E, StoreError> {
+        let mut rec: E = self.find(ws, id)?.ok_or_else(|| StoreError::NotFound { entity: E::KIND, id: id.to_string() })?;
+        let current = rec.meta().version;
+        if let Some(exp) = expected.filter(|e| *e != current) {
+            return Err(StoreError::StaleVersion { entity: E::KIND, id: id.to_string(), expected: exp, actual: current });
+        }
+        rec.meta_mut().deleted_at = if trashed { Some(now) } else { None };
+        self.update(ws, &mut rec, current, now)?;
+        Ok(rec)
+    }
+
+    /// Lists live (or trashed) records in creation order, a page at a time (keyset on id).
+    pub fn list<E: Entity>(&mut self, ws: &Id, q: &ListQuery) -> Result<Page<E>, StoreError> {
+        let limit = q.limit.clamp(1, 500);
+        let mut sql = format!("SELECT doc, id FROM {} t WHERE workspace_id = $1", E::TABLE);
+        let mut params: Vec<Value> = vec![ws.into()];
+        sql.push_str(if q.trashed { " AND deleted_at IS NOT NULL" } else { " AND deleted_at IS NULL" });
+        if let Some(c) = &q.cursor {
+            params.push(decode_cursor(c)?.into());
+            sql.push_str(&format!(" AND id > ${}", params.len()));
+        }
+        if let Some(tag) = &q.tag {
+            params.push(tag.to_lowercase().into());
+            params.push(E::KIND.as_str().into());
+            sql.push_str(&format!(
+                " AND id IN (SELECT entity_id FROM tags WHERE workspace_id = $1 AND tag = ${} AND entity_kind = ${})",
+                params.len() - 1,
+                params.len()
+            ));
+        }
+        if let Some(since) = q.updated_since {
+            params.push(since.into());
+            sql.push_str(&format!(" AND updated_at >= ${}", params.len()));
+        }
+        for (col, v) in &q.filters {
+            if !E::COLUMNS.contains(col) {
+                return Err(StoreError::Corrupt(format!("{col} is not a column of {}", E::TABLE)));
+            }
+            params.push(v.clone());
+            sql.push_str(&format!(" AND {col} = ${}", params.len()));
+        }
+        params.push(((limit + 1) as i64).into());
+        sql.push_str(&format!(" ORDER BY id LIMIT ${}", params.len()));
+        let rows = self.c.query(&sql, &params)?;
+        page_of(rows, limit)
+    }
+
+    fn write_indexes(&mut self, ws: &Id, kind: EntityKind, id: &Id, ix: &Indexes, replace: bool) -> Result<(), StoreError> {
+        let dialect = self.c.dialect();
+        if replace {
+            for t in ["person_emails", "person_phones"] {
+                if kind == EntityKind::Person {
+                    self.c.execute(&format!("DELETE FROM {t} WHERE person_id = $1"), &[id.into()])?;
+                }
+            }
+            if matches!(kind, EntityKind::Person | EntityKind::Organization) {
+                self.c.execute("DELETE FROM tags WHERE entity_id = $1", &[id.into()])?;
+            }
+            if kind == EntityKind::Interaction {
+                self.c.execute("DELETE FROM interaction_subjects WHERE interaction_id = $1", &[id.into()])?;
+            }
+            if ix.search.is_some() {
+                self.c.execute("DELETE FROM search_docs WHERE entity_id = $1", &[id.into()])?;
+            }
+        }
+        for e in &ix.emails {
+            self.c.execute(
+                "INSERT INTO person_emails (workspace_id, person_id, email) VALUES ($1, $2, $3)",
+                &[ws.into(), id.into(), e.into()],
+            )?;
+        }
+        for p in &ix.phones {
+            self.c.execute(
+                "INSERT INTO person_phones (workspace_id, person_id, phone_key) VALUES ($1, $2, $3)",
+                &[ws.into(), id.into(), p.into()],
+            )?;
+        }
+        for t in &ix.tags {
+            self.c.execute(
+                "INSERT INTO tags (workspace_id, entity_kind, entity_id, tag) VALUES ($1, $2, $3, $4)",
+                &[ws.into(), kind.as_str().into(), id.into(), t.into()],
+            )?;
+        }
+        if !ix.subjects.is_empty() {
+            let at = self
+                .c
+                .query_one("SELECT at FROM interactions WHERE id = $1", &[id.into()])?
+                .map(|r| r.i64(0))
+                .transpose()?
+                .unwrap_or(0);
+            for s in &ix.subjects {
+                self.c.execute(
+                    "INSERT INTO interaction_subjects (workspace_id, interaction_id, subject_id, at) VALUES ($1, $2, $3, $4)",
+                    &[ws.into(), id.into(), s.into(), at.into()],
+                )?;
+            }
+        }
+        if let Some(body) = &ix.search {
+            self.c.execute(
+                "INSERT INTO search_docs (body, workspace_id, entity_kind, entity_id) VALUES ($1, $2, $3, $4)",
+                &[body.into(), ws.into(), kind.as_str().into(), id.into()],
+            )?;
+            self.add_terms(ws, body, dialect)?;
+        }
+        Ok(())
+    }
+
+    fn add_terms(&mut self, ws: &Id, body: &str, dialect: Dialect) -> Result<(), StoreError> {
+        let _ = dialect;
+        for term in crate::search::terms(body) {
+            self.c.execute(
+                "INSERT INTO search_terms (workspace_id, term) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[ws.into(), term.into()],
+            )?;
+        }
+        Ok(())
+    }
+}
+
+fn to_doc<E: Serialize>(rec: &E) -> Result<String, StoreError> {
+    serde_json::to_string(rec).map_err(|e| StoreError::Corrupt(format!("cannot serialize record: {e}")))
+}
+
+/// Builds a page from rows of `(doc, sort key)` fetched with `limit + 1`.
+pub(crate) fn page_of<T: DeserializeOwned>(mut rows: Vec<Row>, limit: usize) -> Result<Page<T>, StoreError> {
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let next_cursor = if more { rows.last().map(|r| r.text(1)).transpose()?.map(|k| encode_cursor(&k)) } else { None };
+    let items = rows.iter().map(|r| r.json(0)).collect::<Result<Vec<T>, _>>()?;
+    Ok(Page { items, next_cursor })
+}
+
+/// Cursors are opaque to clients: the last key, hex-encoded.
+pub fn encode_cursor(key: &str) -> String {
+    key.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn decode_cursor(c: &str) -> Result<String, StoreError> {
+    let bad = || StoreError::Domain(DomainError::invalid("cursor", "is not a cursor returned by a previous page"));
+    if c.len() % 2 != 0 || c.len() > 2048 {
+        return Err(bad());
+    }
+    let bytes = (0..c.len())
+        .step_by(2)
+        .map(|i| c.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .collect::<Option<Vec<u8>>>()
+        .ok_or_else(bad)?;
+    String::from_utf8(bytes).map_err(|_| bad())
+}

@@ -1,0 +1,69 @@
+//! Schema migrations for both engines, applied at open. Each version is the common
+//! portable script plus the engine's own (search indexes), applied in one transaction
+//! under a lock so that two processes starting at once never half-apply one.
+
+use rusqlite::Connection;
+
+use crate::StoreError;
+
+struct Migration {
+    version: i64,
+    common: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    common: include_str!("../migrations/common/0001_init.sql"),
+    sqlite: include_str!("../migrations/sqlite/0001_search.sql"),
+    postgres: include_str!("../migrations/postgres/0001_search.sql"),
+}];
+
+pub fn latest() -> i64 {
+    MIGRATIONS.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+pub fn sqlite(conn: &Connection) -> Result<(), StoreError> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current >= latest() {
+        return Ok(());
+    }
+    // The write lock is the migration lock: re-read the version once we hold it.
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let result = (|| {
+        let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+            conn.execute_batch(m.common)?;
+            conn.execute_batch(m.sqlite)?;
+            conn.execute_batch(&format!("PRAGMA user_version = {}", m.version))?;
+        }
+        Ok::<(), StoreError>(())
+    })();
+    match result {
+        Ok(()) => Ok(conn.execute_batch("COMMIT")?),
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+/// An arbitrary, fixed key for the advisory lock that serializes migrations.
+const PG_MIGRATION_LOCK: i64 = 0x7261_7070_6f72_74;
+
+pub fn postgres(client: &mut postgres::Client) -> Result<(), StoreError> {
+    let mut tx = client.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PG_MIGRATION_LOCK])?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+    )?;
+    let current: i64 = tx.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])?.get(0);
+    for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+        tx.batch_execute(m.common)?;
+        tx.batch_execute(m.postgres)?;
+        tx.execute("INSERT INTO schema_migrations (version) VALUES ($1)", &[&m.version])?;
+    }
+    tx.commit()?;
+    Ok(())
+}

@@ -1,0 +1,316 @@
+//! Queries beyond the generic repository: workspaces, users, lookups for references,
+//! a relationship's record, the audit trail, health history.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use rapport_core::*;
+
+use crate::entity::{Entity, Page, page_of};
+use crate::value::Value;
+use crate::{StoreError, Tx};
+
+/// Everything recorded about one relationship, for health and the person page.
+#[derive(Debug, Clone, Default)]
+pub struct RelationshipRecord {
+    pub interactions: Vec<Interaction>,
+    pub commitments: Vec<Commitment>,
+    pub exchanges: Vec<Exchange>,
+    pub conflicts: Vec<Conflict>,
+    pub feedback: Vec<Feedback>,
+    pub goals: Vec<Goal>,
+}
+
+impl Tx<'_> {
+    pub fn workspace_by_name(&mut self, name: &str) -> Result<Option<Workspace>, StoreError> {
+        self.c
+            .query_one("SELECT doc FROM workspaces WHERE name = $1 AND deleted_at IS NULL", &[name.into()])?
+            .map(|r| r.json(0))
+            .transpose()
+    }
+
+    pub fn workspace(&mut self, id: &Id) -> Result<Option<Workspace>, StoreError> {
+        self.c.query_one("SELECT doc FROM workspaces WHERE id = $1", &[id.into()])?.map(|r| r.json(0)).transpose()
+    }
+
+    pub fn insert_workspace(&mut self, w: &Workspace) -> Result<(), StoreError> {
+        let doc = serde_json::to_string(w).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.c
+            .execute(
+                "INSERT INTO workspaces (id, name, created_at, updated_at, version, doc) VALUES ($1, $2, $3, $4, $5, $6)",
+                &[(&w.meta.id).into(), (&w.name).into(), w.meta.created_at.into(), w.meta.updated_at.into(), w.meta.version.into(), doc.into()],
+            )
+            .map_err(|e| if e.is_unique_violation() { StoreError::Duplicate(format!("workspace {}", w.name)) } else { e })?;
+        Ok(())
+    }
+
+    pub fn workspaces(&mut self) -> Result<Vec<Workspace>, StoreError> {
+        self.c.query("SELECT doc FROM workspaces ORDER BY name", &[])?.iter().map(|r| r.json(0)).collect()
+    }
+
+    /// Live people of the workspace with this email (case-insensitive).
+    pub fn people_by_email(&mut self, ws: &Id, email: &str) -> Result<Vec<Person>, StoreError> {
+        let rows = self.c.query(
+            "SELECT DISTINCT p.doc, p.id FROM person_emails e JOIN people p ON p.id = e.person_id
+             WHERE e.workspace_id = $1 AND e.email = $2 AND p.deleted_at IS NULL ORDER BY p.id",
+            &[ws.into(), email.to_lowercase().into()],
+        )?;
+        rows.iter().map(|r| r.json(0)).collect()
+    }
+
+    /// Live people of the workspace with this phone number (compared by digits).
+    pub fn people_by_phone(&mut self, ws: &Id, phone: &str) -> Result<Vec<Person>, StoreError> {
+        let rows = self.c.query(
+            "SELECT DISTINCT p.doc, p.id FROM person_phones e JOIN people p ON p.id = e.person_id
+             WHERE e.workspace_id = $1 AND e.phone_key = $2 AND p.deleted_at IS NULL ORDER BY p.id",
+            &[ws.into(), phone_key(phone).into()],
+        )?;
+        rows.iter().map(|r| r.json(0)).collect()
+    }
+
+    /// Live records whose folded name equals `name_key` exactly.
+    pub fn by_name_key<E: Entity>(&mut self, ws: &Id, name_key: &str) -> Result<Vec<E>, StoreError> {
+        let sql = format!(
+            "SELECT doc FROM {} WHERE workspace_id = $1 AND name_key = $2 AND deleted_at IS NULL ORDER BY id LIMIT 50",
+            E::TABLE
+        );
+        self.c.query(&sql, &[ws.into(), name_key.into()])?.iter().map(|r| r.json(0)).collect()
+    }
+
+    /// Live records whose folded name starts with `prefix` (an index range scan).
+    pub fn by_name_prefix<E: Entity>(&mut self, ws: &Id, prefix: &str, limit: usize) -> Result<Vec<E>, StoreError> {
+        let sql = format!(
+            "SELECT doc FROM {} WHERE workspace_id = $1 AND name_key >= $2 AND name_key < $3 AND deleted_at IS NULL
+             ORDER BY name_key, id LIMIT $4",
+            E::TABLE
+        );
+        let upper = format!("{prefix}\u{10FFFF}");
+        self.c
+            .query(&sql, &[ws.into(), prefix.into(), upper.into(), (limit as i64).into()])?
+            .iter()
+            .map(|r| r.json(0))
+            .collect()
+    }
+
+    /// Live records of one type whose `column` equals `value`, oldest first.
+    pub fn where_eq<E: Entity>(&mut self, ws: &Id, column: &'static str, value: Value) -> Result<Vec<E>, StoreError> {
+        if !E::COLUMNS.contains(&column) {
+            return Err(StoreError::Corrupt(format!("{column} is not a column of {}", E::TABLE)));
+        }
+        let sql = format!(
+            "SELECT doc FROM {} WHERE workspace_id = $1 AND {column} = $2 AND deleted_at IS NULL ORDER BY id",
+            E::TABLE
+        );
+        self.c.query(&sql, &[ws.into(), value])?.iter().map(|r| r.json(0)).collect()
+    }
+
+    /// The live relationships with one person or organization.
+    pub fn relationships_of(&mut self, ws: &Id, subject: &Id) -> Result<Vec<Relationship>, StoreError> {
+        self.where_eq(ws, "subject_id", subject.into())
+    }
+
+    /// Organizations a person is a member of.
+    pub fn memberships_of(&mut self, ws: &Id, person: &Id) -> Result<Vec<Membership>, StoreError> {
+        self.where_eq(ws, "person_id", person.into())
+    }
+
+    /// Interactions with any of `subjects`, newest first.
+    pub fn interactions_with(&mut self, ws: &Id, subjects: &[Id], limit: usize) -> Result<Vec<Interaction>, StoreError> {
+        if subjects.is_empty() {
+            return Ok(vec![]);
+        }
+        let sql = format!(
+            "SELECT i.doc FROM interactions i WHERE i.workspace_id = $1 AND i.deleted_at IS NULL AND i.id IN
+             (SELECT interaction_id FROM interaction_subjects WHERE subject_id IN ({}))
+             ORDER BY i.at DESC, i.id DESC LIMIT ${}",
+            crate::conn::placeholders(2, subjects.len()),
+            subjects.len() + 2
+        );
+        let mut params: Vec<Value> = vec![ws.into()];
+        params.extend(subjects.iter().map(Value::from));
+        params.push((limit as i64).into());
+        self.c.query(&sql, &params)?.iter().map(|r| r.json(0)).collect()
+    }
+
+    /// The people and organizations an interaction with this subject counts for:
+    /// the subject itself and, for an organization, its members.
+    pub fn subject_ids_for(&mut self, ws: &Id, subject: &Subject) -> Result<Vec<Id>, StoreError> {
+        let mut ids = vec![subject.id.clone()];
+        if subject.kind == SubjectKind::Organization {
+            let members: Vec<Membership> = self.where_eq(ws, "organization_id", (&subject.id).into())?;
+            ids.extend(members.into_iter().filter(|m| m.to.is_none()).map(|m| m.person_id));
+        }
+        Ok(ids)
+    }
+
+    /// Everything recorded about one relationship.
+    pub fn relationship_record(&mut self, ws: &Id, rel: &Relationship) -> Result<RelationshipRecord, StoreError> {
+        let subjects = self.subject_ids_for(ws, &rel.subject)?;
+        let rid: Value = (&rel.meta.id).into();
+        Ok(RelationshipRecord {
+            interactions: self.interactions_with(ws, &subjects, 10_000)?,
+            commitments: self.where_eq(ws, "relationship_id", rid.clone())?,
+            exchanges: self.where_eq(ws, "relationship_id", rid.clone())?,
+            conflicts: self.where_eq(ws, "relationship_id", rid.clone())?,
+            feedback: self.where_eq(ws, "relationship_id", rid.clone())?,
+            goals: self.where_eq(ws, "relationship_id", rid)?,
+        })
+    }
+
+    /// Open commitments of the workspace, due on or before `until` or without a due date.
+    pub fn open_commitments(&mut self, ws: &Id) -> Result<Vec<Commitment>, StoreError> {
+        self.where_eq(ws, "status", CommitmentStatus::Open.as_str().into())
+    }
+
+    /// Conflicts not yet resolved.
+    pub fn open_conflicts(&mut self, ws: &Id) -> Result<Vec<Conflict>, StoreError> {
+        let rows = self.c.query(
+            "SELECT doc FROM conflicts WHERE workspace_id = $1 AND status <> 'resolved' AND deleted_at IS NULL ORDER BY id",
+            &[ws.into()],
+        )?;
+        rows.iter().map(|r| r.json(0)).collect()
+    }
+
+    /// Tasks not done.
+    pub fn open_tasks(&mut self, ws: &Id) -> Result<Vec<Task>, StoreError> {
+        let rows = self.c.query(
+            "SELECT doc FROM tasks WHERE workspace_id = $1 AND done_at IS NULL AND deleted_at IS NULL ORDER BY id",
+            &[ws.into()],
+        )?;
+        rows.iter().map(|r| r.json(0)).collect()
+    }
+
+    /// Important dates whose month-day falls in `[from, to]` (inclusive, `MM-DD`, may wrap the year).
+    pub fn dates_between(&mut self, ws: &Id, from: &str, to: &str) -> Result<Vec<ImportantDate>, StoreError> {
+        let sql = if from <= to {
+            "SELECT doc FROM important_dates WHERE workspace_id = $1 AND deleted_at IS NULL AND month_day >= $2 AND month_day <= $3"
+        } else {
+            "SELECT doc FROM important_dates WHERE workspace_id = $1 AND deleted_at IS NULL AND (month_day >= $2 OR month_day <= $3)"
+        };
+        self.c.query(sql, &[ws.into(), from.into(), to.into()])?.iter().map(|r| r.json(0)).collect()
+    }
+
+    /// All live relationships of the workspace.
+    pub fn all_relationships(&mut self, ws: &Id) -> Result<Vec<Relationship>, StoreError> {
+        let rows = self.c.query(
+            "SELECT doc FROM relationships WHERE workspace_id = $1 AND deleted_at IS NULL ORDER BY id",
+            &[ws.into()],
+        )?;
+        rows.iter().map(|r| r.json(0)).collect()
+    }
+
+    /// Last interaction time per subject (person or organization) of the workspace.
+    pub fn last_contacts(&mut self, ws: &Id) -> Result<Vec<(Id, Timestamp)>, StoreError> {
+        let rows = self.c.query(
+            "SELECT subject_id, MAX(at) FROM interaction_subjects WHERE workspace_id = $1 GROUP BY subject_id",
+            &[ws.into()],
+        )?;
+        rows.iter().map(|r| Ok((r.id(0)?, r.timestamp(1)?))).collect()
+    }
+
+    /// Appends one event to the audit trail.
+    pub fn audit(&mut self, ws: &Id, e: &AuditEvent) -> Result<(), StoreError> {
+        let json = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string());
+        self.c.execute(
+            "INSERT INTO audit_events (id, workspace_id, at, actor_id, actor, action, entity, entity_id, before_doc, after_doc)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            &[
+                (&e.id).into(),
+                ws.into(),
+                e.at.into(),
+                e.actor_id.as_ref().into(),
+                (&e.actor).into(),
+                (&e.action).into(),
+                e.entity.as_str().into(),
+                (&e.entity_id).into(),
+                json(&e.before).into(),
+                json(&e.after).into(),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The audit trail, oldest first, a page at a time.
+    pub fn audit_events(&mut self, ws: &Id, cursor: Option<&str>, limit: usize) -> Result<Page<AuditEvent>, StoreError> {
+        let limit = limit.clamp(1, 500);
+        let after = cursor.map(crate::entity::decode_cursor).transpose()?.unwrap_or_default();
+        let rows = self.c.query(
+            "SELECT id, at, actor_id, actor, action, entity, entity_id, before_doc, after_doc FROM audit_events
+             WHERE workspace_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+            &[ws.into(), after.into(), ((limit + 1) as i64).into()],
+        )?;
+        let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+        let mut events = Vec::new();
+        for r in &rows {
+            events.push(AuditEvent {
+                id: r.id(0)?,
+                at: r.timestamp(1)?,
+                actor_id: r.opt_text(2)?.map(|s| Id::parse(&s)).transpose()?,
+                actor: r.text(3)?,
+                action: r.text(4)?,
+                entity: EntityKind::parse(&r.text(5)?)?,
+                entity_id: r.id(6)?,
+                before: parse(r.opt_text(7)?),
+                after: parse(r.opt_text(8)?),
+            });
+        }
+        let more = events.len() > limit;
+        events.truncate(limit);
+        let next_cursor = if more { events.last().map(|e| crate::entity::encode_cursor(e.id.as_str())) } else { None };
+        Ok(Page { items: events, next_cursor })
+    }
+
+    /// Records today's health score of a relationship (one row per day; the latest wins).
+    pub fn record_health(&mut self, ws: &Id, rel: &Id, day: Date, score: Option<u8>) -> Result<(), StoreError> {
+        self.c.execute(
+            "INSERT INTO health_history (workspace_id, relationship_id, day, score) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (relationship_id, day) DO UPDATE SET score = excluded.score",
+            &[ws.into(), rel.into(), day.into(), score.into()],
+        )?;
+        Ok(())
+    }
+
+    /// Health history of a relationship since `since`, oldest first.
+    pub fn health_history(&mut self, rel: &Id, since: Date) -> Result<Vec<(Date, Option<u8>)>, StoreError> {
+        let rows = self.c.query(
+            "SELECT day, score FROM health_history WHERE relationship_id = $1 AND day >= $2 ORDER BY day",
+            &[rel.into(), since.into()],
+        )?;
+        rows.iter().map(|r| Ok((r.date(0)?, r.opt_i64(1)?.map(|s| s.clamp(0, 100) as u8)))).collect()
+    }
+
+    /// Live records of a type in name order, a page at a time (keyset on name and id).
+    pub fn list_by_name<E: Entity>(&mut self, ws: &Id, cursor: Option<&str>, limit: usize) -> Result<Page<E>, StoreError> {
+        let limit = limit.clamp(1, 500);
+        let (name, id) = match cursor {
+            Some(c) => {
+                let k = crate::entity::decode_cursor(c)?;
+                let (n, i) = k.split_once('\u{1f}').unwrap_or(("", ""));
+                (n.to_string(), i.to_string())
+            }
+            None => (String::new(), String::new()),
+        };
+        let sql = format!(
+            "SELECT doc, name_key || $4 || id FROM {} WHERE workspace_id = $1 AND deleted_at IS NULL
+             AND (name_key > $2 OR (name_key = $2 AND id > $3)) ORDER BY name_key, id LIMIT $5",
+            E::TABLE
+        );
+        let rows = self.c.query(
+            &sql,
+            &[ws.into(), name.into(), id.into(), "\u{1f}".into(), ((limit + 1) as i64).into()],
+        )?;
+        page_of(rows, limit)
+    }
+}
+
+impl Tx<'_> {
+    /// A user of the workspace by login name.
+    pub fn user_by_name(&mut self, ws: &Id, name: &str) -> Result<Option<User>, StoreError> {
+        self.c
+            .query_one(
+                "SELECT doc FROM users WHERE workspace_id = $1 AND name = $2 AND deleted_at IS NULL",
+                &[ws.into(), name.into()],
+            )?
+            .map(|r| r.json(0))
+            .transpose()
+    }
+}

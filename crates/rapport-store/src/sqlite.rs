@@ -1,0 +1,130 @@
+//! The SQLite engine: WAL, foreign keys, a busy timeout, and write transactions that
+//! take the write lock up front (`BEGIN IMMEDIATE`) so that concurrent writers queue
+//! instead of failing with "database is locked".
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, OpenFlags};
+
+use crate::conn::{Conn, Dialect, to_sqlite_placeholders};
+use crate::value::{Row, Value};
+use crate::StoreError;
+
+/// How long one statement waits for a lock before SQLite reports busy.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            Value::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            Value::Int(v) => ToSqlOutput::Borrowed(ValueRef::Integer(*v)),
+            Value::Real(v) => ToSqlOutput::Borrowed(ValueRef::Real(*v)),
+            Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+        })
+    }
+}
+
+fn from_ref(v: ValueRef<'_>) -> Value {
+    match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => Value::Int(i),
+        ValueRef::Real(f) => Value::Real(f),
+        ValueRef::Text(t) | ValueRef::Blob(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+    }
+}
+
+pub struct SqliteConn<'a>(pub &'a Connection);
+
+impl Conn for SqliteConn<'_> {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
+        let mut stmt = self.0.prepare_cached(&to_sqlite_placeholders(sql))?;
+        Ok(stmt.execute(rusqlite::params_from_iter(params.iter()))? as u64)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+        let mut stmt = self.0.prepare_cached(&to_sqlite_placeholders(sql))?;
+        let n = stmt.column_count();
+        let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let mut vals = Vec::with_capacity(n);
+            for i in 0..n {
+                vals.push(from_ref(r.get_ref(i)?));
+            }
+            out.push(Row(vals));
+        }
+        Ok(out)
+    }
+}
+
+/// Opens connections to one database file, each configured the same way.
+pub struct SqliteManager {
+    pub path: PathBuf,
+}
+
+pub fn open(path: &PathBuf) -> Result<Connection, rusqlite::Error> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.set_prepared_statement_cache_capacity(256);
+    // journal_mode=WAL needs a lock the first time; the busy timeout covers it.
+    conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;
+         PRAGMA cache_size = -32000;",
+    )?;
+    Ok(conn)
+}
+
+impl r2d2::ManageConnection for SqliteManager {
+    type Connection = Connection;
+    type Error = rusqlite::Error;
+
+    fn connect(&self) -> Result<Connection, rusqlite::Error> {
+        open(&self.path)
+    }
+
+    fn is_valid(&self, conn: &mut Connection) -> Result<(), rusqlite::Error> {
+        conn.execute_batch("")
+    }
+
+    fn has_broken(&self, _conn: &mut Connection) -> bool {
+        false
+    }
+}
+
+/// Runs `f` in a transaction: `BEGIN IMMEDIATE` for writes, `BEGIN` for reads.
+pub fn in_tx<T>(
+    conn: &Connection,
+    write: bool,
+    f: &mut dyn FnMut(&mut dyn Conn) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    conn.execute_batch(if write { "BEGIN IMMEDIATE" } else { "BEGIN" })?;
+    let result = f(&mut SqliteConn(conn));
+    match result {
+        Ok(v) => match conn.execute_batch("COMMIT") {
+            Ok(()) => Ok(v),
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                Err(e.into())
+            }
+        },
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+/// `VACUUM INTO`: a consistent copy of the live database, safe while others write.
+pub fn backup_to(conn: &Connection, dest: &std::path::Path) -> Result<(), StoreError> {
+    let dest = dest.to_str().ok_or_else(|| StoreError::Config("backup path is not UTF-8".into()))?;
+    conn.execute("VACUUM INTO ?1", [dest])?;
+    Ok(())
+}

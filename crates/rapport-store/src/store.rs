@@ -1,0 +1,190 @@
+//! The store: a pool of connections to one engine, handing out transactions.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::conn::{Conn, Dialect};
+use crate::{postgres as pg, sqlite, StoreError};
+
+/// A transaction. Every repository operation is a method on it, so SQL stays in this crate.
+pub struct Tx<'a> {
+    pub(crate) c: &'a mut dyn Conn,
+}
+
+impl Tx<'_> {
+    pub fn dialect(&self) -> Dialect {
+        self.c.dialect()
+    }
+}
+
+enum Backend {
+    Sqlite { pool: r2d2::Pool<sqlite::SqliteManager>, path: PathBuf },
+    Postgres { pool: r2d2::Pool<pg::PgManager> },
+}
+
+/// Where the data lives, parsed from `--db` / `RAPPORT_DB`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Location {
+    /// `postgres://…` or `postgresql://…` selects PostgreSQL; `sqlite://PATH`,
+    /// `sqlite:PATH` or a plain path selects SQLite.
+    pub fn parse(spec: &str) -> Result<Location, StoreError> {
+        let s = spec.trim();
+        if s.is_empty() {
+            return Err(StoreError::Config("the database location is empty".into()));
+        }
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            return Ok(Location::Postgres(s.to_string()));
+        }
+        let path = s.strip_prefix("sqlite://").or_else(|| s.strip_prefix("sqlite:")).unwrap_or(s);
+        if path.is_empty() {
+            return Err(StoreError::Config("`sqlite:` needs a file path".into()));
+        }
+        if path.contains("://") {
+            return Err(StoreError::Config(format!(
+                "`{s}` is neither a file path nor a postgres:// or sqlite:// URL"
+            )));
+        }
+        Ok(Location::Sqlite(PathBuf::from(path)))
+    }
+}
+
+pub struct Store {
+    backend: Backend,
+}
+
+/// How many times a transaction that hit a lock or a serialization failure is retried.
+const RETRIES: u32 = 30;
+
+impl Store {
+    pub fn open(spec: &str) -> Result<Store, StoreError> {
+        match Location::parse(spec)? {
+            Location::Sqlite(path) => Store::open_sqlite(&path),
+            Location::Postgres(url) => Store::open_postgres(&url),
+        }
+    }
+
+    fn open_sqlite(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Config(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let path = path.to_path_buf();
+        let first = with_retry(|| sqlite::open(&path).map_err(StoreError::from))
+            .map_err(|e| StoreError::Config(format!("{}: {e}", path.display())))?;
+        crate::migrate::sqlite(&first)?;
+        let pool = r2d2::Pool::builder()
+            .max_size(8)
+            .min_idle(Some(0))
+            .connection_timeout(Duration::from_secs(30))
+            .build_unchecked(sqlite::SqliteManager { path: path.clone() });
+        Ok(Store { backend: Backend::Sqlite { pool, path } })
+    }
+
+    fn open_postgres(url: &str) -> Result<Store, StoreError> {
+        let config: postgres::Config =
+            url.parse().map_err(|e| StoreError::Config(format!("bad PostgreSQL URL: {e}")))?;
+        let manager = pg::PgManager { config };
+        let mut first = r2d2::ManageConnection::connect(&manager)
+            .map_err(|e| StoreError::Config(format!("cannot connect to PostgreSQL: {e}")))?;
+        crate::migrate::postgres(first.client())?;
+        drop(first);
+        let pool = r2d2::Pool::builder()
+            .max_size(16)
+            .min_idle(Some(0))
+            .connection_timeout(Duration::from_secs(30))
+            .build_unchecked(manager);
+        Ok(Store { backend: Backend::Postgres { pool } })
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match self.backend {
+            Backend::Sqlite { .. } => Dialect::Sqlite,
+            Backend::Postgres { .. } => Dialect::Postgres,
+        }
+    }
+
+    /// Runs `f` in a read transaction (a consistent snapshot).
+    pub fn read<T>(&self, mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        self.run(false, &mut |c| f(&mut Tx { c }))
+    }
+
+    /// Runs `f` in one write transaction: all of its writes land, or none. A transaction
+    /// that meets a lock or a serialization failure is rolled back and run again, so `f`
+    /// must not have effects outside the transaction.
+    pub fn write<T>(&self, mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        self.run(true, &mut |c| f(&mut Tx { c }))
+    }
+
+    fn run<T>(
+        &self,
+        write: bool,
+        f: &mut dyn FnMut(&mut dyn Conn) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        with_retry(|| match &self.backend {
+            Backend::Sqlite { pool, .. } => {
+                let conn = pool.get()?;
+                sqlite::in_tx(&conn, write, f)
+            }
+            Backend::Postgres { pool } => {
+                let mut client = pool.get()?;
+                pg::in_tx(&mut client, write, f)
+            }
+        })
+    }
+
+    /// The SQLite file, when the store is SQLite.
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        match &self.backend {
+            Backend::Sqlite { path, .. } => Some(path),
+            Backend::Postgres { .. } => None,
+        }
+    }
+
+    /// Writes a consistent copy of a SQLite database to `dest` (online, safe while others write).
+    pub fn sqlite_backup(&self, dest: &Path) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Sqlite { pool, .. } => {
+                let conn = pool.get()?;
+                sqlite::backup_to(&conn, dest)
+            }
+            Backend::Postgres { .. } => Err(StoreError::Config("a file copy is only for SQLite".into())),
+        }
+    }
+}
+
+/// Retries `f` with growing, jittered pauses while it fails with a transient lock error.
+fn with_retry<T>(mut f: impl FnMut() -> Result<T, StoreError>) -> Result<T, StoreError> {
+    let mut attempt = 0u32;
+    loop {
+        match f() {
+            Err(e) if e.is_retryable() && attempt < RETRIES => {
+                attempt += 1;
+                let jitter = (std::process::id() as u64).wrapping_mul(2654435761).wrapping_add(attempt as u64 * 97) % 20;
+                let pause = Duration::from_millis((5u64 << attempt.min(5)) + jitter);
+                #[allow(clippy::disallowed_methods)] // reason: the store's own backoff between retries
+                std::thread::sleep(pause);
+            }
+            Err(e) if e.is_retryable() => return Err(StoreError::Busy),
+            other => return other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations() {
+        assert_eq!(Location::parse("a.db").ok(), Some(Location::Sqlite("a.db".into())));
+        assert_eq!(Location::parse("sqlite:///tmp/x.db").ok(), Some(Location::Sqlite("/tmp/x.db".into())));
+        assert!(matches!(Location::parse("postgres://u@h/db"), Ok(Location::Postgres(_))));
+        assert!(Location::parse("mysql://x").is_err());
+        assert!(Location::parse("").is_err());
+    }
+}

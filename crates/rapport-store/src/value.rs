@@ -1,0 +1,189 @@
+//! The values that cross the storage boundary, the same for both engines.
+//!
+//! Only four SQL types are used by the schema: TEXT, BIGINT, DOUBLE PRECISION and NULL.
+//! Timestamps are BIGINT microseconds since the Unix epoch; dates are TEXT `YYYY-MM-DD`.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use rapport_core::Id;
+
+use crate::StoreError;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Value {
+        Value::Int(v)
+    }
+}
+impl From<u32> for Value {
+    fn from(v: u32) -> Value {
+        Value::Int(v as i64)
+    }
+}
+impl From<i32> for Value {
+    fn from(v: i32) -> Value {
+        Value::Int(v as i64)
+    }
+}
+impl From<u8> for Value {
+    fn from(v: u8) -> Value {
+        Value::Int(v as i64)
+    }
+}
+impl From<i8> for Value {
+    fn from(v: i8) -> Value {
+        Value::Int(v as i64)
+    }
+}
+impl From<u16> for Value {
+    fn from(v: u16) -> Value {
+        Value::Int(v as i64)
+    }
+}
+impl From<bool> for Value {
+    fn from(v: bool) -> Value {
+        Value::Int(v as i64)
+    }
+}
+impl From<f64> for Value {
+    fn from(v: f64) -> Value {
+        Value::Real(v)
+    }
+}
+impl From<String> for Value {
+    fn from(v: String) -> Value {
+        Value::Text(v)
+    }
+}
+impl From<&str> for Value {
+    fn from(v: &str) -> Value {
+        Value::Text(v.to_string())
+    }
+}
+impl From<&String> for Value {
+    fn from(v: &String) -> Value {
+        Value::Text(v.clone())
+    }
+}
+impl From<&Id> for Value {
+    fn from(v: &Id) -> Value {
+        Value::Text(v.as_str().to_string())
+    }
+}
+impl From<Id> for Value {
+    fn from(v: Id) -> Value {
+        Value::Text(v.as_str().to_string())
+    }
+}
+impl From<Timestamp> for Value {
+    fn from(v: Timestamp) -> Value {
+        Value::Int(micros(v))
+    }
+}
+impl From<Date> for Value {
+    fn from(v: Date) -> Value {
+        Value::Text(v.to_string())
+    }
+}
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Value {
+        v.map(Into::into).unwrap_or(Value::Null)
+    }
+}
+
+/// Microseconds since the epoch: the stored form of a timestamp.
+pub fn micros(t: Timestamp) -> i64 {
+    t.as_microsecond()
+}
+
+pub fn from_micros(v: i64) -> Result<Timestamp, StoreError> {
+    Timestamp::from_microsecond(v).map_err(|e| StoreError::Corrupt(format!("timestamp {v}: {e}")))
+}
+
+/// One result row: its values by column position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row(pub Vec<Value>);
+
+impl Row {
+    fn at(&self, i: usize) -> Result<&Value, StoreError> {
+        self.0.get(i).ok_or_else(|| StoreError::Corrupt(format!("column {i} missing")))
+    }
+
+    pub fn text(&self, i: usize) -> Result<String, StoreError> {
+        match self.at(i)? {
+            Value::Text(s) => Ok(s.clone()),
+            Value::Int(v) => Ok(v.to_string()),
+            other => Err(StoreError::Corrupt(format!("column {i}: expected text, found {other:?}"))),
+        }
+    }
+
+    pub fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
+        match self.at(i)? {
+            Value::Null => Ok(None),
+            _ => self.text(i).map(Some),
+        }
+    }
+
+    pub fn i64(&self, i: usize) -> Result<i64, StoreError> {
+        match self.at(i)? {
+            Value::Int(v) => Ok(*v),
+            Value::Real(v) => Ok(*v as i64),
+            Value::Text(s) => s.parse().map_err(|_| StoreError::Corrupt(format!("column {i}: `{s}` is not an integer"))),
+            Value::Null => Err(StoreError::Corrupt(format!("column {i}: unexpected NULL"))),
+        }
+    }
+
+    pub fn opt_i64(&self, i: usize) -> Result<Option<i64>, StoreError> {
+        match self.at(i)? {
+            Value::Null => Ok(None),
+            _ => self.i64(i).map(Some),
+        }
+    }
+
+    pub fn opt_f64(&self, i: usize) -> Result<Option<f64>, StoreError> {
+        match self.at(i)? {
+            Value::Null => Ok(None),
+            Value::Int(v) => Ok(Some(*v as f64)),
+            Value::Real(v) => Ok(Some(*v)),
+            Value::Text(s) => s.parse().map(Some).map_err(|_| StoreError::Corrupt(format!("column {i}: `{s}` is not a number"))),
+        }
+    }
+
+    pub fn id(&self, i: usize) -> Result<Id, StoreError> {
+        let s = self.text(i)?;
+        Id::parse(&s).map_err(|_| StoreError::Corrupt(format!("column {i}: `{s}` is not an id")))
+    }
+
+    pub fn timestamp(&self, i: usize) -> Result<Timestamp, StoreError> {
+        from_micros(self.i64(i)?)
+    }
+
+    pub fn opt_timestamp(&self, i: usize) -> Result<Option<Timestamp>, StoreError> {
+        self.opt_i64(i)?.map(from_micros).transpose()
+    }
+
+    pub fn date(&self, i: usize) -> Result<Date, StoreError> {
+        let s = self.text(i)?;
+        s.parse().map_err(|_| StoreError::Corrupt(format!("column {i}: `{s}` is not a date")))
+    }
+
+    pub fn opt_date(&self, i: usize) -> Result<Option<Date>, StoreError> {
+        match self.at(i)? {
+            Value::Null => Ok(None),
+            _ => self.date(i).map(Some),
+        }
+    }
+
+    /// Parses a column holding a JSON document.
+    pub fn json<T: serde::de::DeserializeOwned>(&self, i: usize) -> Result<T, StoreError> {
+        let s = self.text(i)?;
+        serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("column {i}: bad document: {e}")))
+    }
+}
