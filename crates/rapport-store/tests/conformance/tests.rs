@@ -6,7 +6,11 @@ use jiff::Timestamp;
 use rapport_core::*;
 use rapport_store::{ListQuery, Store, StoreError};
 
-use crate::engines::Fresh;
+use rapport_testkit::Fresh;
+
+fn open(db: &Fresh) -> Store {
+    Store::open(db.url()).expect("open store")
+}
 
 type Body = fn(&Fresh);
 
@@ -58,7 +62,7 @@ fn add(store: &Store, ws: &Id, p: &Person) {
 }
 
 fn person_round_trip(db: &Fresh) {
-    let store = db.open();
+    let store = open(db);
     let ws = workspace(&store, "w");
     let mut p = person("Zoë Ångström");
     p.given_name = Some("Zoë".into());
@@ -74,7 +78,7 @@ fn person_round_trip(db: &Fresh) {
 }
 
 fn stale_version_is_refused(db: &Fresh) {
-    let store = db.open();
+    let store = open(db);
     let ws = workspace(&store, "w");
     let p = person("Ada");
     add(&store, &ws, &p);
@@ -93,7 +97,7 @@ fn stale_version_is_refused(db: &Fresh) {
 }
 
 fn trash_and_restore(db: &Fresh) {
-    let store = db.open();
+    let store = open(db);
     let ws = workspace(&store, "w");
     let p = person("Grace Hopper");
     add(&store, &ws, &p);
@@ -114,7 +118,7 @@ fn trash_and_restore(db: &Fresh) {
 }
 
 fn workspaces_are_isolated(db: &Fresh) {
-    let store = db.open();
+    let store = open(db);
     let a = workspace(&store, "a");
     let b = workspace(&store, "b");
     let mut p = person("Secret Agent");
@@ -140,7 +144,7 @@ fn workspaces_are_isolated(db: &Fresh) {
 }
 
 fn pagination_visits_every_record_once(db: &Fresh) {
-    let store = db.open();
+    let store = open(db);
     let ws = workspace(&store, "w");
     for i in 0..25 {
         add(&store, &ws, &person(&format!("Person {i:02}")));
@@ -170,7 +174,7 @@ fn pagination_visits_every_record_once(db: &Fresh) {
 }
 
 fn search_semantics(db: &Fresh) {
-    let store = db.open();
+    let store = open(db);
     let ws = workspace(&store, "w");
     let mut ada = person("Ada Lovelace");
     ada.emails.push(Labeled::new("ada@analytical.example", None));
@@ -205,7 +209,7 @@ fn search_semantics(db: &Fresh) {
 }
 
 fn lookup_by_email_and_phone(db: &Fresh) {
-    let store = db.open();
+    let store = open(db);
     let ws = workspace(&store, "w");
     let mut p = person("Linus");
     p.emails.push(Labeled::new("Linus@Example.com", None));
@@ -224,7 +228,7 @@ fn lookup_by_email_and_phone(db: &Fresh) {
 }
 
 fn failed_transaction_writes_nothing(db: &Fresh) {
-    let store = db.open();
+    let store = open(db);
     let ws = workspace(&store, "w");
     let p = person("Half Written");
     let result: Result<(), StoreError> = store.write(|tx| {
@@ -237,7 +241,7 @@ fn failed_transaction_writes_nothing(db: &Fresh) {
 }
 
 fn concurrent_edits_lose_no_update(db: &Fresh) {
-    let store = std::sync::Arc::new(db.open());
+    let store = std::sync::Arc::new(open(db));
     let ws = workspace(&store, "w");
     let mut p = person("Counter");
     p.custom_fields.insert("n".into(), "0".into());
@@ -277,7 +281,7 @@ fn concurrent_edits_lose_no_update(db: &Fresh) {
 }
 
 fn interactions_and_relationship_record(db: &Fresh) {
-    let store = db.open();
+    let store = open(db);
     let ws = workspace(&store, "w");
     let p = person("Client");
     let other = person("Someone Else");
@@ -344,7 +348,7 @@ fn interactions_and_relationship_record(db: &Fresh) {
 }
 
 fn audit_trail_pages(db: &Fresh) {
-    let store = db.open();
+    let store = open(db);
     let ws = workspace(&store, "w");
     for i in 0..5 {
         let e = AuditEvent {
@@ -369,7 +373,7 @@ fn audit_trail_pages(db: &Fresh) {
 }
 
 fn health_history_keeps_one_score_a_day(db: &Fresh) {
-    let store = db.open();
+    let store = open(db);
     let ws = workspace(&store, "w");
     let p = person("H");
     add(&store, &ws, &p);
@@ -410,7 +414,7 @@ fn reopening_migrates_once(db: &Fresh) {
     for h in handles {
         h.join().unwrap().unwrap();
     }
-    let store = db.open();
+    let store = open(db);
     let ws = workspace(&store, "w");
     add(&store, &ws, &person("After"));
 }

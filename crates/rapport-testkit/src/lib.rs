@@ -1,4 +1,4 @@
-//! The engines a conformance test runs against, each a fresh database.
+//! Fresh databases on each engine, for tests that must pass on both.
 //!
 //! PostgreSQL: `RAPPORT_TEST_POSTGRES` names the server (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`); every test gets its own database,
@@ -7,7 +7,6 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use rapport_store::Store;
 
 pub const PG_DEFAULT: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -34,6 +33,7 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 impl Fresh {
     pub fn sqlite() -> Fresh {
+        #[allow(clippy::expect_used)] // reason: test support; no temp dir means no test
         let dir = tempfile::tempdir().expect("temp dir");
         let url = dir.path().join("rapport.db").to_string_lossy().into_owned();
         Fresh::Sqlite { _dir: dir, url }
@@ -43,7 +43,9 @@ impl Fresh {
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
         let name = format!("rapport_test_{}_{}_{}", std::process::id(), nanos, n);
+        #[allow(clippy::expect_used)] // reason: test support; a test without its database cannot run
         let mut admin = postgres::Client::connect(&pg_base(), postgres::NoTls).expect("PostgreSQL server");
+        #[allow(clippy::expect_used)]
         admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
         let base = pg_base();
         let url = match base.rfind('/') {
@@ -61,9 +63,6 @@ impl Fresh {
         }
     }
 
-    pub fn open(&self) -> Store {
-        Store::open(self.url()).expect("open store")
-    }
 }
 
 impl Drop for Fresh {
@@ -74,4 +73,48 @@ impl Drop for Fresh {
             }
         }
     }
+}
+
+/// Which engine a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    pub fn fresh(self) -> Fresh {
+        match self {
+            Engine::Sqlite => Fresh::sqlite(),
+            Engine::Postgres => Fresh::postgres(),
+        }
+    }
+}
+
+/// Builds one trial per engine for each named test body. PostgreSQL trials are
+/// ignored (never passed) when no server answers, unless `RAPPORT_REQUIRE_POSTGRES=1`,
+/// in which case they fail.
+pub fn trials(tests: &[(&'static str, fn(&Fresh))]) -> Vec<libtest_mimic::Trial> {
+    let pg_ok = pg_available();
+    let required = pg_required();
+    if !pg_ok && !required {
+        eprintln!("note: PostgreSQL at {} does not answer: its tests are ignored", pg_base());
+    }
+    let mut out = Vec::new();
+    for (name, body) in tests {
+        let body = *body;
+        out.push(libtest_mimic::Trial::test(format!("sqlite::{name}"), move || {
+            body(&Fresh::sqlite());
+            Ok(())
+        }));
+        let pg = libtest_mimic::Trial::test(format!("postgres::{name}"), move || {
+            if !pg_ok {
+                return Err(format!("PostgreSQL is required (RAPPORT_REQUIRE_POSTGRES=1) but {} does not answer", pg_base()).into());
+            }
+            body(&Fresh::postgres());
+            Ok(())
+        });
+        out.push(pg.with_ignored_flag(!pg_ok && !required));
+    }
+    out
 }
