@@ -8,10 +8,12 @@ pub mod enums;
 pub mod error;
 pub mod id;
 pub mod records;
+pub mod validate;
 pub mod values;
 
 pub use enums::*;
 pub use error::{DomainError, FieldError};
 pub use id::Id;
 pub use records::*;
+pub use validate::Validate;
 pub use values::*;

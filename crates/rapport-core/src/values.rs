@@ -473,4 +473,48 @@ mod tests {
         assert!(parse_currency("euro").is_err());
         assert!(parse_amount(f64::NAN).is_err());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn parsers_never_panic(s in "\\PC{0,40}") {
+            let _ = AnnualDate::parse(&s);
+            let _ = Email::parse(&s);
+            let _ = CadenceDays::parse_span(&s);
+            let _ = parse_phone(&s);
+            let _ = parse_tag(&s);
+            let _ = parse_currency(&s);
+            let _ = Importance::parse(&s);
+            let _ = Sentiment::parse(&s);
+            let _ = fold(&s);
+        }
+
+        #[test]
+        fn annual_dates_round_trip(y in proptest::option::of(1i16..9999), m in 1u8..=12, d in 1u8..=31) {
+            if let Ok(date) = AnnualDate::new(y, m, d) {
+                proptest::prop_assert_eq!(AnnualDate::parse(&date.to_string()).ok(), Some(date));
+            }
+        }
+
+        #[test]
+        fn next_occurrence_is_within_a_year(m in 1u8..=12, d in 1u8..=31, off in 0i32..3000) {
+            if let Ok(date) = AnnualDate::new(None, m, d) {
+                let from = jiff::civil::date(2020, 1, 1).checked_add(jiff::Span::new().days(off)).unwrap_or(jiff::civil::date(2020, 1, 1));
+                let next = date.next_on_or_after(from);
+                proptest::prop_assert!(next >= from);
+                proptest::prop_assert!((next - from).get_days() <= 366);
+            }
+        }
+
+        #[test]
+        fn fold_is_idempotent(s in "\\PC{0,40}") {
+            let once = fold(&s);
+            proptest::prop_assert_eq!(fold(&once), once.clone());
+        }
+
+        #[test]
+        fn valid_emails_round_trip(local in "[a-z0-9._+-]{1,20}", domain in "[a-z0-9-]{1,20}\\.[a-z]{2,6}") {
+            let e = format!("{local}@{domain}");
+            proptest::prop_assert_eq!(Email::parse(&e).map(|x| x.to_string()).ok(), Some(e));
+        }
+    }
 }

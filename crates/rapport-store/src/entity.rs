@@ -596,3 +596,29 @@ pub fn decode_cursor(c: &str) -> Result<String, StoreError> {
         .ok_or_else(bad)?;
     String::from_utf8(bytes).map_err(|_| bad())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip() {
+        let k = "ada lovelace\u{1f}0190a0b0-0000-7000-8000-000000000001";
+        assert_eq!(decode_cursor(&encode_cursor(k)).ok().as_deref(), Some(k));
+        assert!(decode_cursor("abc").is_err());
+        assert!(decode_cursor("zz").is_err());
+        assert!(decode_cursor("ff").is_err(), "not UTF-8");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn decode_never_panics(s in "\\PC{0,64}") {
+            let _ = decode_cursor(&s);
+        }
+
+        #[test]
+        fn any_key_round_trips(k in "\\PC{0,64}") {
+            proptest::prop_assert_eq!(decode_cursor(&encode_cursor(&k)).ok(), Some(k));
+        }
+    }
+}
