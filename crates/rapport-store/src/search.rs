@@ -55,7 +55,7 @@ pub fn edit_distance(a: &str, b: &str, cap: usize) -> usize {
             return cap + 1;
         }
     }
-    d[a.len() * w + b.len()]
+    d[a.len() * w + b.len()].min(cap + 1)
 }
 
 /// The words of a query, folded; a phone-looking query becomes its digits.

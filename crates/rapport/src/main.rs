@@ -1,1 +1,23 @@
-fn main() {}
+//! `rapport`: parse the command line, run it, report errors on stderr with a non-zero
+//! exit code. The work lives in the library crates.
+
+mod cli;
+mod commands;
+mod output;
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let args = cli::Cli::parse();
+    match commands::run(args) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            let mut msg = format!("error: {e}");
+            for cause in e.chain().skip(1) {
+                msg.push_str(&format!(": {cause}"));
+            }
+            eprintln!("{msg}");
+            std::process::ExitCode::from(commands::exit_code(&e))
+        }
+    }
+}
