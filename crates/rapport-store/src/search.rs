@@ -41,7 +41,7 @@ pub fn edit_distance(a: &str, b: &str, cap: usize) -> usize {
     }
     for i in 1..=a.len() {
         d[i * w] = i;
-        let mut row_min = usize::MAX;
+        let mut row_min = i;
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
             let mut v = (d[(i - 1) * w + j] + 1).min(d[i * w + j - 1] + 1).min(d[(i - 1) * w + j - 1] + cost);
