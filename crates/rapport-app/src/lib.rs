@@ -4,9 +4,9 @@
 //! [`App::create`], [`App::update`] or [`App::set_trashed`] (or a use case built on them),
 //! which run in one store transaction and append the audit event in the same transaction.
 
-pub mod demo;
-mod ops;
 mod error;
+pub mod export;
+mod ops;
 pub mod records;
 pub mod resolve;
 
@@ -15,7 +15,7 @@ use rapport_core::*;
 use rapport_store::{Entity, Store, Tx};
 
 pub use error::{AppError, Result};
-pub use ops::{DemoSummary, SearchResult};
+pub use ops::SearchResult;
 
 /// Where "now" comes from. Tests and `RAPPORT_NOW` use a fixed clock.
 pub trait Clock: Send + Sync {
@@ -69,7 +69,11 @@ pub struct Actor {
 impl Actor {
     /// The person running the CLI on their own database: the workspace's owner.
     pub fn local() -> Actor {
-        Actor { user_id: None, name: "cli".into(), role: Role::Owner }
+        Actor {
+            user_id: None,
+            name: "cli".into(),
+            role: Role::Owner,
+        }
     }
 }
 
@@ -115,7 +119,10 @@ impl App {
             if let Some(w) = tx.workspace_by_name(&name)? {
                 return Ok(w);
             }
-            let w = Workspace { meta: meta.clone(), name: name.clone() };
+            let w = Workspace {
+                meta: meta.clone(),
+                name: name.clone(),
+            };
             tx.insert_workspace(&w)?;
             Ok(w)
         })?)
@@ -125,7 +132,10 @@ impl App {
         if ctx.actor.role.can_write() {
             Ok(())
         } else {
-            Err(AppError::Forbidden(format!("{} is a viewer and cannot change records", ctx.actor.name)))
+            Err(AppError::Forbidden(format!(
+                "{} is a viewer and cannot change records",
+                ctx.actor.name
+            )))
         }
     }
 
@@ -164,7 +174,12 @@ impl App {
     }
 
     /// Inserts a record and its audit event inside the caller's transaction.
-    pub fn insert_audited<E: Entity>(&self, tx: &mut Tx<'_>, ctx: &Ctx, rec: &E) -> Result<(), rapport_store::StoreError> {
+    pub fn insert_audited<E: Entity>(
+        &self,
+        tx: &mut Tx<'_>,
+        ctx: &Ctx,
+        rec: &E,
+    ) -> Result<(), rapport_store::StoreError> {
         tx.insert(&ctx.ws, rec)?;
         self.audit(tx, ctx, "create", &rec.meta().id, None, Some(rec))
     }
@@ -200,12 +215,25 @@ impl App {
     }
 
     /// Moves a record to the trash or restores it (audited).
-    pub fn set_trashed<E: Entity>(&self, ctx: &Ctx, id: &Id, trashed: bool, expected: Option<i64>) -> Result<E> {
+    pub fn set_trashed<E: Entity>(
+        &self,
+        ctx: &Ctx,
+        id: &Id,
+        trashed: bool,
+        expected: Option<i64>,
+    ) -> Result<E> {
         self.check_write(ctx)?;
         let now = self.now();
         Ok(self.store.write(|tx| {
             let rec: E = tx.set_trashed(&ctx.ws, id, trashed, expected, now)?;
-            self.audit(tx, ctx, if trashed { "trash" } else { "restore" }, id, None, Some(&rec))?;
+            self.audit(
+                tx,
+                ctx,
+                if trashed { "trash" } else { "restore" },
+                id,
+                None,
+                Some(&rec),
+            )?;
             Ok(rec)
         })?)
     }

@@ -221,14 +221,23 @@ mod tests {
 
     #[test]
     fn parse_is_lenient_about_case_and_separators() {
-        assert_eq!(TieKind::parse("Introduced_By").ok(), Some(TieKind::IntroducedBy));
+        assert_eq!(
+            TieKind::parse("Introduced_By").ok(),
+            Some(TieKind::IntroducedBy)
+        );
         assert_eq!(Channel::parse(" CALL ").ok(), Some(Channel::Call));
     }
 
     #[test]
     fn unknown_value_lists_the_choices() {
-        let err = Stage::parse("friendly").err().map(|e| e.to_string()).unwrap_or_default();
-        assert_eq!(err, "stage: `friendly` is not one of: transactional, relational, integrative");
+        let err = Stage::parse("friendly")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert_eq!(
+            err,
+            "stage: `friendly` is not one of: transactional, relational, integrative"
+        );
     }
 
     #[test]

@@ -11,7 +11,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        FieldError { field: field.into(), message: message.into() }
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -47,7 +50,9 @@ impl DomainError {
         let pre = |e: FieldError| FieldError::new(format!("{prefix}{}", e.field), e.message);
         match self {
             DomainError::Invalid(e) => DomainError::Invalid(pre(e)),
-            DomainError::InvalidMany(v) => DomainError::InvalidMany(v.into_iter().map(pre).collect()),
+            DomainError::InvalidMany(v) => {
+                DomainError::InvalidMany(v.into_iter().map(pre).collect())
+            }
         }
     }
 }

@@ -86,6 +86,9 @@ mod tests {
     #[test]
     fn uppercase_is_normalized() {
         let id = Id::parse("0190A0B0-0000-7000-8000-000000000001").ok();
-        assert_eq!(id.map(|i| i.to_string()), Some("0190a0b0-0000-7000-8000-000000000001".into()));
+        assert_eq!(
+            id.map(|i| i.to_string()),
+            Some("0190a0b0-0000-7000-8000-000000000001".into())
+        );
     }
 }

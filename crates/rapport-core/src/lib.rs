@@ -8,8 +8,10 @@ pub mod enums;
 pub mod error;
 pub mod id;
 pub mod records;
+pub mod reference;
 pub mod validate;
 pub mod values;
+pub mod when;
 
 pub use enums::*;
 pub use error::{DomainError, FieldError};

@@ -7,9 +7,9 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
+use crate::Id;
 use crate::enums::*;
 use crate::values::*;
-use crate::Id;
 
 /// What every record carries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,7 +26,13 @@ pub struct Meta {
 
 impl Meta {
     pub fn new(id: Id, now: Timestamp) -> Meta {
-        Meta { id, created_at: now, updated_at: now, version: 1, deleted_at: None }
+        Meta {
+            id,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+            deleted_at: None,
+        }
     }
 }
 
@@ -309,7 +315,10 @@ pub fn check_feedback_score(scale: FeedbackScale, score: i64) -> Result<u8, crat
     if (lo as i64..=hi as i64).contains(&score) {
         Ok(score as u8)
     } else {
-        Err(crate::DomainError::invalid("score", format!("{score} is out of range {lo}..{hi} for {scale}")))
+        Err(crate::DomainError::invalid(
+            "score",
+            format!("{score} is out of range {lo}..{hi} for {scale}"),
+        ))
     }
 }
 
@@ -423,14 +432,16 @@ mod tests {
     #[test]
     fn person_json_shape() {
         let mut p = Person::named(meta(), "Ada Lovelace".into());
-        p.emails.push(Labeled::new("ada@example.com", Some("work".into())));
+        p.emails
+            .push(Labeled::new("ada@example.com", Some("work".into())));
         let v = serde_json::to_value(&p).unwrap_or_default();
         assert_eq!(v["name"], "Ada Lovelace");
         assert_eq!(v["emails"][0]["value"], "ada@example.com");
         assert_eq!(v["emails"][0]["label"], "work");
         assert_eq!(v["version"], 1);
         assert!(v.get("deleted_at").is_none());
-        let back: Person = serde_json::from_value(v).unwrap_or_else(|_| Person::named(meta(), String::new()));
+        let back: Person =
+            serde_json::from_value(v).unwrap_or_else(|_| Person::named(meta(), String::new()));
         assert_eq!(back, p);
     }
 

@@ -84,7 +84,12 @@ impl CadenceDays {
     /// Parses `30`, `30d`, `2w`, `3m` (months of 30 days) or `1y`.
     pub fn parse_span(s: &str) -> Result<Self, DomainError> {
         let t = s.trim().to_ascii_lowercase();
-        let bad = || DomainError::invalid("cadence", format!("`{s}` is not a cadence like 14d, 2w, 3m or 1y"));
+        let bad = || {
+            DomainError::invalid(
+                "cadence",
+                format!("`{s}` is not a cadence like 14d, 2w, 3m or 1y"),
+            )
+        };
         let (num, unit) = match t.find(|c: char| !c.is_ascii_digit()) {
             Some(i) => t.split_at(i),
             None => (t.as_str(), "d"),
@@ -111,13 +116,20 @@ pub fn required_text(field: &str, s: &str, max_chars: usize) -> Result<String, D
 }
 
 /// Trimmed text, `None` when blank; errors when longer than `max_chars` or holding NUL.
-pub fn optional_text(field: &str, s: &str, max_chars: usize) -> Result<Option<String>, DomainError> {
+pub fn optional_text(
+    field: &str,
+    s: &str,
+    max_chars: usize,
+) -> Result<Option<String>, DomainError> {
     let t = s.trim();
     if t.is_empty() {
         return Ok(None);
     }
     if t.chars().count() > max_chars {
-        return Err(DomainError::invalid(field, format!("is longer than {max_chars} characters")));
+        return Err(DomainError::invalid(
+            field,
+            format!("is longer than {max_chars} characters"),
+        ));
     }
     if t.contains('\0') {
         return Err(DomainError::invalid(field, "contains a NUL character"));
@@ -138,7 +150,12 @@ pub struct Email(String);
 impl Email {
     pub fn parse(s: &str) -> Result<Email, DomainError> {
         let t = s.trim();
-        let bad = |why: &str| DomainError::invalid("email", format!("`{s}` is not a valid email address: {why}"));
+        let bad = |why: &str| {
+            DomainError::invalid(
+                "email",
+                format!("`{s}` is not a valid email address: {why}"),
+            )
+        };
         if t.len() > 254 {
             return Err(bad("longer than 254 characters"));
         }
@@ -146,7 +163,11 @@ impl Email {
         if local.is_empty() {
             return Err(bad("nothing before @"));
         }
-        if domain.is_empty() || !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') {
+        if domain.is_empty()
+            || !domain.contains('.')
+            || domain.starts_with('.')
+            || domain.ends_with('.')
+        {
             return Err(bad("the domain needs a dot, like example.com"));
         }
         if t.chars().any(|c| c.is_whitespace() || c.is_control()) || local.contains('@') {
@@ -174,8 +195,11 @@ pub fn parse_phone(s: &str) -> Result<String, DomainError> {
     let t = s.trim();
     let digits = t.chars().filter(|c| c.is_ascii_digit()).count();
     let allowed = |c: char| c.is_ascii_digit() || " +-().x/ext.".contains(c);
-    if digits < 3 || digits > 20 || !t.chars().all(allowed) {
-        return Err(DomainError::invalid("phone", format!("`{s}` is not a phone number")));
+    if !(3..=20).contains(&digits) || !t.chars().all(allowed) {
+        return Err(DomainError::invalid(
+            "phone",
+            format!("`{s}` is not a phone number"),
+        ));
     }
     Ok(t.to_string())
 }
@@ -202,7 +226,10 @@ pub struct Labeled {
 
 impl Labeled {
     pub fn new(value: impl Into<String>, label: Option<String>) -> Self {
-        Labeled { value: value.into(), label }
+        Labeled {
+            value: value.into(),
+            label,
+        }
     }
 }
 
@@ -226,24 +253,37 @@ pub struct Address {
 
 impl Address {
     pub fn is_empty(&self) -> bool {
-        self == &Address { label: self.label.clone(), ..Address::default() }
+        self == &Address {
+            label: self.label.clone(),
+            ..Address::default()
+        }
     }
 
     /// One line for people: "12 Rue X, Paris, France".
     pub fn one_line(&self) -> String {
-        [&self.street, &self.postal_code, &self.city, &self.region, &self.country]
-            .iter()
-            .filter_map(|p| p.as_deref())
-            .collect::<Vec<_>>()
-            .join(", ")
+        [
+            &self.street,
+            &self.postal_code,
+            &self.city,
+            &self.region,
+            &self.country,
+        ]
+        .iter()
+        .filter_map(|p| p.as_deref())
+        .collect::<Vec<_>>()
+        .join(", ")
     }
 }
 
 /// A tag: lowercase, no spaces at the ends, no commas.
 pub fn parse_tag(s: &str) -> Result<String, DomainError> {
     let t = s.trim().to_lowercase();
-    if t.is_empty() || t.chars().count() > 64 || t.contains(',') || t.chars().any(char::is_control) {
-        return Err(DomainError::invalid("tag", format!("`{s}` is not a tag (1–64 characters, no commas)")));
+    if t.is_empty() || t.chars().count() > 64 || t.contains(',') || t.chars().any(char::is_control)
+    {
+        return Err(DomainError::invalid(
+            "tag",
+            format!("`{s}` is not a tag (1–64 characters, no commas)"),
+        ));
     }
     Ok(t)
 }
@@ -258,11 +298,19 @@ pub struct AnnualDate {
 
 impl AnnualDate {
     pub fn new(year: Option<i16>, month: u8, day: u8) -> Result<AnnualDate, DomainError> {
-        let bad = || DomainError::invalid("date", format!("{month:02}-{day:02} is not a day of the year"));
+        let bad = || {
+            DomainError::invalid(
+                "date",
+                format!("{month:02}-{day:02} is not a day of the year"),
+            )
+        };
         // Validate against a leap year when the year is unknown, so 02-29 is allowed.
         let y = year.unwrap_or(2000);
         if !(1..=9999).contains(&y) {
-            return Err(DomainError::invalid("date", format!("year {y} is out of range")));
+            return Err(DomainError::invalid(
+                "date",
+                format!("year {y} is out of range"),
+            ));
         }
         jiff::civil::Date::new(y, month as i8, day as i8).map_err(|_| bad())?;
         Ok(AnnualDate { year, month, day })
@@ -271,14 +319,24 @@ impl AnnualDate {
     /// Parses `MM-DD`, `--MM-DD`, `--MMDD`, `YYYY-MM-DD` or `YYYYMMDD`.
     pub fn parse(s: &str) -> Result<AnnualDate, DomainError> {
         let t = s.trim();
-        let bad = || DomainError::invalid("date", format!("`{s}` is not a date like 05-18 or 1990-05-18"));
+        let bad = || {
+            DomainError::invalid(
+                "date",
+                format!("`{s}` is not a date like 05-18 or 1990-05-18"),
+            )
+        };
         let t2 = t.strip_prefix("--").unwrap_or(t);
         let digits: String = t2.chars().filter(|c| c.is_ascii_digit()).collect();
         let seps_ok = t2.chars().all(|c| c.is_ascii_digit() || c == '-');
         if !seps_ok {
             return Err(bad());
         }
-        let num = |r: std::ops::Range<usize>| digits.get(r).and_then(|d| d.parse::<u16>().ok()).ok_or_else(bad);
+        let num = |r: std::ops::Range<usize>| {
+            digits
+                .get(r)
+                .and_then(|d| d.parse::<u16>().ok())
+                .ok_or_else(bad)
+        };
         match (digits.len(), t2.matches('-').count()) {
             (4, 0 | 1) => AnnualDate::new(None, num(0..2)? as u8, num(2..4)? as u8),
             (8, 0 | 2) if !t.starts_with("--") => {
@@ -306,7 +364,11 @@ impl AnnualDate {
                 .unwrap_or(from)
         };
         let this_year = at(from.year());
-        if this_year >= from { this_year } else { at(from.year() + 1) }
+        if this_year >= from {
+            this_year
+        } else {
+            at(from.year() + 1)
+        }
     }
 }
 
@@ -338,7 +400,10 @@ pub fn parse_currency(s: &str) -> Result<String, DomainError> {
     if t.len() == 3 && t.chars().all(|c| c.is_ascii_alphabetic()) {
         Ok(t)
     } else {
-        Err(DomainError::invalid("currency", format!("`{s}` is not a currency code like EUR or USD")))
+        Err(DomainError::invalid(
+            "currency",
+            format!("`{s}` is not a currency code like EUR or USD"),
+        ))
     }
 }
 
@@ -347,7 +412,10 @@ pub fn parse_amount(v: f64) -> Result<f64, DomainError> {
     if v.is_finite() && (0.0..=1e15).contains(&v) {
         Ok(v)
     } else {
-        Err(DomainError::invalid("amount", format!("{v} is not an amount between 0 and 10^15")))
+        Err(DomainError::invalid(
+            "amount",
+            format!("{v} is not an amount between 0 and 10^15"),
+        ))
     }
 }
 
@@ -358,7 +426,10 @@ pub fn parse_time_zone(s: &str) -> Result<String, DomainError> {
     if ok {
         Ok(t.to_string())
     } else {
-        Err(DomainError::invalid("tz", format!("`{s}` is not a known time zone like Europe/Paris")))
+        Err(DomainError::invalid(
+            "tz",
+            format!("`{s}` is not a known time zone like Europe/Paris"),
+        ))
     }
 }
 
@@ -418,9 +489,18 @@ mod tests {
 
     #[test]
     fn cadence_spans() {
-        assert_eq!(CadenceDays::parse_span("30d").map(|c| c.get()).ok(), Some(30));
-        assert_eq!(CadenceDays::parse_span("2w").map(|c| c.get()).ok(), Some(14));
-        assert_eq!(CadenceDays::parse_span("14").map(|c| c.get()).ok(), Some(14));
+        assert_eq!(
+            CadenceDays::parse_span("30d").map(|c| c.get()).ok(),
+            Some(30)
+        );
+        assert_eq!(
+            CadenceDays::parse_span("2w").map(|c| c.get()).ok(),
+            Some(14)
+        );
+        assert_eq!(
+            CadenceDays::parse_span("14").map(|c| c.get()).ok(),
+            Some(14)
+        );
         assert!(CadenceDays::parse_span("0d").is_err());
         assert!(CadenceDays::parse_span("fortnight").is_err());
         assert!(CadenceDays::parse_span("99999999999999999999d").is_err());
@@ -428,8 +508,21 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(Email::parse(" Ada@Example.COM ").map(|e| e.to_string()).ok(), Some("Ada@example.com".into()));
-        for bad in ["ada", "ada@", "@x.com", "ada@localhost", "a b@x.com", "ada@x..com", "a@b@c.com"] {
+        assert_eq!(
+            Email::parse(" Ada@Example.COM ")
+                .map(|e| e.to_string())
+                .ok(),
+            Some("Ada@example.com".into())
+        );
+        for bad in [
+            "ada",
+            "ada@",
+            "@x.com",
+            "ada@localhost",
+            "a b@x.com",
+            "ada@x..com",
+            "a@b@c.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad} should be rejected");
         }
     }
@@ -445,16 +538,26 @@ mod tests {
     fn annual_dates() {
         let d = AnnualDate::parse("--0518").ok();
         assert_eq!(d.map(|d| d.to_string()), Some("--05-18".into()));
-        assert_eq!(AnnualDate::parse("1990-05-18").map(|d| d.year()).ok(), Some(Some(1990)));
-        assert_eq!(AnnualDate::parse("19900518").map(|d| d.month()).ok(), Some(5));
+        assert_eq!(
+            AnnualDate::parse("1990-05-18").map(|d| d.year()).ok(),
+            Some(Some(1990))
+        );
+        assert_eq!(
+            AnnualDate::parse("19900518").map(|d| d.month()).ok(),
+            Some(5)
+        );
         assert!(AnnualDate::parse("02-30").is_err());
         assert!(AnnualDate::parse("02-29").is_ok());
         assert!(AnnualDate::parse("1991-02-29").is_err());
         assert!(AnnualDate::parse("birthday").is_err());
         let from = jiff::civil::date(2026, 11, 23);
-        let next = AnnualDate::parse("02-29").map(|d| d.next_on_or_after(from)).ok();
+        let next = AnnualDate::parse("02-29")
+            .map(|d| d.next_on_or_after(from))
+            .ok();
         assert_eq!(next, Some(jiff::civil::date(2027, 2, 28)));
-        let next = AnnualDate::parse("11-23").map(|d| d.next_on_or_after(from)).ok();
+        let next = AnnualDate::parse("11-23")
+            .map(|d| d.next_on_or_after(from))
+            .ok();
         assert_eq!(next, Some(from));
     }
 

@@ -1,8 +1,8 @@
 //! The one query interface both engines implement. SQL above this line is portable:
 //! `$1`-style placeholders and the TEXT / BIGINT / DOUBLE PRECISION types only.
 
-use crate::value::{Row, Value};
 use crate::StoreError;
+use crate::value::{Row, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -42,7 +42,10 @@ pub fn to_sqlite_placeholders(sql: &str) -> String {
 
 /// `$start, $start+1, …` for `n` values: the placeholders of an `IN (…)` list.
 pub fn placeholders(start: usize, n: usize) -> String {
-    (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+    (start..start + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -51,7 +54,10 @@ mod tests {
 
     #[test]
     fn rewrites_placeholders_outside_strings() {
-        assert_eq!(to_sqlite_placeholders("SELECT $1, '$2', $10"), "SELECT ?1, '$2', ?10");
+        assert_eq!(
+            to_sqlite_placeholders("SELECT $1, '$2', $10"),
+            "SELECT ?1, '$2', ?10"
+        );
         assert_eq!(placeholders(3, 2), "$3, $4");
     }
 }

@@ -95,8 +95,17 @@ impl Entity for Organization {
         vec![self.name.clone().into(), fold(&self.name).into()]
     }
     fn indexes(&self) -> Indexes {
-        let text = format!("{} {} {}", self.name, self.domains.join(" "), self.tags.join(" "));
-        Indexes { tags: self.tags.clone(), search: Some(fold(&text)), ..Indexes::default() }
+        let text = format!(
+            "{} {} {}",
+            self.name,
+            self.domains.join(" "),
+            self.tags.join(" ")
+        );
+        Indexes {
+            tags: self.tags.clone(),
+            search: Some(fold(&text)),
+            ..Indexes::default()
+        }
     }
 }
 
@@ -113,8 +122,16 @@ impl Entity for Membership {
 impl Entity for Relationship {
     const KIND: EntityKind = EntityKind::Relationship;
     const TABLE: &'static str = "relationships";
-    const COLUMNS: &'static [&'static str] =
-        &["subject_kind", "subject_id", "kind", "status", "importance", "cadence_days", "owner_id", "visibility"];
+    const COLUMNS: &'static [&'static str] = &[
+        "subject_kind",
+        "subject_id",
+        "kind",
+        "status",
+        "importance",
+        "cadence_days",
+        "owner_id",
+        "visibility",
+    ];
     meta_access!();
     fn values(&self) -> Vec<Value> {
         vec![
@@ -133,7 +150,8 @@ impl Entity for Relationship {
 impl Entity for Tie {
     const KIND: EntityKind = EntityKind::Tie;
     const TABLE: &'static str = "ties";
-    const COLUMNS: &'static [&'static str] = &["from_person_id", "to_person_id", "kind", "strength"];
+    const COLUMNS: &'static [&'static str] =
+        &["from_person_id", "to_person_id", "kind", "strength"];
     meta_access!();
     fn values(&self) -> Vec<Value> {
         vec![
@@ -148,7 +166,15 @@ impl Entity for Tie {
 impl Entity for Interaction {
     const KIND: EntityKind = EntityKind::Interaction;
     const TABLE: &'static str = "interactions";
-    const COLUMNS: &'static [&'static str] = &["at", "channel", "direction", "sentiment", "minutes", "source", "source_id"];
+    const COLUMNS: &'static [&'static str] = &[
+        "at",
+        "channel",
+        "direction",
+        "sentiment",
+        "minutes",
+        "source",
+        "source_id",
+    ];
     meta_access!();
     fn values(&self) -> Vec<Value> {
         vec![
@@ -164,7 +190,10 @@ impl Entity for Interaction {
     fn indexes(&self) -> Indexes {
         let mut subjects = self.participants.clone();
         subjects.extend(self.organization_ids.iter().cloned());
-        Indexes { subjects, ..Indexes::default() }
+        Indexes {
+            subjects,
+            ..Indexes::default()
+        }
     }
 }
 
@@ -186,7 +215,8 @@ impl Entity for Commitment {
 impl Entity for Exchange {
     const KIND: EntityKind = EntityKind::Exchange;
     const TABLE: &'static str = "exchanges";
-    const COLUMNS: &'static [&'static str] = &["relationship_id", "direction", "kind", "value", "at"];
+    const COLUMNS: &'static [&'static str] =
+        &["relationship_id", "direction", "kind", "value", "at"];
     meta_access!();
     fn values(&self) -> Vec<Value> {
         vec![
@@ -205,7 +235,11 @@ impl Entity for Conflict {
     const COLUMNS: &'static [&'static str] = &["relationship_id", "severity", "status"];
     meta_access!();
     fn values(&self) -> Vec<Value> {
-        vec![(&self.relationship_id).into(), self.severity.get().into(), self.status.as_str().into()]
+        vec![
+            (&self.relationship_id).into(),
+            self.severity.get().into(),
+            self.status.as_str().into(),
+        ]
     }
 }
 
@@ -215,7 +249,12 @@ impl Entity for Feedback {
     const COLUMNS: &'static [&'static str] = &["relationship_id", "scale", "score", "at"];
     meta_access!();
     fn values(&self) -> Vec<Value> {
-        vec![(&self.relationship_id).into(), self.scale.as_str().into(), self.score.into(), self.at.into()]
+        vec![
+            (&self.relationship_id).into(),
+            self.scale.as_str().into(),
+            self.score.into(),
+            self.at.into(),
+        ]
     }
 }
 
@@ -261,7 +300,8 @@ impl Entity for ImportantDate {
 impl Entity for Deal {
     const KIND: EntityKind = EntityKind::Deal;
     const TABLE: &'static str = "deals";
-    const COLUMNS: &'static [&'static str] = &["subject_kind", "subject_id", "stage", "amount", "currency"];
+    const COLUMNS: &'static [&'static str] =
+        &["subject_kind", "subject_id", "stage", "amount", "currency"];
     meta_access!();
     fn values(&self) -> Vec<Value> {
         vec![
@@ -273,7 +313,10 @@ impl Entity for Deal {
         ]
     }
     fn indexes(&self) -> Indexes {
-        Indexes { search: Some(fold(&self.title)), ..Indexes::default() }
+        Indexes {
+            search: Some(fold(&self.title)),
+            ..Indexes::default()
+        }
     }
 }
 
@@ -286,7 +329,10 @@ impl Entity for Note {
         vec![self.link.kind.as_str().into(), (&self.link.id).into()]
     }
     fn indexes(&self) -> Indexes {
-        Indexes { search: Some(fold(&self.body)), ..Indexes::default() }
+        Indexes {
+            search: Some(fold(&self.body)),
+            ..Indexes::default()
+        }
     }
 }
 
@@ -355,7 +401,11 @@ impl Tx<'_> {
         ];
         params.extend(rec.values());
         self.c.execute(&sql, &params).map_err(|e| {
-            if e.is_unique_violation() { StoreError::Duplicate(format!("{} {}", E::KIND, m.id)) } else { e }
+            if e.is_unique_violation() {
+                StoreError::Duplicate(format!("{} {}", E::KIND, m.id))
+            } else {
+                e
+            }
         })?;
         self.write_indexes(ws, E::KIND, &m.id, &rec.indexes(), false)
     }
@@ -375,7 +425,12 @@ impl Tx<'_> {
             m.updated_at = now;
         }
         let cols = E::COLUMNS;
-        let mut sets = vec!["updated_at = $1".to_string(), "version = $2".into(), "deleted_at = $3".into(), "doc = $4".into()];
+        let mut sets = vec![
+            "updated_at = $1".to_string(),
+            "version = $2".into(),
+            "deleted_at = $3".into(),
+            "doc = $4".into(),
+        ];
         for (i, c) in cols.iter().enumerate() {
             sets.push(format!("{c} = ${}", 5 + i));
         }
@@ -389,21 +444,37 @@ impl Tx<'_> {
             k + 2
         );
         let m = rec.meta().clone();
-        let mut params: Vec<Value> = vec![now.into(), m.version.into(), m.deleted_at.into(), to_doc(rec)?.into()];
+        let mut params: Vec<Value> = vec![
+            now.into(),
+            m.version.into(),
+            m.deleted_at.into(),
+            to_doc(rec)?.into(),
+        ];
         params.extend(rec.values());
         params.extend([(&m.id).into(), ws.into(), expected.into()]);
         if self.c.execute(&sql, &params)? == 0 {
             let actual = self.version_of::<E>(ws, &m.id)?;
-            return Err(StoreError::StaleVersion { entity: E::KIND, id: m.id.to_string(), expected, actual });
+            return Err(StoreError::StaleVersion {
+                entity: E::KIND,
+                id: m.id.to_string(),
+                expected,
+                actual,
+            });
         }
         self.write_indexes(ws, E::KIND, &m.id, &rec.indexes(), true)
     }
 
     fn version_of<E: Entity>(&mut self, ws: &Id, id: &Id) -> Result<i64, StoreError> {
-        let sql = format!("SELECT version FROM {} WHERE id = $1 AND workspace_id = $2", E::TABLE);
+        let sql = format!(
+            "SELECT version FROM {} WHERE id = $1 AND workspace_id = $2",
+            E::TABLE
+        );
         match self.c.query_one(&sql, &[id.into(), ws.into()])? {
             Some(r) => r.i64(0),
-            None => Err(StoreError::NotFound { entity: E::KIND, id: id.to_string() }),
+            None => Err(StoreError::NotFound {
+                entity: E::KIND,
+                id: id.to_string(),
+            }),
         }
     }
 
@@ -411,14 +482,23 @@ impl Tx<'_> {
     pub fn get<E: Entity>(&mut self, ws: &Id, id: &Id) -> Result<E, StoreError> {
         match self.find::<E>(ws, id)? {
             Some(r) if r.meta().deleted_at.is_none() => Ok(r),
-            _ => Err(StoreError::NotFound { entity: E::KIND, id: id.to_string() }),
+            _ => Err(StoreError::NotFound {
+                entity: E::KIND,
+                id: id.to_string(),
+            }),
         }
     }
 
     /// A record of this workspace, live or trashed.
     pub fn find<E: Entity>(&mut self, ws: &Id, id: &Id) -> Result<Option<E>, StoreError> {
-        let sql = format!("SELECT doc FROM {} WHERE id = $1 AND workspace_id = $2", E::TABLE);
-        self.c.query_one(&sql, &[id.into(), ws.into()])?.map(|r| r.json(0)).transpose()
+        let sql = format!(
+            "SELECT doc FROM {} WHERE id = $1 AND workspace_id = $2",
+            E::TABLE
+        );
+        self.c
+            .query_one(&sql, &[id.into(), ws.into()])?
+            .map(|r| r.json(0))
+            .transpose()
     }
 
     /// Several live records by id, in no particular order; unknown ids are skipped.
@@ -448,10 +528,18 @@ impl Tx<'_> {
         expected: Option<i64>,
         now: jiff::Timestamp,
     ) -> Result<E, StoreError> {
-        let mut rec: E = self.find(ws, id)?.ok_or_else(|| StoreError::NotFound { entity: E::KIND, id: id.to_string() })?;
+        let mut rec: E = self.find(ws, id)?.ok_or_else(|| StoreError::NotFound {
+            entity: E::KIND,
+            id: id.to_string(),
+        })?;
         let current = rec.meta().version;
         if let Some(exp) = expected.filter(|e| *e != current) {
-            return Err(StoreError::StaleVersion { entity: E::KIND, id: id.to_string(), expected: exp, actual: current });
+            return Err(StoreError::StaleVersion {
+                entity: E::KIND,
+                id: id.to_string(),
+                expected: exp,
+                actual: current,
+            });
         }
         rec.meta_mut().deleted_at = if trashed { Some(now) } else { None };
         self.update(ws, &mut rec, current, now)?;
@@ -463,7 +551,11 @@ impl Tx<'_> {
         let limit = q.limit.clamp(1, 500);
         let mut sql = format!("SELECT doc, id FROM {} t WHERE workspace_id = $1", E::TABLE);
         let mut params: Vec<Value> = vec![ws.into()];
-        sql.push_str(if q.trashed { " AND deleted_at IS NOT NULL" } else { " AND deleted_at IS NULL" });
+        sql.push_str(if q.trashed {
+            " AND deleted_at IS NOT NULL"
+        } else {
+            " AND deleted_at IS NULL"
+        });
         if let Some(c) = &q.cursor {
             params.push(decode_cursor(c)?.into());
             sql.push_str(&format!(" AND id > ${}", params.len()));
@@ -483,7 +575,10 @@ impl Tx<'_> {
         }
         for (col, v) in &q.filters {
             if !E::COLUMNS.contains(col) {
-                return Err(StoreError::Corrupt(format!("{col} is not a column of {}", E::TABLE)));
+                return Err(StoreError::Corrupt(format!(
+                    "{col} is not a column of {}",
+                    E::TABLE
+                )));
             }
             params.push(v.clone());
             sql.push_str(&format!(" AND {col} = ${}", params.len()));
@@ -494,22 +589,37 @@ impl Tx<'_> {
         page_of(rows, limit)
     }
 
-    fn write_indexes(&mut self, ws: &Id, kind: EntityKind, id: &Id, ix: &Indexes, replace: bool) -> Result<(), StoreError> {
+    fn write_indexes(
+        &mut self,
+        ws: &Id,
+        kind: EntityKind,
+        id: &Id,
+        ix: &Indexes,
+        replace: bool,
+    ) -> Result<(), StoreError> {
         let dialect = self.c.dialect();
         if replace {
             for t in ["person_emails", "person_phones"] {
                 if kind == EntityKind::Person {
-                    self.c.execute(&format!("DELETE FROM {t} WHERE person_id = $1"), &[id.into()])?;
+                    self.c.execute(
+                        &format!("DELETE FROM {t} WHERE person_id = $1"),
+                        &[id.into()],
+                    )?;
                 }
             }
             if matches!(kind, EntityKind::Person | EntityKind::Organization) {
-                self.c.execute("DELETE FROM tags WHERE entity_id = $1", &[id.into()])?;
+                self.c
+                    .execute("DELETE FROM tags WHERE entity_id = $1", &[id.into()])?;
             }
             if kind == EntityKind::Interaction {
-                self.c.execute("DELETE FROM interaction_subjects WHERE interaction_id = $1", &[id.into()])?;
+                self.c.execute(
+                    "DELETE FROM interaction_subjects WHERE interaction_id = $1",
+                    &[id.into()],
+                )?;
             }
             if ix.search.is_some() {
-                self.c.execute("DELETE FROM search_docs WHERE entity_id = $1", &[id.into()])?;
+                self.c
+                    .execute("DELETE FROM search_docs WHERE entity_id = $1", &[id.into()])?;
             }
         }
         for e in &ix.emails {
@@ -567,15 +677,29 @@ impl Tx<'_> {
 }
 
 fn to_doc<E: Serialize>(rec: &E) -> Result<String, StoreError> {
-    serde_json::to_string(rec).map_err(|e| StoreError::Corrupt(format!("cannot serialize record: {e}")))
+    serde_json::to_string(rec)
+        .map_err(|e| StoreError::Corrupt(format!("cannot serialize record: {e}")))
 }
 
 /// Builds a page from rows of `(doc, sort key)` fetched with `limit + 1`.
-pub(crate) fn page_of<T: DeserializeOwned>(mut rows: Vec<Row>, limit: usize) -> Result<Page<T>, StoreError> {
+pub(crate) fn page_of<T: DeserializeOwned>(
+    mut rows: Vec<Row>,
+    limit: usize,
+) -> Result<Page<T>, StoreError> {
     let more = rows.len() > limit;
     rows.truncate(limit);
-    let next_cursor = if more { rows.last().map(|r| r.text(1)).transpose()?.map(|k| encode_cursor(&k)) } else { None };
-    let items = rows.iter().map(|r| r.json(0)).collect::<Result<Vec<T>, _>>()?;
+    let next_cursor = if more {
+        rows.last()
+            .map(|r| r.text(1))
+            .transpose()?
+            .map(|k| encode_cursor(&k))
+    } else {
+        None
+    };
+    let items = rows
+        .iter()
+        .map(|r| r.json(0))
+        .collect::<Result<Vec<T>, _>>()?;
     Ok(Page { items, next_cursor })
 }
 
@@ -585,8 +709,13 @@ pub fn encode_cursor(key: &str) -> String {
 }
 
 pub fn decode_cursor(c: &str) -> Result<String, StoreError> {
-    let bad = || StoreError::Domain(DomainError::invalid("cursor", "is not a cursor returned by a previous page"));
-    if c.len() % 2 != 0 || c.len() > 2048 {
+    let bad = || {
+        StoreError::Domain(DomainError::invalid(
+            "cursor",
+            "is not a cursor returned by a previous page",
+        ))
+    };
+    if !c.len().is_multiple_of(2) || c.len() > 2048 {
         return Err(bad());
     }
     let bytes = (0..c.len())

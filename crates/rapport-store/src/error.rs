@@ -4,8 +4,15 @@ use rapport_core::{DomainError, EntityKind};
 pub enum StoreError {
     #[error("no {entity} with id {id}")]
     NotFound { entity: EntityKind, id: String },
-    #[error("{entity} {id} was changed by someone else (you had version {expected}, it is now at {actual})")]
-    StaleVersion { entity: EntityKind, id: String, expected: i64, actual: i64 },
+    #[error(
+        "{entity} {id} was changed by someone else (you had version {expected}, it is now at {actual})"
+    )]
+    StaleVersion {
+        entity: EntityKind,
+        id: String,
+        expected: i64,
+        actual: i64,
+    },
     #[error("{0} already exists")]
     Duplicate(String),
     #[error("the database stayed busy; try again")]
@@ -31,7 +38,10 @@ impl StoreError {
         match self {
             StoreError::Busy => true,
             StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
-                matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                )
             }
             StoreError::Postgres(e) => e.code().is_some_and(|c| {
                 *c == postgres::error::SqlState::T_R_SERIALIZATION_FAILURE
@@ -48,7 +58,9 @@ impl StoreError {
                 e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
                     || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
             }
-            StoreError::Postgres(e) => e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION),
+            StoreError::Postgres(e) => {
+                e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION)
+            }
             _ => false,
         }
     }

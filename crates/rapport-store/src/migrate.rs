@@ -50,7 +50,7 @@ pub fn sqlite(conn: &Connection) -> Result<(), StoreError> {
 }
 
 /// An arbitrary, fixed key for the advisory lock that serializes migrations.
-const PG_MIGRATION_LOCK: i64 = 0x7261_7070_6f72_74;
+const PG_MIGRATION_LOCK: i64 = 0x0072_6170_706f_7274;
 
 pub fn postgres(client: &mut postgres::Client) -> Result<(), StoreError> {
     let mut tx = client.transaction()?;
@@ -58,11 +58,19 @@ pub fn postgres(client: &mut postgres::Client) -> Result<(), StoreError> {
     tx.batch_execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
     )?;
-    let current: i64 = tx.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])?.get(0);
+    let current: i64 = tx
+        .query_one(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+            &[],
+        )?
+        .get(0);
     for m in MIGRATIONS.iter().filter(|m| m.version > current) {
         tx.batch_execute(m.common)?;
         tx.batch_execute(m.postgres)?;
-        tx.execute("INSERT INTO schema_migrations (version) VALUES ($1)", &[&m.version])?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version) VALUES ($1)",
+            &[&m.version],
+        )?;
     }
     tx.commit()?;
     Ok(())

@@ -7,9 +7,9 @@ use bytes::BytesMut;
 use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, NoTls, Statement};
 
+use crate::StoreError;
 use crate::conn::{Conn, Dialect};
 use crate::value::{Row, Value};
-use crate::StoreError;
 
 type BoxError = Box<dyn Error + Sync + Send>;
 
@@ -23,7 +23,9 @@ impl ToSql for Value {
                 Type::FLOAT8 => (*v as f64).to_sql(ty, out),
                 Type::FLOAT4 => (*v as f32).to_sql(ty, out),
                 Type::BOOL => (*v != 0).to_sql(ty, out),
-                Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => v.to_string().to_sql(ty, out),
+                Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => {
+                    v.to_string().to_sql(ty, out)
+                }
                 _ => v.to_sql(ty, out),
             },
             Value::Real(v) => match *ty {
@@ -134,7 +136,10 @@ impl r2d2::ManageConnection for PgManager {
     type Error = postgres::Error;
 
     fn connect(&self) -> Result<PgClient, postgres::Error> {
-        Ok(PgClient { client: self.config.connect(NoTls)?, cache: HashMap::new() })
+        Ok(PgClient {
+            client: self.config.connect(NoTls)?,
+            cache: HashMap::new(),
+        })
     }
 
     fn is_valid(&self, conn: &mut PgClient) -> Result<(), postgres::Error> {
@@ -158,7 +163,15 @@ pub fn in_tx<T>(
     f: &mut dyn FnMut(&mut dyn Conn) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
     let PgClient { client, cache } = conn;
-    let mut tx = if write { client.transaction()? } else { client.build_transaction().read_only(true).start()? };
+    let mut tx = if write {
+        client.transaction()?
+    } else {
+        client
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()?
+    };
     let v = f(&mut PgConn { tx: &mut tx, cache })?;
     tx.commit()?;
     Ok(v)

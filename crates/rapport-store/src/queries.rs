@@ -23,13 +23,19 @@ pub struct RelationshipRecord {
 impl Tx<'_> {
     pub fn workspace_by_name(&mut self, name: &str) -> Result<Option<Workspace>, StoreError> {
         self.c
-            .query_one("SELECT doc FROM workspaces WHERE name = $1 AND deleted_at IS NULL", &[name.into()])?
+            .query_one(
+                "SELECT doc FROM workspaces WHERE name = $1 AND deleted_at IS NULL",
+                &[name.into()],
+            )?
             .map(|r| r.json(0))
             .transpose()
     }
 
     pub fn workspace(&mut self, id: &Id) -> Result<Option<Workspace>, StoreError> {
-        self.c.query_one("SELECT doc FROM workspaces WHERE id = $1", &[id.into()])?.map(|r| r.json(0)).transpose()
+        self.c
+            .query_one("SELECT doc FROM workspaces WHERE id = $1", &[id.into()])?
+            .map(|r| r.json(0))
+            .transpose()
     }
 
     pub fn insert_workspace(&mut self, w: &Workspace) -> Result<(), StoreError> {
@@ -44,7 +50,11 @@ impl Tx<'_> {
     }
 
     pub fn workspaces(&mut self) -> Result<Vec<Workspace>, StoreError> {
-        self.c.query("SELECT doc FROM workspaces ORDER BY name", &[])?.iter().map(|r| r.json(0)).collect()
+        self.c
+            .query("SELECT doc FROM workspaces ORDER BY name", &[])?
+            .iter()
+            .map(|r| r.json(0))
+            .collect()
     }
 
     /// Live people of the workspace with this email (case-insensitive).
@@ -68,16 +78,29 @@ impl Tx<'_> {
     }
 
     /// Live records whose folded name equals `name_key` exactly.
-    pub fn by_name_key<E: Entity>(&mut self, ws: &Id, name_key: &str) -> Result<Vec<E>, StoreError> {
+    pub fn by_name_key<E: Entity>(
+        &mut self,
+        ws: &Id,
+        name_key: &str,
+    ) -> Result<Vec<E>, StoreError> {
         let sql = format!(
             "SELECT doc FROM {} WHERE workspace_id = $1 AND name_key = $2 AND deleted_at IS NULL ORDER BY id LIMIT 50",
             E::TABLE
         );
-        self.c.query(&sql, &[ws.into(), name_key.into()])?.iter().map(|r| r.json(0)).collect()
+        self.c
+            .query(&sql, &[ws.into(), name_key.into()])?
+            .iter()
+            .map(|r| r.json(0))
+            .collect()
     }
 
     /// Live records whose folded name starts with `prefix` (an index range scan).
-    pub fn by_name_prefix<E: Entity>(&mut self, ws: &Id, prefix: &str, limit: usize) -> Result<Vec<E>, StoreError> {
+    pub fn by_name_prefix<E: Entity>(
+        &mut self,
+        ws: &Id,
+        prefix: &str,
+        limit: usize,
+    ) -> Result<Vec<E>, StoreError> {
         let sql = format!(
             "SELECT doc FROM {} WHERE workspace_id = $1 AND name_key >= $2 AND name_key < $3 AND deleted_at IS NULL
              ORDER BY name_key, id LIMIT $4",
@@ -85,26 +108,50 @@ impl Tx<'_> {
         );
         let upper = format!("{prefix}\u{10FFFF}");
         self.c
-            .query(&sql, &[ws.into(), prefix.into(), upper.into(), (limit as i64).into()])?
+            .query(
+                &sql,
+                &[
+                    ws.into(),
+                    prefix.into(),
+                    upper.into(),
+                    (limit as i64).into(),
+                ],
+            )?
             .iter()
             .map(|r| r.json(0))
             .collect()
     }
 
     /// Live records of one type whose `column` equals `value`, oldest first.
-    pub fn where_eq<E: Entity>(&mut self, ws: &Id, column: &'static str, value: Value) -> Result<Vec<E>, StoreError> {
+    pub fn where_eq<E: Entity>(
+        &mut self,
+        ws: &Id,
+        column: &'static str,
+        value: Value,
+    ) -> Result<Vec<E>, StoreError> {
         if !E::COLUMNS.contains(&column) {
-            return Err(StoreError::Corrupt(format!("{column} is not a column of {}", E::TABLE)));
+            return Err(StoreError::Corrupt(format!(
+                "{column} is not a column of {}",
+                E::TABLE
+            )));
         }
         let sql = format!(
             "SELECT doc FROM {} WHERE workspace_id = $1 AND {column} = $2 AND deleted_at IS NULL ORDER BY id",
             E::TABLE
         );
-        self.c.query(&sql, &[ws.into(), value])?.iter().map(|r| r.json(0)).collect()
+        self.c
+            .query(&sql, &[ws.into(), value])?
+            .iter()
+            .map(|r| r.json(0))
+            .collect()
     }
 
     /// The live relationships with one person or organization.
-    pub fn relationships_of(&mut self, ws: &Id, subject: &Id) -> Result<Vec<Relationship>, StoreError> {
+    pub fn relationships_of(
+        &mut self,
+        ws: &Id,
+        subject: &Id,
+    ) -> Result<Vec<Relationship>, StoreError> {
         self.where_eq(ws, "subject_id", subject.into())
     }
 
@@ -114,7 +161,12 @@ impl Tx<'_> {
     }
 
     /// Interactions with any of `subjects`, newest first.
-    pub fn interactions_with(&mut self, ws: &Id, subjects: &[Id], limit: usize) -> Result<Vec<Interaction>, StoreError> {
+    pub fn interactions_with(
+        &mut self,
+        ws: &Id,
+        subjects: &[Id],
+        limit: usize,
+    ) -> Result<Vec<Interaction>, StoreError> {
         if subjects.is_empty() {
             return Ok(vec![]);
         }
@@ -128,7 +180,11 @@ impl Tx<'_> {
         let mut params: Vec<Value> = vec![ws.into()];
         params.extend(subjects.iter().map(Value::from));
         params.push((limit as i64).into());
-        self.c.query(&sql, &params)?.iter().map(|r| r.json(0)).collect()
+        self.c
+            .query(&sql, &params)?
+            .iter()
+            .map(|r| r.json(0))
+            .collect()
     }
 
     /// The people and organizations an interaction with this subject counts for:
@@ -136,14 +192,24 @@ impl Tx<'_> {
     pub fn subject_ids_for(&mut self, ws: &Id, subject: &Subject) -> Result<Vec<Id>, StoreError> {
         let mut ids = vec![subject.id.clone()];
         if subject.kind == SubjectKind::Organization {
-            let members: Vec<Membership> = self.where_eq(ws, "organization_id", (&subject.id).into())?;
-            ids.extend(members.into_iter().filter(|m| m.to.is_none()).map(|m| m.person_id));
+            let members: Vec<Membership> =
+                self.where_eq(ws, "organization_id", (&subject.id).into())?;
+            ids.extend(
+                members
+                    .into_iter()
+                    .filter(|m| m.to.is_none())
+                    .map(|m| m.person_id),
+            );
         }
         Ok(ids)
     }
 
     /// Everything recorded about one relationship.
-    pub fn relationship_record(&mut self, ws: &Id, rel: &Relationship) -> Result<RelationshipRecord, StoreError> {
+    pub fn relationship_record(
+        &mut self,
+        ws: &Id,
+        rel: &Relationship,
+    ) -> Result<RelationshipRecord, StoreError> {
         let subjects = self.subject_ids_for(ws, &rel.subject)?;
         let rid: Value = (&rel.meta.id).into();
         Ok(RelationshipRecord {
@@ -180,13 +246,22 @@ impl Tx<'_> {
     }
 
     /// Important dates whose month-day falls in `[from, to]` (inclusive, `MM-DD`, may wrap the year).
-    pub fn dates_between(&mut self, ws: &Id, from: &str, to: &str) -> Result<Vec<ImportantDate>, StoreError> {
+    pub fn dates_between(
+        &mut self,
+        ws: &Id,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<ImportantDate>, StoreError> {
         let sql = if from <= to {
             "SELECT doc FROM important_dates WHERE workspace_id = $1 AND deleted_at IS NULL AND month_day >= $2 AND month_day <= $3"
         } else {
             "SELECT doc FROM important_dates WHERE workspace_id = $1 AND deleted_at IS NULL AND (month_day >= $2 OR month_day <= $3)"
         };
-        self.c.query(sql, &[ws.into(), from.into(), to.into()])?.iter().map(|r| r.json(0)).collect()
+        self.c
+            .query(sql, &[ws.into(), from.into(), to.into()])?
+            .iter()
+            .map(|r| r.json(0))
+            .collect()
     }
 
     /// All live relationships of the workspace.
@@ -204,7 +279,9 @@ impl Tx<'_> {
             "SELECT subject_id, MAX(at) FROM interaction_subjects WHERE workspace_id = $1 GROUP BY subject_id",
             &[ws.into()],
         )?;
-        rows.iter().map(|r| Ok((r.id(0)?, r.timestamp(1)?))).collect()
+        rows.iter()
+            .map(|r| Ok((r.id(0)?, r.timestamp(1)?)))
+            .collect()
     }
 
     /// Appends one event to the audit trail.
@@ -230,9 +307,17 @@ impl Tx<'_> {
     }
 
     /// The audit trail, oldest first, a page at a time.
-    pub fn audit_events(&mut self, ws: &Id, cursor: Option<&str>, limit: usize) -> Result<Page<AuditEvent>, StoreError> {
+    pub fn audit_events(
+        &mut self,
+        ws: &Id,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<AuditEvent>, StoreError> {
         let limit = limit.clamp(1, 500);
-        let after = cursor.map(crate::entity::decode_cursor).transpose()?.unwrap_or_default();
+        let after = cursor
+            .map(crate::entity::decode_cursor)
+            .transpose()?
+            .unwrap_or_default();
         let rows = self.c.query(
             "SELECT id, at, actor_id, actor, action, entity, entity_id, before_doc, after_doc FROM audit_events
              WHERE workspace_id = $1 AND id > $2 ORDER BY id LIMIT $3",
@@ -255,12 +340,27 @@ impl Tx<'_> {
         }
         let more = events.len() > limit;
         events.truncate(limit);
-        let next_cursor = if more { events.last().map(|e| crate::entity::encode_cursor(e.id.as_str())) } else { None };
-        Ok(Page { items: events, next_cursor })
+        let next_cursor = if more {
+            events
+                .last()
+                .map(|e| crate::entity::encode_cursor(e.id.as_str()))
+        } else {
+            None
+        };
+        Ok(Page {
+            items: events,
+            next_cursor,
+        })
     }
 
     /// Records today's health score of a relationship (one row per day; the latest wins).
-    pub fn record_health(&mut self, ws: &Id, rel: &Id, day: Date, score: Option<u8>) -> Result<(), StoreError> {
+    pub fn record_health(
+        &mut self,
+        ws: &Id,
+        rel: &Id,
+        day: Date,
+        score: Option<u8>,
+    ) -> Result<(), StoreError> {
         self.c.execute(
             "INSERT INTO health_history (workspace_id, relationship_id, day, score) VALUES ($1, $2, $3, $4)
              ON CONFLICT (relationship_id, day) DO UPDATE SET score = excluded.score",
@@ -270,16 +370,27 @@ impl Tx<'_> {
     }
 
     /// Health history of a relationship since `since`, oldest first.
-    pub fn health_history(&mut self, rel: &Id, since: Date) -> Result<Vec<(Date, Option<u8>)>, StoreError> {
+    pub fn health_history(
+        &mut self,
+        rel: &Id,
+        since: Date,
+    ) -> Result<Vec<(Date, Option<u8>)>, StoreError> {
         let rows = self.c.query(
             "SELECT day, score FROM health_history WHERE relationship_id = $1 AND day >= $2 ORDER BY day",
             &[rel.into(), since.into()],
         )?;
-        rows.iter().map(|r| Ok((r.date(0)?, r.opt_i64(1)?.map(|s| s.clamp(0, 100) as u8)))).collect()
+        rows.iter()
+            .map(|r| Ok((r.date(0)?, r.opt_i64(1)?.map(|s| s.clamp(0, 100) as u8))))
+            .collect()
     }
 
     /// Live records of a type in name order, a page at a time (keyset on name and id).
-    pub fn list_by_name<E: Entity>(&mut self, ws: &Id, cursor: Option<&str>, limit: usize) -> Result<Page<E>, StoreError> {
+    pub fn list_by_name<E: Entity>(
+        &mut self,
+        ws: &Id,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<E>, StoreError> {
         let limit = limit.clamp(1, 500);
         let (name, id) = match cursor {
             Some(c) => {
@@ -296,7 +407,13 @@ impl Tx<'_> {
         );
         let rows = self.c.query(
             &sql,
-            &[ws.into(), name.into(), id.into(), "\u{1f}".into(), ((limit + 1) as i64).into()],
+            &[
+                ws.into(),
+                name.into(),
+                id.into(),
+                "\u{1f}".into(),
+                ((limit + 1) as i64).into(),
+            ],
         )?;
         page_of(rows, limit)
     }
@@ -312,5 +429,32 @@ impl Tx<'_> {
             )?
             .map(|r| r.json(0))
             .transpose()
+    }
+}
+
+impl Tx<'_> {
+    /// Records of one type in id order after `after`, live and trashed: for exports.
+    pub fn all_after<E: Entity>(
+        &mut self,
+        ws: &Id,
+        after: Option<&Id>,
+        limit: usize,
+    ) -> Result<Vec<E>, StoreError> {
+        let sql = format!(
+            "SELECT doc FROM {} WHERE workspace_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+            E::TABLE
+        );
+        let after = after.map(|a| a.as_str().to_string()).unwrap_or_default();
+        self.c
+            .query(&sql, &[ws.into(), after.into(), (limit as i64).into()])?
+            .iter()
+            .map(|r| r.json(0))
+            .collect()
+    }
+
+    /// Whether a record of this type with this id exists anywhere (any workspace).
+    pub fn exists<E: Entity>(&mut self, id: &Id) -> Result<bool, StoreError> {
+        let sql = format!("SELECT 1 FROM {} WHERE id = $1", E::TABLE);
+        Ok(self.c.query_one(&sql, &[id.into()])?.is_some())
     }
 }

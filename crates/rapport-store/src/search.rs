@@ -44,7 +44,9 @@ pub fn edit_distance(a: &str, b: &str, cap: usize) -> usize {
         let mut row_min = i;
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[(i - 1) * w + j] + 1).min(d[i * w + j - 1] + 1).min(d[(i - 1) * w + j - 1] + cost);
+            let mut v = (d[(i - 1) * w + j] + 1)
+                .min(d[i * w + j - 1] + 1)
+                .min(d[(i - 1) * w + j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 v = v.min(d[(i - 2) * w + j - 2] + 1);
             }
@@ -61,10 +63,17 @@ pub fn edit_distance(a: &str, b: &str, cap: usize) -> usize {
 /// The words of a query, folded; a phone-looking query becomes its digits.
 pub fn query_words(q: &str) -> Vec<String> {
     let digits = q.chars().filter(|c| c.is_ascii_digit()).count();
-    if digits >= 5 && q.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) {
+    if digits >= 5
+        && q.chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+    {
         return vec![phone_key(q)];
     }
-    fold(q).split_whitespace().map(str::to_string).take(8).collect()
+    fold(q)
+        .split_whitespace()
+        .map(str::to_string)
+        .take(8)
+        .collect()
 }
 
 fn fts_phrase(w: &str) -> String {
@@ -85,7 +94,10 @@ fn like_pattern(w: &str) -> String {
 
 fn trigrams(w: &str) -> Vec<String> {
     let chars: Vec<char> = w.chars().collect();
-    chars.windows(3).map(|t| t.iter().collect::<String>()).collect()
+    chars
+        .windows(3)
+        .map(|t| t.iter().collect::<String>())
+        .collect()
 }
 
 const CANDIDATES: usize = 2000;
@@ -98,7 +110,11 @@ impl Tx<'_> {
         }
         let rows = match self.c.dialect() {
             Dialect::Sqlite => {
-                let expr = trigrams(word).iter().map(|t| fts_phrase(t)).collect::<Vec<_>>().join(" OR ");
+                let expr = trigrams(word)
+                    .iter()
+                    .map(|t| fts_phrase(t))
+                    .collect::<Vec<_>>()
+                    .join(" OR ");
                 self.c.query(
                     "SELECT t.term FROM search_terms_fts f JOIN search_terms t ON t.rowid = f.rowid
                      WHERE search_terms_fts MATCH $1 AND t.workspace_id = $2 ORDER BY f.rank LIMIT 200",
@@ -139,7 +155,14 @@ impl Tx<'_> {
             let body = r.text(2)?;
             if let Some(score) = score(&body, &alternatives) {
                 let kind = EntityKind::parse(&r.text(0)?)?;
-                hits.push((Hit { kind, id: r.id(1)?, score }, body));
+                hits.push((
+                    Hit {
+                        kind,
+                        id: r.id(1)?,
+                        score,
+                    },
+                    body,
+                ));
             }
         }
         hits.sort_by(|a, b| b.0.score.total_cmp(&a.0.score).then_with(|| a.1.cmp(&b.1)));
@@ -147,14 +170,28 @@ impl Tx<'_> {
         Ok(hits.into_iter().map(|(h, _)| h).collect())
     }
 
-    fn candidate_docs(&mut self, ws: &Id, alternatives: &[Vec<String>]) -> Result<Vec<crate::value::Row>, StoreError> {
-        let long: Vec<&Vec<String>> =
-            alternatives.iter().filter(|alts| alts.iter().all(|a| a.chars().count() >= 3)).collect();
+    fn candidate_docs(
+        &mut self,
+        ws: &Id,
+        alternatives: &[Vec<String>],
+    ) -> Result<Vec<crate::value::Row>, StoreError> {
+        let long: Vec<&Vec<String>> = alternatives
+            .iter()
+            .filter(|alts| alts.iter().all(|a| a.chars().count() >= 3))
+            .collect();
         match self.c.dialect() {
             Dialect::Sqlite if !long.is_empty() => {
                 let expr = long
                     .iter()
-                    .map(|alts| format!("({})", alts.iter().map(|a| fts_phrase(a)).collect::<Vec<_>>().join(" OR ")))
+                    .map(|alts| {
+                        format!(
+                            "({})",
+                            alts.iter()
+                                .map(|a| fts_phrase(a))
+                                .collect::<Vec<_>>()
+                                .join(" OR ")
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join(" AND ");
                 self.c.query(
@@ -167,7 +204,9 @@ impl Tx<'_> {
                 )
             }
             _ => {
-                let mut sql = String::from("SELECT entity_kind, entity_id, body FROM search_docs WHERE workspace_id = $1");
+                let mut sql = String::from(
+                    "SELECT entity_kind, entity_id, body FROM search_docs WHERE workspace_id = $1",
+                );
                 let mut params: Vec<Value> = vec![ws.into()];
                 for alts in alternatives {
                     let mut ors = Vec::new();
@@ -192,10 +231,20 @@ fn score(body: &str, alternatives: &[Vec<String>]) -> Option<f64> {
     for alts in alternatives {
         let mut best: Option<f64> = None;
         for (i, a) in alts.iter().enumerate() {
-            let Some(pos) = body.find(a.as_str()) else { continue };
-            let before_ok = pos == 0 || !body[..pos].chars().next_back().is_some_and(char::is_alphanumeric);
+            let Some(pos) = body.find(a.as_str()) else {
+                continue;
+            };
+            let before_ok = pos == 0
+                || !body[..pos]
+                    .chars()
+                    .next_back()
+                    .is_some_and(char::is_alphanumeric);
             let end = pos + a.len();
-            let after_ok = end >= body.len() || !body[end..].chars().next().is_some_and(char::is_alphanumeric);
+            let after_ok = end >= body.len()
+                || !body[end..]
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_alphanumeric);
             let mut s = match (before_ok, after_ok) {
                 (true, true) => 3.0,
                 (true, false) => 2.0,
@@ -228,7 +277,10 @@ mod tests {
     fn words_and_terms() {
         assert_eq!(query_words("  Zoë  O'Brien "), vec!["zoe", "o'brien"]);
         assert_eq!(query_words("+44 20 7946 0958"), vec!["+442079460958"]);
-        assert_eq!(terms("ada lovelace ada@example.com").collect::<Vec<_>>(), vec!["ada", "lovelace", "ada", "example", "com"]);
+        assert_eq!(
+            terms("ada lovelace ada@example.com").collect::<Vec<_>>(),
+            vec!["ada", "lovelace", "ada", "example", "com"]
+        );
     }
 
     #[test]

@@ -8,9 +8,9 @@ use std::time::Duration;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags};
 
+use crate::StoreError;
 use crate::conn::{Conn, Dialect, to_sqlite_placeholders};
 use crate::value::{Row, Value};
-use crate::StoreError;
 
 /// How long one statement waits for a lock before SQLite reports busy.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -31,7 +31,9 @@ fn from_ref(v: ValueRef<'_>) -> Value {
         ValueRef::Null => Value::Null,
         ValueRef::Integer(i) => Value::Int(i),
         ValueRef::Real(f) => Value::Real(f),
-        ValueRef::Text(t) | ValueRef::Blob(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Text(t) | ValueRef::Blob(t) => {
+            Value::Text(String::from_utf8_lossy(t).into_owned())
+        }
     }
 }
 
@@ -69,7 +71,9 @@ pub struct SqliteManager {
 }
 
 pub fn open(path: &PathBuf) -> Result<Connection, rusqlite::Error> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.set_prepared_statement_cache_capacity(256);
@@ -124,7 +128,9 @@ pub fn in_tx<T>(
 
 /// `VACUUM INTO`: a consistent copy of the live database, safe while others write.
 pub fn backup_to(conn: &Connection, dest: &std::path::Path) -> Result<(), StoreError> {
-    let dest = dest.to_str().ok_or_else(|| StoreError::Config("backup path is not UTF-8".into()))?;
+    let dest = dest
+        .to_str()
+        .ok_or_else(|| StoreError::Config("backup path is not UTF-8".into()))?;
     conn.execute("VACUUM INTO ?1", [dest])?;
     Ok(())
 }

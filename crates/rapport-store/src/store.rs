@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::conn::{Conn, Dialect};
-use crate::{postgres as pg, sqlite, StoreError};
+use crate::{StoreError, postgres as pg, sqlite};
 
 /// A transaction. Every repository operation is a method on it, so SQL stays in this crate.
 pub struct Tx<'a> {
@@ -18,8 +18,13 @@ impl Tx<'_> {
 }
 
 enum Backend {
-    Sqlite { pool: r2d2::Pool<sqlite::SqliteManager>, path: PathBuf },
-    Postgres { pool: r2d2::Pool<pg::PgManager> },
+    Sqlite {
+        pool: r2d2::Pool<sqlite::SqliteManager>,
+        path: PathBuf,
+    },
+    Postgres {
+        pool: r2d2::Pool<pg::PgManager>,
+    },
 }
 
 /// Where the data lives, parsed from `--db` / `RAPPORT_DB`.
@@ -40,7 +45,10 @@ impl Location {
         if s.starts_with("postgres://") || s.starts_with("postgresql://") {
             return Ok(Location::Postgres(s.to_string()));
         }
-        let path = s.strip_prefix("sqlite://").or_else(|| s.strip_prefix("sqlite:")).unwrap_or(s);
+        let path = s
+            .strip_prefix("sqlite://")
+            .or_else(|| s.strip_prefix("sqlite:"))
+            .unwrap_or(s);
         if path.is_empty() {
             return Err(StoreError::Config("`sqlite:` needs a file path".into()));
         }
@@ -82,12 +90,15 @@ impl Store {
             .min_idle(Some(0))
             .connection_timeout(Duration::from_secs(30))
             .build_unchecked(sqlite::SqliteManager { path: path.clone() });
-        Ok(Store { backend: Backend::Sqlite { pool, path } })
+        Ok(Store {
+            backend: Backend::Sqlite { pool, path },
+        })
     }
 
     fn open_postgres(url: &str) -> Result<Store, StoreError> {
-        let config: postgres::Config =
-            url.parse().map_err(|e| StoreError::Config(format!("bad PostgreSQL URL: {e}")))?;
+        let config: postgres::Config = url
+            .parse()
+            .map_err(|e| StoreError::Config(format!("bad PostgreSQL URL: {e}")))?;
         let manager = pg::PgManager { config };
         let mut first = r2d2::ManageConnection::connect(&manager)
             .map_err(|e| StoreError::Config(format!("cannot connect to PostgreSQL: {e}")))?;
@@ -98,7 +109,9 @@ impl Store {
             .min_idle(Some(0))
             .connection_timeout(Duration::from_secs(30))
             .build_unchecked(manager);
-        Ok(Store { backend: Backend::Postgres { pool } })
+        Ok(Store {
+            backend: Backend::Postgres { pool },
+        })
     }
 
     pub fn dialect(&self) -> Dialect {
@@ -108,15 +121,22 @@ impl Store {
         }
     }
 
-    /// Runs `f` in a read transaction (a consistent snapshot).
-    pub fn read<T>(&self, mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    /// Runs `f` in a read transaction: one consistent snapshot on both engines (SQLite's
+    /// WAL read transaction, PostgreSQL's REPEATABLE READ).
+    pub fn read<T>(
+        &self,
+        mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         self.run(false, &mut |c| f(&mut Tx { c }))
     }
 
     /// Runs `f` in one write transaction: all of its writes land, or none. A transaction
     /// that meets a lock or a serialization failure is rolled back and run again, so `f`
     /// must not have effects outside the transaction.
-    pub fn write<T>(&self, mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    pub fn write<T>(
+        &self,
+        mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         self.run(true, &mut |c| f(&mut Tx { c }))
     }
 
@@ -152,7 +172,9 @@ impl Store {
                 let conn = pool.get()?;
                 sqlite::backup_to(&conn, dest)
             }
-            Backend::Postgres { .. } => Err(StoreError::Config("a file copy is only for SQLite".into())),
+            Backend::Postgres { .. } => {
+                Err(StoreError::Config("a file copy is only for SQLite".into()))
+            }
         }
     }
 }
@@ -164,9 +186,13 @@ fn with_retry<T>(mut f: impl FnMut() -> Result<T, StoreError>) -> Result<T, Stor
         match f() {
             Err(e) if e.is_retryable() && attempt < RETRIES => {
                 attempt += 1;
-                let jitter = (std::process::id() as u64).wrapping_mul(2654435761).wrapping_add(attempt as u64 * 97) % 20;
+                let jitter = (std::process::id() as u64)
+                    .wrapping_mul(2654435761)
+                    .wrapping_add(attempt as u64 * 97)
+                    % 20;
                 let pause = Duration::from_millis((5u64 << attempt.min(5)) + jitter);
-                #[allow(clippy::disallowed_methods)] // reason: the store's own backoff between retries
+                #[allow(clippy::disallowed_methods)]
+                // reason: the store's own backoff between retries
                 std::thread::sleep(pause);
             }
             Err(e) if e.is_retryable() => return Err(StoreError::Busy),
@@ -181,9 +207,18 @@ mod tests {
 
     #[test]
     fn locations() {
-        assert_eq!(Location::parse("a.db").ok(), Some(Location::Sqlite("a.db".into())));
-        assert_eq!(Location::parse("sqlite:///tmp/x.db").ok(), Some(Location::Sqlite("/tmp/x.db".into())));
-        assert!(matches!(Location::parse("postgres://u@h/db"), Ok(Location::Postgres(_))));
+        assert_eq!(
+            Location::parse("a.db").ok(),
+            Some(Location::Sqlite("a.db".into()))
+        );
+        assert_eq!(
+            Location::parse("sqlite:///tmp/x.db").ok(),
+            Some(Location::Sqlite("/tmp/x.db".into()))
+        );
+        assert!(matches!(
+            Location::parse("postgres://u@h/db"),
+            Ok(Location::Postgres(_))
+        ));
         assert!(Location::parse("mysql://x").is_err());
         assert!(Location::parse("").is_err());
     }

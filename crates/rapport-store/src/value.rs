@@ -113,14 +113,18 @@ pub struct Row(pub Vec<Value>);
 
 impl Row {
     fn at(&self, i: usize) -> Result<&Value, StoreError> {
-        self.0.get(i).ok_or_else(|| StoreError::Corrupt(format!("column {i} missing")))
+        self.0
+            .get(i)
+            .ok_or_else(|| StoreError::Corrupt(format!("column {i} missing")))
     }
 
     pub fn text(&self, i: usize) -> Result<String, StoreError> {
         match self.at(i)? {
             Value::Text(s) => Ok(s.clone()),
             Value::Int(v) => Ok(v.to_string()),
-            other => Err(StoreError::Corrupt(format!("column {i}: expected text, found {other:?}"))),
+            other => Err(StoreError::Corrupt(format!(
+                "column {i}: expected text, found {other:?}"
+            ))),
         }
     }
 
@@ -135,7 +139,9 @@ impl Row {
         match self.at(i)? {
             Value::Int(v) => Ok(*v),
             Value::Real(v) => Ok(*v as i64),
-            Value::Text(s) => s.parse().map_err(|_| StoreError::Corrupt(format!("column {i}: `{s}` is not an integer"))),
+            Value::Text(s) => s
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("column {i}: `{s}` is not an integer"))),
             Value::Null => Err(StoreError::Corrupt(format!("column {i}: unexpected NULL"))),
         }
     }
@@ -144,15 +150,6 @@ impl Row {
         match self.at(i)? {
             Value::Null => Ok(None),
             _ => self.i64(i).map(Some),
-        }
-    }
-
-    pub fn opt_f64(&self, i: usize) -> Result<Option<f64>, StoreError> {
-        match self.at(i)? {
-            Value::Null => Ok(None),
-            Value::Int(v) => Ok(Some(*v as f64)),
-            Value::Real(v) => Ok(Some(*v)),
-            Value::Text(s) => s.parse().map(Some).map_err(|_| StoreError::Corrupt(format!("column {i}: `{s}` is not a number"))),
         }
     }
 
@@ -165,25 +162,16 @@ impl Row {
         from_micros(self.i64(i)?)
     }
 
-    pub fn opt_timestamp(&self, i: usize) -> Result<Option<Timestamp>, StoreError> {
-        self.opt_i64(i)?.map(from_micros).transpose()
-    }
-
     pub fn date(&self, i: usize) -> Result<Date, StoreError> {
         let s = self.text(i)?;
-        s.parse().map_err(|_| StoreError::Corrupt(format!("column {i}: `{s}` is not a date")))
-    }
-
-    pub fn opt_date(&self, i: usize) -> Result<Option<Date>, StoreError> {
-        match self.at(i)? {
-            Value::Null => Ok(None),
-            _ => self.date(i).map(Some),
-        }
+        s.parse()
+            .map_err(|_| StoreError::Corrupt(format!("column {i}: `{s}` is not a date")))
     }
 
     /// Parses a column holding a JSON document.
     pub fn json<T: serde::de::DeserializeOwned>(&self, i: usize) -> Result<T, StoreError> {
         let s = self.text(i)?;
-        serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("column {i}: bad document: {e}")))
+        serde_json::from_str(&s)
+            .map_err(|e| StoreError::Corrupt(format!("column {i}: bad document: {e}")))
     }
 }

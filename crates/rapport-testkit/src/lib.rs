@@ -7,7 +7,6 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-
 pub const PG_DEFAULT: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 pub fn pg_base() -> String {
@@ -25,8 +24,14 @@ pub fn pg_available() -> bool {
 
 /// A fresh database that is removed when dropped.
 pub enum Fresh {
-    Sqlite { _dir: tempfile::TempDir, url: String },
-    Postgres { name: String, url: String },
+    Sqlite {
+        _dir: tempfile::TempDir,
+        url: String,
+    },
+    Postgres {
+        name: String,
+        url: String,
+    },
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -41,15 +46,26 @@ impl Fresh {
 
     pub fn postgres() -> Fresh {
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
         let name = format!("rapport_test_{}_{}_{}", std::process::id(), nanos, n);
-        #[allow(clippy::expect_used)] // reason: test support; a test without its database cannot run
-        let mut admin = postgres::Client::connect(&pg_base(), postgres::NoTls).expect("PostgreSQL server");
         #[allow(clippy::expect_used)]
-        admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+        // reason: test support; a test without its database cannot run
+        let mut admin =
+            postgres::Client::connect(&pg_base(), postgres::NoTls).expect("PostgreSQL server");
+        #[allow(clippy::expect_used)]
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create test database");
         let base = pg_base();
         let url = match base.rfind('/') {
-            Some(i) if base[..i].contains("://") && base[i..].len() > 1 && !base[..i].ends_with('/') => {
+            Some(i)
+                if base[..i].contains("://")
+                    && base[i..].len() > 1
+                    && !base[..i].ends_with('/') =>
+            {
                 format!("{}/{name}", &base[..i])
             }
             _ => format!("{}/{name}", base.trim_end_matches('/')),
@@ -62,15 +78,14 @@ impl Fresh {
             Fresh::Sqlite { url, .. } | Fresh::Postgres { url, .. } => url,
         }
     }
-
 }
 
 impl Drop for Fresh {
     fn drop(&mut self) {
-        if let Fresh::Postgres { name, .. } = self {
-            if let Ok(mut admin) = postgres::Client::connect(&pg_base(), postgres::NoTls) {
-                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-            }
+        if let Fresh::Postgres { name, .. } = self
+            && let Ok(mut admin) = postgres::Client::connect(&pg_base(), postgres::NoTls)
+        {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
         }
     }
 }
@@ -94,22 +109,35 @@ impl Engine {
 /// Builds one trial per engine for each named test body. PostgreSQL trials are
 /// ignored (never passed) when no server answers, unless `RAPPORT_REQUIRE_POSTGRES=1`,
 /// in which case they fail.
-pub fn trials(tests: &[(&'static str, fn(&Fresh))]) -> Vec<libtest_mimic::Trial> {
+/// A named test body that runs against a fresh database.
+pub type Body = (&'static str, fn(&Fresh));
+
+pub fn trials(tests: &[Body]) -> Vec<libtest_mimic::Trial> {
     let pg_ok = pg_available();
     let required = pg_required();
     if !pg_ok && !required {
-        eprintln!("note: PostgreSQL at {} does not answer: its tests are ignored", pg_base());
+        eprintln!(
+            "note: PostgreSQL at {} does not answer: its tests are ignored",
+            pg_base()
+        );
     }
     let mut out = Vec::new();
     for (name, body) in tests {
         let body = *body;
-        out.push(libtest_mimic::Trial::test(format!("sqlite::{name}"), move || {
-            body(&Fresh::sqlite());
-            Ok(())
-        }));
+        out.push(libtest_mimic::Trial::test(
+            format!("sqlite::{name}"),
+            move || {
+                body(&Fresh::sqlite());
+                Ok(())
+            },
+        ));
         let pg = libtest_mimic::Trial::test(format!("postgres::{name}"), move || {
             if !pg_ok {
-                return Err(format!("PostgreSQL is required (RAPPORT_REQUIRE_POSTGRES=1) but {} does not answer", pg_base()).into());
+                return Err(format!(
+                    "PostgreSQL is required (RAPPORT_REQUIRE_POSTGRES=1) but {} does not answer",
+                    pg_base()
+                )
+                .into());
             }
             body(&Fresh::postgres());
             Ok(())

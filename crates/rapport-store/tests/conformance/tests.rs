@@ -19,14 +19,29 @@ pub const ALL: &[(&str, Body)] = &[
     ("stale_version_is_refused", stale_version_is_refused),
     ("trash_and_restore", trash_and_restore),
     ("workspaces_are_isolated", workspaces_are_isolated),
-    ("pagination_visits_every_record_once", pagination_visits_every_record_once),
+    (
+        "pagination_visits_every_record_once",
+        pagination_visits_every_record_once,
+    ),
     ("search_semantics", search_semantics),
     ("lookup_by_email_and_phone", lookup_by_email_and_phone),
-    ("failed_transaction_writes_nothing", failed_transaction_writes_nothing),
-    ("concurrent_edits_lose_no_update", concurrent_edits_lose_no_update),
-    ("interactions_and_relationship_record", interactions_and_relationship_record),
+    (
+        "failed_transaction_writes_nothing",
+        failed_transaction_writes_nothing,
+    ),
+    (
+        "concurrent_edits_lose_no_update",
+        concurrent_edits_lose_no_update,
+    ),
+    (
+        "interactions_and_relationship_record",
+        interactions_and_relationship_record,
+    ),
     ("audit_trail_pages", audit_trail_pages),
-    ("health_history_keeps_one_score_a_day", health_history_keeps_one_score_a_day),
+    (
+        "health_history_keeps_one_score_a_day",
+        health_history_keeps_one_score_a_day,
+    ),
     ("reopening_migrates_once", reopening_migrates_once),
 ];
 
@@ -48,7 +63,10 @@ fn meta() -> Meta {
 }
 
 fn workspace(store: &Store, name: &str) -> Id {
-    let w = Workspace { meta: meta(), name: name.into() };
+    let w = Workspace {
+        meta: meta(),
+        name: name.into(),
+    };
     store.write(|tx| tx.insert_workspace(&w)).unwrap();
     w.meta.id
 }
@@ -66,9 +84,13 @@ fn person_round_trip(db: &Fresh) {
     let ws = workspace(&store, "w");
     let mut p = person("Zoë Ångström");
     p.given_name = Some("Zoë".into());
-    p.emails.push(Labeled::new("zoe@example.com", Some("work".into())));
+    p.emails
+        .push(Labeled::new("zoe@example.com", Some("work".into())));
     p.phones.push(Labeled::new("+46 8 123 456", None));
-    p.addresses.push(Address { city: Some("Uppsala".into()), ..Address::default() });
+    p.addresses.push(Address {
+        city: Some("Uppsala".into()),
+        ..Address::default()
+    });
     p.birthday = Some(AnnualDate::parse("--05-18").unwrap());
     p.tags = vec!["vip".into(), "nordic".into()];
     p.custom_fields.insert("shoe size".into(), "38".into());
@@ -85,11 +107,25 @@ fn stale_version_is_refused(db: &Fresh) {
     let now = t("2026-11-02T10:00:00Z");
     let mut a = p.clone();
     a.name = "Ada Lovelace".into();
-    store.write(|tx| tx.update(&ws, &mut a.clone(), 1, now)).unwrap();
+    store
+        .write(|tx| tx.update(&ws, &mut a.clone(), 1, now))
+        .unwrap();
     let mut b = p.clone();
     b.name = "Ada Byron".into();
-    let err = store.write(|tx| tx.update(&ws, &mut b.clone(), 1, now)).unwrap_err();
-    assert!(matches!(err, StoreError::StaleVersion { expected: 1, actual: 2, .. }), "{err}");
+    let err = store
+        .write(|tx| tx.update(&ws, &mut b.clone(), 1, now))
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::StaleVersion {
+                expected: 1,
+                actual: 2,
+                ..
+            }
+        ),
+        "{err}"
+    );
     let back: Person = store.read(|tx| tx.get(&ws, &p.meta.id)).unwrap();
     assert_eq!(back.name, "Ada Lovelace");
     assert_eq!(back.meta.version, 2);
@@ -102,16 +138,44 @@ fn trash_and_restore(db: &Fresh) {
     let p = person("Grace Hopper");
     add(&store, &ws, &p);
     let now = t("2026-11-02T10:00:00Z");
-    store.write(|tx| tx.set_trashed::<Person>(&ws, &p.meta.id, true, Some(1), now)).unwrap();
+    store
+        .write(|tx| tx.set_trashed::<Person>(&ws, &p.meta.id, true, Some(1), now))
+        .unwrap();
     assert!(store.read(|tx| tx.get::<Person>(&ws, &p.meta.id)).is_err());
-    let live = store.read(|tx| tx.list::<Person>(&ws, &ListQuery { limit: 10, ..Default::default() })).unwrap();
+    let live = store
+        .read(|tx| {
+            tx.list::<Person>(
+                &ws,
+                &ListQuery {
+                    limit: 10,
+                    ..Default::default()
+                },
+            )
+        })
+        .unwrap();
     assert!(live.items.is_empty());
-    let trash =
-        store.read(|tx| tx.list::<Person>(&ws, &ListQuery { limit: 10, trashed: true, ..Default::default() })).unwrap();
+    let trash = store
+        .read(|tx| {
+            tx.list::<Person>(
+                &ws,
+                &ListQuery {
+                    limit: 10,
+                    trashed: true,
+                    ..Default::default()
+                },
+            )
+        })
+        .unwrap();
     assert_eq!(trash.items.len(), 1);
     // A stale version cannot restore.
-    assert!(store.write(|tx| tx.set_trashed::<Person>(&ws, &p.meta.id, false, Some(1), now)).is_err());
-    store.write(|tx| tx.set_trashed::<Person>(&ws, &p.meta.id, false, Some(2), now)).unwrap();
+    assert!(
+        store
+            .write(|tx| tx.set_trashed::<Person>(&ws, &p.meta.id, false, Some(1), now))
+            .is_err()
+    );
+    store
+        .write(|tx| tx.set_trashed::<Person>(&ws, &p.meta.id, false, Some(2), now))
+        .unwrap();
     let back: Person = store.read(|tx| tx.get(&ws, &p.meta.id)).unwrap();
     assert_eq!(back.meta.version, 3);
     assert!(back.meta.deleted_at.is_none());
@@ -126,18 +190,61 @@ fn workspaces_are_isolated(db: &Fresh) {
     p.tags.push("spy".into());
     add(&store, &a, &p);
     let now = t("2026-11-02T10:00:00Z");
-    assert!(matches!(store.read(|tx| tx.get::<Person>(&b, &p.meta.id)), Err(StoreError::NotFound { .. })));
-    assert!(store.write(|tx| tx.update(&b, &mut p.clone(), 1, now)).is_err());
-    assert!(store.write(|tx| tx.set_trashed::<Person>(&b, &p.meta.id, true, None, now)).is_err());
-    let listed = store.read(|tx| tx.list::<Person>(&b, &ListQuery { limit: 50, ..Default::default() })).unwrap();
+    assert!(matches!(
+        store.read(|tx| tx.get::<Person>(&b, &p.meta.id)),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(
+        store
+            .write(|tx| tx.update(&b, &mut p.clone(), 1, now))
+            .is_err()
+    );
+    assert!(
+        store
+            .write(|tx| tx.set_trashed::<Person>(&b, &p.meta.id, true, None, now))
+            .is_err()
+    );
+    let listed = store
+        .read(|tx| {
+            tx.list::<Person>(
+                &b,
+                &ListQuery {
+                    limit: 50,
+                    ..Default::default()
+                },
+            )
+        })
+        .unwrap();
     assert!(listed.items.is_empty());
     let tagged = store
-        .read(|tx| tx.list::<Person>(&b, &ListQuery { limit: 50, tag: Some("spy".into()), ..Default::default() }))
+        .read(|tx| {
+            tx.list::<Person>(
+                &b,
+                &ListQuery {
+                    limit: 50,
+                    tag: Some("spy".into()),
+                    ..Default::default()
+                },
+            )
+        })
         .unwrap();
     assert!(tagged.items.is_empty());
-    assert!(store.read(|tx| tx.search(&b, "agent", 10)).unwrap().is_empty());
-    assert!(store.read(|tx| tx.people_by_email(&b, "agent@example.com")).unwrap().is_empty());
-    assert_eq!(store.read(|tx| tx.search(&a, "agent", 10)).unwrap().len(), 1);
+    assert!(
+        store
+            .read(|tx| tx.search(&b, "agent", 10))
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .read(|tx| tx.people_by_email(&b, "agent@example.com"))
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.read(|tx| tx.search(&a, "agent", 10)).unwrap().len(),
+        1
+    );
     // The record in workspace a is untouched.
     let back: Person = store.read(|tx| tx.get(&a, &p.meta.id)).unwrap();
     assert_eq!(back.meta.version, 1);
@@ -153,7 +260,11 @@ fn pagination_visits_every_record_once(db: &Fresh) {
     let mut cursor = None;
     let mut pages = 0;
     loop {
-        let q = ListQuery { limit: 7, cursor: cursor.clone(), ..Default::default() };
+        let q = ListQuery {
+            limit: 7,
+            cursor: cursor.clone(),
+            ..Default::default()
+        };
         let page = store.read(|tx| tx.list::<Person>(&ws, &q)).unwrap();
         for p in &page.items {
             assert!(seen.insert(p.meta.id.clone()), "visited twice: {}", p.name);
@@ -169,7 +280,16 @@ fn pagination_visits_every_record_once(db: &Fresh) {
         }
     }
     assert_eq!(seen.len(), 27);
-    let bad = store.read(|tx| tx.list::<Person>(&ws, &ListQuery { limit: 5, cursor: Some("zz".into()), ..Default::default() }));
+    let bad = store.read(|tx| {
+        tx.list::<Person>(
+            &ws,
+            &ListQuery {
+                limit: 5,
+                cursor: Some("zz".into()),
+                ..Default::default()
+            },
+        )
+    });
     assert!(bad.is_err());
 }
 
@@ -177,7 +297,8 @@ fn search_semantics(db: &Fresh) {
     let store = open(db);
     let ws = workspace(&store, "w");
     let mut ada = person("Ada Lovelace");
-    ada.emails.push(Labeled::new("ada@analytical.example", None));
+    ada.emails
+        .push(Labeled::new("ada@analytical.example", None));
     ada.tags.push("mathematics".into());
     let mut charles = person("Charles Babbage");
     charles.phones.push(Labeled::new("+44 20 7946 0958", None));
@@ -187,19 +308,57 @@ fn search_semantics(db: &Fresh) {
     add(&store, &ws, &charles);
     add(&store, &ws, &zoe);
     store.write(|tx| tx.insert(&ws, &org)).unwrap();
-    let note = Note { meta: meta(), link: Link { kind: EntityKind::Person, id: ada.meta.id.clone() }, body: "Loves poetical science".into() };
+    let note = Note {
+        meta: meta(),
+        link: Link {
+            kind: EntityKind::Person,
+            id: ada.meta.id.clone(),
+        },
+        body: "Loves poetical science".into(),
+    };
     store.write(|tx| tx.insert(&ws, &note)).unwrap();
-    let find = |q: &str| -> Vec<Id> { store.read(|tx| tx.search(&ws, q, 10)).unwrap().into_iter().map(|h| h.id).collect() };
-    assert_eq!(find("LOVELACE"), vec![ada.meta.id.clone()], "case-insensitive");
-    assert_eq!(find("zoe angstrom"), vec![zoe.meta.id.clone()], "accent-insensitive");
+    let find = |q: &str| -> Vec<Id> {
+        store
+            .read(|tx| tx.search(&ws, q, 10))
+            .unwrap()
+            .into_iter()
+            .map(|h| h.id)
+            .collect()
+    };
+    assert_eq!(
+        find("LOVELACE"),
+        vec![ada.meta.id.clone()],
+        "case-insensitive"
+    );
+    assert_eq!(
+        find("zoe angstrom"),
+        vec![zoe.meta.id.clone()],
+        "accent-insensitive"
+    );
     assert_eq!(find("ÅNGSTRÖM"), vec![zoe.meta.id.clone()]);
     assert_eq!(find("ovela"), vec![ada.meta.id.clone()], "fragment");
     assert_eq!(find("babage"), vec![charles.meta.id.clone()], "one typo");
-    assert_eq!(find("ada@analytical.example"), vec![ada.meta.id.clone()], "email");
-    assert_eq!(find("020 7946 0958").len(), 0, "a national number with another prefix is another number");
-    assert_eq!(find("+44 20 7946 0958"), vec![charles.meta.id.clone()], "phone");
+    assert_eq!(
+        find("ada@analytical.example"),
+        vec![ada.meta.id.clone()],
+        "email"
+    );
+    assert_eq!(
+        find("020 7946 0958").len(),
+        0,
+        "a national number with another prefix is another number"
+    );
+    assert_eq!(
+        find("+44 20 7946 0958"),
+        vec![charles.meta.id.clone()],
+        "phone"
+    );
     assert_eq!(find("mathematics"), vec![ada.meta.id.clone()], "tag");
-    assert_eq!(find("analytical engines"), vec![org.meta.id.clone()], "organization");
+    assert_eq!(
+        find("analytical engines"),
+        vec![org.meta.id.clone()],
+        "organization"
+    );
     assert_eq!(find("poetical"), vec![note.meta.id.clone()], "note");
     assert!(find("nobody-like-this").is_empty());
     assert!(find("").is_empty());
@@ -215,16 +374,33 @@ fn lookup_by_email_and_phone(db: &Fresh) {
     p.emails.push(Labeled::new("Linus@Example.com", None));
     p.phones.push(Labeled::new("+1 (555) 010-0000", None));
     add(&store, &ws, &p);
-    let by_email = store.read(|tx| tx.people_by_email(&ws, "LINUS@example.COM")).unwrap();
+    let by_email = store
+        .read(|tx| tx.people_by_email(&ws, "LINUS@example.COM"))
+        .unwrap();
     assert_eq!(by_email.len(), 1);
-    let by_phone = store.read(|tx| tx.people_by_phone(&ws, "+15550100000")).unwrap();
+    let by_phone = store
+        .read(|tx| tx.people_by_phone(&ws, "+15550100000"))
+        .unwrap();
     assert_eq!(by_phone.len(), 1);
     // Editing replaces the index rows.
     let mut edited = p.clone();
     edited.emails = vec![Labeled::new("linus@other.example", None)];
-    store.write(|tx| tx.update(&ws, &mut edited.clone(), 1, t("2026-11-03T00:00:00Z"))).unwrap();
-    assert!(store.read(|tx| tx.people_by_email(&ws, "linus@example.com")).unwrap().is_empty());
-    assert_eq!(store.read(|tx| tx.people_by_email(&ws, "linus@other.example")).unwrap().len(), 1);
+    store
+        .write(|tx| tx.update(&ws, &mut edited.clone(), 1, t("2026-11-03T00:00:00Z")))
+        .unwrap();
+    assert!(
+        store
+            .read(|tx| tx.people_by_email(&ws, "linus@example.com"))
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .read(|tx| tx.people_by_email(&ws, "linus@other.example"))
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 fn failed_transaction_writes_nothing(db: &Fresh) {
@@ -233,11 +409,18 @@ fn failed_transaction_writes_nothing(db: &Fresh) {
     let p = person("Half Written");
     let result: Result<(), StoreError> = store.write(|tx| {
         tx.insert(&ws, &p)?;
-        Err(StoreError::Corrupt("simulated failure after the first insert".into()))
+        Err(StoreError::Corrupt(
+            "simulated failure after the first insert".into(),
+        ))
     });
     assert!(result.is_err());
     assert!(store.read(|tx| tx.get::<Person>(&ws, &p.meta.id)).is_err());
-    assert!(store.read(|tx| tx.search(&ws, "half written", 5)).unwrap().is_empty());
+    assert!(
+        store
+            .read(|tx| tx.search(&ws, "half written", 5))
+            .unwrap()
+            .is_empty()
+    );
 }
 
 fn concurrent_edits_lose_no_update(db: &Fresh) {
@@ -261,7 +444,14 @@ fn concurrent_edits_lose_no_update(db: &Fresh) {
                         let n: i64 = cur.custom_fields["n"].parse().unwrap();
                         let mut next = cur.clone();
                         next.custom_fields.insert("n".into(), (n + 1).to_string());
-                        match store.write(|tx| tx.update(&ws, &mut next.clone(), cur.meta.version, Timestamp::UNIX_EPOCH)) {
+                        match store.write(|tx| {
+                            tx.update(
+                                &ws,
+                                &mut next.clone(),
+                                cur.meta.version,
+                                Timestamp::UNIX_EPOCH,
+                            )
+                        }) {
                             Ok(()) => break,
                             Err(StoreError::StaleVersion { .. }) => stale += 1,
                             Err(e) => panic!("unexpected error: {e}"),
@@ -287,7 +477,10 @@ fn interactions_and_relationship_record(db: &Fresh) {
     let other = person("Someone Else");
     add(&store, &ws, &p);
     add(&store, &ws, &other);
-    let subject = Subject { kind: SubjectKind::Person, id: p.meta.id.clone() };
+    let subject = Subject {
+        kind: SubjectKind::Person,
+        id: p.meta.id.clone(),
+    };
     let rel = Relationship {
         meta: meta(),
         subject,
@@ -321,7 +514,10 @@ fn interactions_and_relationship_record(db: &Fresh) {
         source_id: None,
     };
     let i1 = interaction("2026-10-01T10:00:00Z", vec![p.meta.id.clone()]);
-    let i2 = interaction("2026-11-01T10:00:00Z", vec![p.meta.id.clone(), other.meta.id.clone()]);
+    let i2 = interaction(
+        "2026-11-01T10:00:00Z",
+        vec![p.meta.id.clone(), other.meta.id.clone()],
+    );
     let i3 = interaction("2026-11-05T10:00:00Z", vec![other.meta.id.clone()]);
     for i in [&i1, &i2, &i3] {
         store.write(|tx| tx.insert(&ws, i)).unwrap();
@@ -337,11 +533,22 @@ fn interactions_and_relationship_record(db: &Fresh) {
     };
     store.write(|tx| tx.insert(&ws, &c)).unwrap();
     let record = store.read(|tx| tx.relationship_record(&ws, &rel)).unwrap();
-    let ids: Vec<Id> = record.interactions.iter().map(|i| i.meta.id.clone()).collect();
-    assert_eq!(ids, vec![i2.meta.id.clone(), i1.meta.id.clone()], "newest first, only the subject's");
+    let ids: Vec<Id> = record
+        .interactions
+        .iter()
+        .map(|i| i.meta.id.clone())
+        .collect();
+    assert_eq!(
+        ids,
+        vec![i2.meta.id.clone(), i1.meta.id.clone()],
+        "newest first, only the subject's"
+    );
     assert_eq!(record.commitments, vec![c.clone()]);
     let last = store.read(|tx| tx.last_contacts(&ws)).unwrap();
-    let of_p = last.iter().find(|(id, _)| *id == p.meta.id).map(|(_, at)| *at);
+    let of_p = last
+        .iter()
+        .find(|(id, _)| *id == p.meta.id)
+        .map(|(_, at)| *at);
     assert_eq!(of_p, Some(t("2026-11-01T10:00:00Z")));
     let open = store.read(|tx| tx.open_commitments(&ws)).unwrap();
     assert_eq!(open.len(), 1);
@@ -366,7 +573,9 @@ fn audit_trail_pages(db: &Fresh) {
     }
     let first = store.read(|tx| tx.audit_events(&ws, None, 3)).unwrap();
     assert_eq!(first.items.len(), 3);
-    let second = store.read(|tx| tx.audit_events(&ws, first.next_cursor.as_deref(), 3)).unwrap();
+    let second = store
+        .read(|tx| tx.audit_events(&ws, first.next_cursor.as_deref(), 3))
+        .unwrap();
     assert_eq!(second.items.len(), 2);
     assert!(second.next_cursor.is_none());
     assert_eq!(second.items[1].after, Some(serde_json::json!({"n": 4})));
@@ -379,7 +588,10 @@ fn health_history_keeps_one_score_a_day(db: &Fresh) {
     add(&store, &ws, &p);
     let rel = Relationship {
         meta: meta(),
-        subject: Subject { kind: SubjectKind::Person, id: p.meta.id.clone() },
+        subject: Subject {
+            kind: SubjectKind::Person,
+            id: p.meta.id.clone(),
+        },
         kind: RelationshipKind::Friend,
         stage: Stage::Relational,
         importance: Importance::default(),
@@ -397,20 +609,30 @@ fn health_history_keeps_one_score_a_day(db: &Fresh) {
     store.write(|tx| tx.insert(&ws, &rel)).unwrap();
     let d1 = jiff::civil::date(2026, 11, 1);
     let d2 = jiff::civil::date(2026, 11, 2);
-    store.write(|tx| tx.record_health(&ws, &rel.meta.id, d1, Some(80))).unwrap();
-    store.write(|tx| tx.record_health(&ws, &rel.meta.id, d1, Some(75))).unwrap();
-    store.write(|tx| tx.record_health(&ws, &rel.meta.id, d2, None)).unwrap();
-    let h = store.read(|tx| tx.health_history(&rel.meta.id, d1)).unwrap();
+    store
+        .write(|tx| tx.record_health(&ws, &rel.meta.id, d1, Some(80)))
+        .unwrap();
+    store
+        .write(|tx| tx.record_health(&ws, &rel.meta.id, d1, Some(75)))
+        .unwrap();
+    store
+        .write(|tx| tx.record_health(&ws, &rel.meta.id, d2, None))
+        .unwrap();
+    let h = store
+        .read(|tx| tx.health_history(&rel.meta.id, d1))
+        .unwrap();
     assert_eq!(h, vec![(d1, Some(75)), (d2, None)]);
 }
 
 fn reopening_migrates_once(db: &Fresh) {
     // Several processes opening one fresh database at once must all succeed.
     let url = db.url().to_string();
-    let handles: Vec<_> = (0..4).map(|_| {
-        let url = url.clone();
-        std::thread::spawn(move || Store::open(&url).map(|_| ()).map_err(|e| e.to_string()))
-    }).collect();
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || Store::open(&url).map(|_| ()).map_err(|e| e.to_string()))
+        })
+        .collect();
     for h in handles {
         h.join().unwrap().unwrap();
     }

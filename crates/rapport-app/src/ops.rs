@@ -1,0 +1,121 @@
+//! Searching and backups.
+
+use std::path::Path;
+
+use rapport_core::*;
+use rapport_store::Dialect;
+
+use crate::{App, AppError, Ctx, Result};
+
+/// One search result, named for people.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SearchResult {
+    pub kind: EntityKind,
+    pub id: Id,
+    pub name: String,
+    pub detail: String,
+    pub score: f64,
+}
+
+impl App {
+    /// Searches people, organizations, deals and notes; notes and deals are shown with
+    /// the record they belong to.
+    pub fn search(&self, ctx: &Ctx, query: &str, limit: usize) -> Result<Vec<SearchResult>> {
+        let limit = limit.clamp(1, 200);
+        Ok(self.store.read(|tx| {
+            let hits = tx.search(&ctx.ws, query, limit)?;
+            let mut out = Vec::with_capacity(hits.len());
+            for h in hits {
+                let (name, detail) = match h.kind {
+                    EntityKind::Person => match tx.find::<Person>(&ctx.ws, &h.id)? {
+                        Some(p) if p.meta.deleted_at.is_none() => {
+                            let detail = p
+                                .emails
+                                .first()
+                                .map(|e| e.value.clone())
+                                .unwrap_or_else(|| p.tags.join(", "));
+                            (p.name, detail)
+                        }
+                        _ => continue,
+                    },
+                    EntityKind::Organization => match tx.find::<Organization>(&ctx.ws, &h.id)? {
+                        Some(o) if o.meta.deleted_at.is_none() => {
+                            (o.name, o.industry.unwrap_or_default())
+                        }
+                        _ => continue,
+                    },
+                    EntityKind::Deal => match tx.find::<Deal>(&ctx.ws, &h.id)? {
+                        Some(d) if d.meta.deleted_at.is_none() => (d.title, d.stage.to_string()),
+                        _ => continue,
+                    },
+                    EntityKind::Note => match tx.find::<Note>(&ctx.ws, &h.id)? {
+                        Some(n) if n.meta.deleted_at.is_none() => {
+                            let about = match n.link.kind {
+                                EntityKind::Person => {
+                                    tx.find::<Person>(&ctx.ws, &n.link.id)?.map(|p| p.name)
+                                }
+                                EntityKind::Organization => tx
+                                    .find::<Organization>(&ctx.ws, &n.link.id)?
+                                    .map(|o| o.name),
+                                _ => None,
+                            };
+                            let excerpt: String = n.body.chars().take(60).collect();
+                            (
+                                about.unwrap_or_else(|| n.link.kind.to_string()),
+                                format!("note: {excerpt}"),
+                            )
+                        }
+                        _ => continue,
+                    },
+                    _ => continue,
+                };
+                out.push(SearchResult {
+                    kind: h.kind,
+                    id: h.id,
+                    name,
+                    detail,
+                    score: h.score,
+                });
+            }
+            Ok(out)
+        })?)
+    }
+
+    /// Writes a consistent backup: a SQLite copy (`VACUUM INTO`), or for PostgreSQL a
+    /// JSON export of the workspace. Returns the format written.
+    pub fn backup(&self, ctx: &Ctx, dest: &Path) -> Result<&'static str> {
+        if dest.exists() {
+            return Err(AppError::Conflict(format!(
+                "{} exists already; choose a new file",
+                dest.display()
+            )));
+        }
+        match self.store.dialect() {
+            Dialect::Sqlite => {
+                self.store.sqlite_backup(dest)?;
+                Ok("sqlite")
+            }
+            Dialect::Postgres => {
+                // A consistent JSON export: written to a temporary file, renamed when complete.
+                let tmp = dest.with_extension("partial");
+                let file = std::fs::File::create(&tmp).map_err(|e| {
+                    AppError::Conflict(format!("cannot create {}: {e}", tmp.display()))
+                })?;
+                let mut out = std::io::BufWriter::new(file);
+                self.export_json(ctx, &mut out)?;
+                drop(out);
+                std::fs::rename(&tmp, dest).map_err(|e| {
+                    AppError::Conflict(format!("cannot write {}: {e}", dest.display()))
+                })?;
+                Ok("json")
+            }
+        }
+    }
+
+    /// The id of a user of the workspace, by login name.
+    pub fn user_id(&self, ctx: &Ctx, name: &str) -> Result<Id> {
+        let u = self.store.read(|tx| tx.user_by_name(&ctx.ws, name))?;
+        u.map(|u| u.meta.id)
+            .ok_or_else(|| AppError::NotFound(format!("no user named `{name}` in this workspace")))
+    }
+}

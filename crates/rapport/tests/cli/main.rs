@@ -1,0 +1,15 @@
+//! Black-box tests of the real `rapport` binary, each run on SQLite and PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod backup;
+mod records;
+mod support;
+
+fn main() {
+    let args = libtest_mimic::Arguments::from_args();
+    let mut all: Vec<rapport_testkit::Body> = Vec::new();
+    all.extend_from_slice(records::ALL);
+    all.extend_from_slice(backup::ALL);
+    libtest_mimic::run(&args, rapport_testkit::trials(&all)).exit();
+}
