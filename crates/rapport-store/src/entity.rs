@@ -6,7 +6,6 @@ use rapport_core::*;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::conn::Dialect;
 use crate::value::{Row, Value};
 use crate::{StoreError, Tx};
 
@@ -70,10 +69,13 @@ macro_rules! meta_access {
 impl Entity for Person {
     const KIND: EntityKind = EntityKind::Person;
     const TABLE: &'static str = "people";
-    const COLUMNS: &'static [&'static str] = &["name", "name_key"];
+    const COLUMNS: &'static [&'static str] = &["name", "name_key", "birthday_md"];
     meta_access!();
     fn values(&self) -> Vec<Value> {
-        vec![self.name.clone().into(), fold(&self.name).into()]
+        let md = self
+            .birthday
+            .map(|b| format!("{:02}-{:02}", b.month(), b.day()));
+        vec![self.name.clone().into(), fold(&self.name).into(), md.into()]
     }
     fn indexes(&self) -> Indexes {
         Indexes {
@@ -597,10 +599,10 @@ impl Tx<'_> {
         ix: &Indexes,
         replace: bool,
     ) -> Result<(), StoreError> {
-        let dialect = self.c.dialect();
+        let mut stale_subjects: Vec<Id> = Vec::new();
         if replace {
-            for t in ["person_emails", "person_phones"] {
-                if kind == EntityKind::Person {
+            if kind == EntityKind::Person {
+                for t in ["person_emails", "person_phones"] {
                     self.c.execute(
                         &format!("DELETE FROM {t} WHERE person_id = $1"),
                         &[id.into()],
@@ -612,6 +614,13 @@ impl Tx<'_> {
                     .execute("DELETE FROM tags WHERE entity_id = $1", &[id.into()])?;
             }
             if kind == EntityKind::Interaction {
+                let old = self.c.query(
+                    "SELECT subject_id FROM interaction_subjects WHERE interaction_id = $1",
+                    &[id.into()],
+                )?;
+                for r in old {
+                    stale_subjects.push(r.id(0)?);
+                }
                 self.c.execute(
                     "DELETE FROM interaction_subjects WHERE interaction_id = $1",
                     &[id.into()],
@@ -641,36 +650,62 @@ impl Tx<'_> {
             )?;
         }
         if !ix.subjects.is_empty() {
-            let at = self
-                .c
-                .query_one("SELECT at FROM interactions WHERE id = $1", &[id.into()])?
-                .map(|r| r.i64(0))
-                .transpose()?
-                .unwrap_or(0);
+            let (at, live) = match self.c.query_one(
+                "SELECT at, deleted_at FROM interactions WHERE id = $1",
+                &[id.into()],
+            )? {
+                Some(r) => (r.i64(0)?, r.opt_i64(1)?.is_none()),
+                None => (0, false),
+            };
             for s in &ix.subjects {
                 self.c.execute(
                     "INSERT INTO interaction_subjects (workspace_id, interaction_id, subject_id, at) VALUES ($1, $2, $3, $4)",
                     &[ws.into(), id.into(), s.into(), at.into()],
                 )?;
+                if replace {
+                    stale_subjects.push(s.clone());
+                } else if live {
+                    // A new interaction: fold it into its subject's activity.
+                    self.c.execute(
+                        "INSERT INTO subject_activity (subject_id, workspace_id, last_at, interactions) VALUES ($1, $2, $3, 1)
+                         ON CONFLICT (subject_id) DO UPDATE SET
+                           last_at = CASE WHEN subject_activity.last_at IS NULL OR excluded.last_at > subject_activity.last_at
+                                          THEN excluded.last_at ELSE subject_activity.last_at END,
+                           interactions = subject_activity.interactions + 1",
+                        &[s.into(), ws.into(), at.into()],
+                    )?;
+                }
             }
+        }
+        // An edited, trashed or restored interaction: recompute its subjects exactly.
+        stale_subjects.sort();
+        stale_subjects.dedup();
+        for s in &stale_subjects {
+            let (last, n) = match self.c.query_one(
+                "SELECT MAX(i.at), COUNT(*) FROM interaction_subjects x JOIN interactions i ON i.id = x.interaction_id
+                 WHERE x.subject_id = $1 AND i.deleted_at IS NULL",
+                &[s.into()],
+            )? {
+                Some(r) => (r.opt_i64(0)?, r.i64(1)?),
+                None => (None, 0),
+            };
+            self.c.execute(
+                "INSERT INTO subject_activity (subject_id, workspace_id, last_at, interactions) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (subject_id) DO UPDATE SET last_at = excluded.last_at, interactions = excluded.interactions",
+                &[s.into(), ws.into(), last.into(), n.into()],
+            )?;
         }
         if let Some(body) = &ix.search {
             self.c.execute(
                 "INSERT INTO search_docs (body, workspace_id, entity_kind, entity_id) VALUES ($1, $2, $3, $4)",
                 &[body.into(), ws.into(), kind.as_str().into(), id.into()],
             )?;
-            self.add_terms(ws, body, dialect)?;
-        }
-        Ok(())
-    }
-
-    fn add_terms(&mut self, ws: &Id, body: &str, dialect: Dialect) -> Result<(), StoreError> {
-        let _ = dialect;
-        for term in crate::search::terms(body) {
-            self.c.execute(
-                "INSERT INTO search_terms (workspace_id, term) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                &[ws.into(), term.into()],
-            )?;
+            for term in crate::search::terms(body) {
+                self.c.execute(
+                    "INSERT INTO search_terms (workspace_id, term) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    &[ws.into(), term.into()],
+                )?;
+            }
         }
         Ok(())
     }

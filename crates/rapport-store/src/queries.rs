@@ -264,6 +264,48 @@ impl Tx<'_> {
             .collect()
     }
 
+    /// Live people whose birthday's month-day falls in `[from, to]` (`MM-DD`, may wrap the year).
+    pub fn birthdays_between(
+        &mut self,
+        ws: &Id,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<Person>, StoreError> {
+        let sql = if from <= to {
+            "SELECT doc FROM people WHERE workspace_id = $1 AND deleted_at IS NULL AND birthday_md >= $2 AND birthday_md <= $3"
+        } else {
+            "SELECT doc FROM people WHERE workspace_id = $1 AND deleted_at IS NULL AND (birthday_md >= $2 OR birthday_md <= $3)"
+        };
+        self.c
+            .query(sql, &[ws.into(), from.into(), to.into()])?
+            .iter()
+            .map(|r| r.json(0))
+            .collect()
+    }
+
+    /// Display names of people and organizations by id (live or trashed).
+    pub fn names(
+        &mut self,
+        ws: &Id,
+        ids: &[Id],
+    ) -> Result<std::collections::HashMap<Id, String>, StoreError> {
+        let mut out = std::collections::HashMap::new();
+        for chunk in ids.chunks(500) {
+            for table in ["people", "organizations"] {
+                let sql = format!(
+                    "SELECT id, name FROM {table} WHERE workspace_id = $1 AND id IN ({})",
+                    crate::conn::placeholders(2, chunk.len())
+                );
+                let mut params: Vec<Value> = vec![ws.into()];
+                params.extend(chunk.iter().map(Value::from));
+                for r in self.c.query(&sql, &params)? {
+                    out.insert(r.id(0)?, r.text(1)?);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// All live relationships of the workspace.
     pub fn all_relationships(&mut self, ws: &Id) -> Result<Vec<Relationship>, StoreError> {
         let rows = self.c.query(
@@ -273,10 +315,10 @@ impl Tx<'_> {
         rows.iter().map(|r| r.json(0)).collect()
     }
 
-    /// Last interaction time per subject (person or organization) of the workspace.
+    /// Last live interaction time per subject (person or organization) of the workspace.
     pub fn last_contacts(&mut self, ws: &Id) -> Result<Vec<(Id, Timestamp)>, StoreError> {
         let rows = self.c.query(
-            "SELECT subject_id, MAX(at) FROM interaction_subjects WHERE workspace_id = $1 GROUP BY subject_id",
+            "SELECT subject_id, last_at FROM subject_activity WHERE workspace_id = $1 AND last_at IS NOT NULL",
             &[ws.into()],
         )?;
         rows.iter()

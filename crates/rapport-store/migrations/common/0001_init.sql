@@ -66,9 +66,12 @@ CREATE TABLE people (
     deleted_at BIGINT,
     name TEXT NOT NULL,
     name_key TEXT NOT NULL,
+    -- 'MM-DD' of the birthday, for the agenda's upcoming dates.
+    birthday_md TEXT,
     doc TEXT NOT NULL
 );
 CREATE INDEX people_ws_name ON people (workspace_id, name_key, id);
+CREATE INDEX people_birthday ON people (workspace_id, birthday_md);
 CREATE INDEX people_ws_updated ON people (workspace_id, updated_at);
 
 CREATE TABLE person_emails (
@@ -187,6 +190,16 @@ CREATE TABLE interaction_subjects (
 );
 CREATE INDEX interaction_subjects_subject ON interaction_subjects (subject_id, at);
 CREATE INDEX interaction_subjects_interaction ON interaction_subjects (interaction_id);
+
+-- Per person or organization: when they were last in a live interaction, and in how
+-- many. Maintained by the write path so the agenda never scans interactions.
+CREATE TABLE subject_activity (
+    subject_id TEXT PRIMARY KEY,
+    workspace_id TEXT NOT NULL,
+    last_at BIGINT,
+    interactions BIGINT NOT NULL
+);
+CREATE INDEX subject_activity_ws ON subject_activity (workspace_id);
 
 CREATE TABLE commitments (
     id TEXT PRIMARY KEY,

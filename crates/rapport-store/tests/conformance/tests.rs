@@ -552,6 +552,24 @@ fn interactions_and_relationship_record(db: &Fresh) {
     assert_eq!(of_p, Some(t("2026-11-01T10:00:00Z")));
     let open = store.read(|tx| tx.open_commitments(&ws)).unwrap();
     assert_eq!(open.len(), 1);
+    // Trashing the latest interaction moves the last contact back; restoring brings it again.
+    let now = t("2026-11-06T00:00:00Z");
+    let last_of = |store: &Store| {
+        let last = store.read(|tx| tx.last_contacts(&ws)).unwrap();
+        last.iter()
+            .find(|(id, _)| *id == p.meta.id)
+            .map(|(_, at)| *at)
+    };
+    store
+        .write(|tx| tx.set_trashed::<Interaction>(&ws, &i2.meta.id, true, None, now))
+        .unwrap();
+    assert_eq!(last_of(&store), Some(t("2026-10-01T10:00:00Z")));
+    let record = store.read(|tx| tx.relationship_record(&ws, &rel)).unwrap();
+    assert_eq!(record.interactions.len(), 1);
+    store
+        .write(|tx| tx.set_trashed::<Interaction>(&ws, &i2.meta.id, false, None, now))
+        .unwrap();
+    assert_eq!(last_of(&store), Some(t("2026-11-01T10:00:00Z")));
 }
 
 fn audit_trail_pages(db: &Fresh) {
