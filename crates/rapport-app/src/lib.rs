@@ -4,6 +4,7 @@
 //! [`App::create`], [`App::update`] or [`App::set_trashed`] (or a use case built on them),
 //! which run in one store transaction and append the audit event in the same transaction.
 
+pub mod demo;
 mod error;
 pub mod export;
 mod ops;
@@ -15,7 +16,7 @@ use rapport_core::*;
 use rapport_store::{Entity, Store, Tx};
 
 pub use error::{AppError, Result};
-pub use ops::SearchResult;
+pub use ops::{DemoSummary, SearchResult};
 
 /// Where "now" comes from. Tests and `RAPPORT_NOW` use a fixed clock.
 pub trait Clock: Send + Sync {

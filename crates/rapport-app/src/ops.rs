@@ -1,9 +1,13 @@
-//! Searching and backups.
+//! Searching, demo data and backups.
+
+use std::fmt;
 
 use std::path::Path;
 
 use rapport_core::*;
-use rapport_store::Dialect;
+use rapport_store::{Dialect, Entity, StoreError, Tx};
+
+use crate::demo::{DemoBatch, DemoConfig, DemoGenerator};
 
 use crate::{App, AppError, Ctx, Result};
 
@@ -17,7 +21,76 @@ pub struct SearchResult {
     pub score: f64,
 }
 
+/// What `demo` created.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct DemoSummary {
+    pub people: usize,
+    pub organizations: usize,
+    pub relationships: usize,
+    pub interactions: usize,
+    pub commitments: usize,
+    pub other_records: usize,
+    pub seconds: f64,
+}
+
+impl fmt::Display for DemoSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Created {} people, {} organizations, {} relationships, {} interactions, {} commitments and {} other records in {:.1}s",
+            self.people,
+            self.organizations,
+            self.relationships,
+            self.interactions,
+            self.commitments,
+            self.other_records,
+            self.seconds
+        )
+    }
+}
+
+fn insert_all<E: Entity>(tx: &mut Tx<'_>, ws: &Id, recs: &[E]) -> Result<usize, StoreError> {
+    for r in recs {
+        tx.insert(ws, r)?;
+    }
+    Ok(recs.len())
+}
+
 impl App {
+    /// Generates and stores demo data, one transaction per batch of people. Demo data is
+    /// generated, not typed by anyone: it is not written to the audit trail.
+    pub fn load_demo(&self, ctx: &Ctx, people: u32, seed: u64) -> Result<DemoSummary> {
+        self.check_write(ctx)?;
+        if people == 0 || people > 10_000_000 {
+            return Err(DomainError::invalid(
+                "people",
+                format!("{people} is out of range 1..10000000"),
+            )
+            .into());
+        }
+        let started = std::time::Instant::now();
+        let cfg = DemoConfig {
+            people,
+            seed,
+            today: self.today(),
+            now: self.now(),
+        };
+        let mut generator = DemoGenerator::new(cfg);
+        let mut summary = DemoSummary::default();
+        let orgs = generator.organizations();
+        summary.organizations = self.store.write(|tx| insert_all(tx, &ctx.ws, &orgs))?;
+        while let Some(batch) = generator.next_batch(2_000) {
+            let counts = self.store.write(|tx| insert_batch(tx, &ctx.ws, &batch))?;
+            summary.people += counts.0;
+            summary.relationships += counts.1;
+            summary.interactions += counts.2;
+            summary.commitments += counts.3;
+            summary.other_records += counts.4;
+        }
+        summary.seconds = started.elapsed().as_secs_f64();
+        Ok(summary)
+    }
+
     /// Searches people, organizations, deals and notes; notes and deals are shown with
     /// the record they belong to.
     pub fn search(&self, ctx: &Ctx, query: &str, limit: usize) -> Result<Vec<SearchResult>> {
@@ -118,4 +191,24 @@ impl App {
         u.map(|u| u.meta.id)
             .ok_or_else(|| AppError::NotFound(format!("no user named `{name}` in this workspace")))
     }
+}
+
+type BatchCounts = (usize, usize, usize, usize, usize);
+
+fn insert_batch(tx: &mut Tx<'_>, ws: &Id, b: &DemoBatch) -> Result<BatchCounts, StoreError> {
+    let people = insert_all(tx, ws, &b.people)?;
+    let mut other = insert_all(tx, ws, &b.memberships)?;
+    let rels = insert_all(tx, ws, &b.relationships)?;
+    other += insert_all(tx, ws, &b.ties)?;
+    let interactions = insert_all(tx, ws, &b.interactions)?;
+    let commitments = insert_all(tx, ws, &b.commitments)?;
+    other += insert_all(tx, ws, &b.exchanges)?;
+    other += insert_all(tx, ws, &b.conflicts)?;
+    other += insert_all(tx, ws, &b.feedback)?;
+    other += insert_all(tx, ws, &b.goals)?;
+    other += insert_all(tx, ws, &b.tasks)?;
+    other += insert_all(tx, ws, &b.dates)?;
+    other += insert_all(tx, ws, &b.deals)?;
+    other += insert_all(tx, ws, &b.notes)?;
+    Ok((people, rels, interactions, commitments, other))
 }

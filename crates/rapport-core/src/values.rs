@@ -34,6 +34,11 @@ macro_rules! bounded_int {
             pub fn get(self) -> $t {
                 self.0
             }
+
+            /// The nearest value in range: for values computed, not typed by a person.
+            pub fn clamped(v: i64) -> Self {
+                $name(v.clamp($lo as i64, $hi as i64) as $t)
+            }
         }
 
         impl fmt::Display for $name {

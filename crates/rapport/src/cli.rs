@@ -67,6 +67,8 @@ pub enum Command {
     Note(NoteArgs),
     /// Search people, organizations, deals and notes (accent- and typo-tolerant).
     Search(SearchArgs),
+    /// Fill the database with realistic generated data.
+    Demo(DemoArgs),
     /// Write a consistent backup to FILE: a SQLite copy, or a JSON export on PostgreSQL.
     Backup(BackupArgs),
     /// Import a file into the workspace.

@@ -149,6 +149,7 @@ impl Env {
                 })
             }
             Command::Search(a) => self.search(a),
+            Command::Demo(a) => self.demo(a),
             Command::Backup(a) => self.backup(a),
             Command::Import(a) => self.import(a),
             Command::Export(a) => self.export(a),
@@ -763,6 +764,11 @@ impl Env {
         }
         t.print();
         Ok(())
+    }
+
+    fn demo(&self, a: DemoArgs) -> Result<()> {
+        let summary = self.app.load_demo(&self.ctx, a.people, a.seed)?;
+        self.out(&summary, || summary.to_string())
     }
 
     fn backup(&self, a: BackupArgs) -> Result<()> {
