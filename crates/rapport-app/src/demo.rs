@@ -13,7 +13,10 @@ use rapport_core::*;
 
 pub struct DemoConfig {
     pub people: u32,
+    /// Decides the content: the same seed gives the same people and history.
     pub seed: u64,
+    /// Mixed into the ids only, so the same seed can fill several workspaces of one database.
+    pub id_salt: u64,
     pub today: Date,
     pub now: Timestamp,
 }
@@ -449,6 +452,7 @@ const NOTES: &[&str] = &[
 pub struct DemoGenerator {
     cfg: DemoConfig,
     rng: Rng,
+    ids: Rng,
     done: u32,
     orgs: Vec<(Id, String, Vec<String>)>,
     people: Vec<Id>,
@@ -464,9 +468,11 @@ fn ascii_slug(s: &str) -> String {
 impl DemoGenerator {
     pub fn new(cfg: DemoConfig) -> DemoGenerator {
         let rng = Rng(cfg.seed ^ 0x5241_5050_4f52_5400);
+        let ids = Rng(cfg.seed ^ cfg.id_salt.rotate_left(17) ^ 0x01D5_0FDE_3000);
         DemoGenerator {
             cfg,
             rng,
+            ids,
             done: 0,
             orgs: Vec::new(),
             people: Vec::new(),
@@ -502,7 +508,7 @@ impl DemoGenerator {
     fn meta_at(&mut self, at: Timestamp) -> Meta {
         let at = at.min(self.cfg.now);
         Meta::new(
-            Id::v7(at.as_millisecond().max(0) as u64, self.rng.bytes()),
+            Id::v7(at.as_millisecond().max(0) as u64, self.ids.bytes()),
             at,
         )
     }
@@ -1076,6 +1082,7 @@ mod tests {
 
     fn cfg(people: u32, seed: u64) -> DemoConfig {
         DemoConfig {
+            id_salt: 0,
             people,
             seed,
             today: jiff::civil::date(2026, 11, 23),

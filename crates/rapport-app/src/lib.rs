@@ -10,6 +10,7 @@ pub mod export;
 mod ops;
 pub mod records;
 pub mod resolve;
+mod today;
 
 use jiff::Timestamp;
 use rapport_core::*;

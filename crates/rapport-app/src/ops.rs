@@ -69,16 +69,34 @@ impl App {
             .into());
         }
         let started = std::time::Instant::now();
+        // The workspace salts the ids, so one seed can fill several workspaces.
+        let id_salt = ctx
+            .ws
+            .as_str()
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+            });
         let cfg = DemoConfig {
             people,
             seed,
+            id_salt,
             today: self.today(),
             now: self.now(),
         };
         let mut generator = DemoGenerator::new(cfg);
         let mut summary = DemoSummary::default();
         let orgs = generator.organizations();
-        summary.organizations = self.store.write(|tx| insert_all(tx, &ctx.ws, &orgs))?;
+        let already = |e: StoreError| match e {
+            StoreError::Duplicate(_) => AppError::Conflict(format!(
+                "demo data with seed {seed} is already in this workspace: use another --seed or workspace"
+            )),
+            e => e.into(),
+        };
+        summary.organizations = self
+            .store
+            .write(|tx| insert_all(tx, &ctx.ws, &orgs))
+            .map_err(already)?;
         while let Some(batch) = generator.next_batch(2_000) {
             let counts = self.store.write(|tx| insert_batch(tx, &ctx.ws, &batch))?;
             summary.people += counts.0;

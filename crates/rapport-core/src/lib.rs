@@ -4,6 +4,7 @@
 //! never generates random values, never touches a database, a file or the network.
 //! "Now", "today" and new ids are parameters.
 
+pub mod attention;
 pub mod enums;
 pub mod error;
 pub mod id;

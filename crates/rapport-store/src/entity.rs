@@ -69,13 +69,19 @@ macro_rules! meta_access {
 impl Entity for Person {
     const KIND: EntityKind = EntityKind::Person;
     const TABLE: &'static str = "people";
-    const COLUMNS: &'static [&'static str] = &["name", "name_key", "birthday_md"];
+    const COLUMNS: &'static [&'static str] =
+        &["name", "name_key", "birthday_md", "preferred_channel"];
     meta_access!();
     fn values(&self) -> Vec<Value> {
         let md = self
             .birthday
             .map(|b| format!("{:02}-{:02}", b.month(), b.day()));
-        vec![self.name.clone().into(), fold(&self.name).into(), md.into()]
+        vec![
+            self.name.clone().into(),
+            fold(&self.name).into(),
+            md.into(),
+            self.preferred_channel.map(|c| c.as_str()).into(),
+        ]
     }
     fn indexes(&self) -> Indexes {
         Indexes {

@@ -5,9 +5,18 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use rapport_core::*;
 
+use std::collections::HashMap;
+
 use crate::entity::{Entity, Page, page_of};
 use crate::value::Value;
 use crate::{StoreError, Tx};
+
+/// What the agenda shows of a person or organization.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubjectCard {
+    pub name: String,
+    pub preferred_channel: Option<Channel>,
+}
 
 /// Everything recorded about one relationship, for health and the person page.
 #[derive(Debug, Clone, Default)]
@@ -283,24 +292,47 @@ impl Tx<'_> {
             .collect()
     }
 
-    /// Display names of people and organizations by id (live or trashed).
-    pub fn names(
+    /// Name and preferred channel of people and organizations by id (live or trashed).
+    pub fn subject_cards(
         &mut self,
         ws: &Id,
         ids: &[Id],
-    ) -> Result<std::collections::HashMap<Id, String>, StoreError> {
-        let mut out = std::collections::HashMap::new();
+    ) -> Result<HashMap<Id, SubjectCard>, StoreError> {
+        let mut out = HashMap::new();
         for chunk in ids.chunks(500) {
-            for table in ["people", "organizations"] {
+            for (table, channel) in [("people", "preferred_channel"), ("organizations", "NULL")] {
                 let sql = format!(
-                    "SELECT id, name FROM {table} WHERE workspace_id = $1 AND id IN ({})",
+                    "SELECT id, name, {channel} FROM {table} WHERE workspace_id = $1 AND id IN ({})",
                     crate::conn::placeholders(2, chunk.len())
                 );
                 let mut params: Vec<Value> = vec![ws.into()];
                 params.extend(chunk.iter().map(Value::from));
                 for r in self.c.query(&sql, &params)? {
-                    out.insert(r.id(0)?, r.text(1)?);
+                    let preferred_channel = r.opt_text(2)?.and_then(|c| Channel::parse(&c).ok());
+                    out.insert(
+                        r.id(0)?,
+                        SubjectCard {
+                            name: r.text(1)?,
+                            preferred_channel,
+                        },
+                    );
                 }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Current members (person ids) of each organization of the workspace.
+    pub fn current_members(&mut self, ws: &Id) -> Result<HashMap<Id, Vec<Id>>, StoreError> {
+        let rows = self.c.query(
+            "SELECT organization_id, person_id, doc FROM memberships WHERE workspace_id = $1 AND deleted_at IS NULL",
+            &[ws.into()],
+        )?;
+        let mut out: HashMap<Id, Vec<Id>> = HashMap::new();
+        for r in rows {
+            let m: Membership = r.json(2)?;
+            if m.to.is_none() {
+                out.entry(r.id(0)?).or_default().push(r.id(1)?);
             }
         }
         Ok(out)

@@ -65,6 +65,8 @@ pub enum Command {
     Deal(DealCmd),
     /// Attach a note to a person, organization or relationship.
     Note(NoteArgs),
+    /// What deserves attention today, ranked, with reasons.
+    Today(TodayArgs),
     /// Search people, organizations, deals and notes (accent- and typo-tolerant).
     Search(SearchArgs),
     /// Fill the database with realistic generated data.
@@ -396,6 +398,16 @@ pub struct SearchArgs {
     pub query: Vec<String>,
     #[arg(long, default_value_t = 20)]
     pub limit: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct TodayArgs {
+    /// Fit the agenda to this much time: 45m, 1h, 1h30m.
+    #[arg(long)]
+    pub budget: Option<String>,
+    /// The day to plan (default: today).
+    #[arg(long)]
+    pub date: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -11,7 +11,7 @@ use rapport_core::*;
 use rapport_store::{ListQuery, Store};
 
 use crate::cli::*;
-use crate::output::{Table, json};
+use crate::output::{Table, json, outln};
 
 /// Exit codes: 1 for everything a user can fix (bad input, unknown reference,
 /// conflicts), 2 for usage errors (clap's), 3 for database and internal failures.
@@ -110,7 +110,7 @@ fn opt<T>(v: Option<&str>, parse: impl Fn(&str) -> Result<T, DomainError>) -> Re
 
 impl Env {
     fn say(&self, sentence: impl AsRef<str>) {
-        println!("{}", sentence.as_ref());
+        outln!("{}", sentence.as_ref());
     }
 
     fn out<T: serde::Serialize>(&self, v: &T, sentence: impl FnOnce() -> String) -> Result<()> {
@@ -148,6 +148,7 @@ impl Env {
                     format!("Noted on {} ({})", t.name(), n.meta.id.short())
                 })
             }
+            Command::Today(a) => self.today(a),
             Command::Search(a) => self.search(a),
             Command::Demo(a) => self.demo(a),
             Command::Backup(a) => self.backup(a),
@@ -340,17 +341,19 @@ impl Env {
                         &serde_json::json!({"organization": o, "people": people, "relationships": rels}),
                     );
                 }
-                println!("{} ({})", o.name, o.meta.id);
+                outln!("{} ({})", o.name, o.meta.id);
                 if let Some(i) = &o.industry {
-                    println!("Industry: {i}");
+                    outln!("Industry: {i}");
                 }
                 if !o.domains.is_empty() {
-                    println!("Domains: {}", o.domains.join(", "));
+                    outln!("Domains: {}", o.domains.join(", "));
                 }
                 for r in &rels {
-                    println!(
+                    outln!(
                         "Relationship: {} · {} · importance {}",
-                        r.kind, r.status, r.importance
+                        r.kind,
+                        r.status,
+                        r.importance
                     );
                 }
                 let mut t = Table::new(&["ID", "PERSON", "TITLE"]);
@@ -362,7 +365,7 @@ impl Env {
                     ]);
                 }
                 if !t.is_empty() {
-                    println!();
+                    outln!();
                     t.print();
                 }
                 Ok(())
@@ -743,6 +746,48 @@ impl Env {
         })
     }
 
+    fn today(&self, a: TodayArgs) -> Result<()> {
+        let day = match &a.date {
+            Some(d) => Some(when_date(self, d)?),
+            None => None,
+        };
+        let budget = match &a.budget {
+            Some(b) => Some(rapport_core::attention::parse_budget(b)?),
+            None => None,
+        };
+        let agenda = self.app.agenda(&self.ctx, day, budget)?;
+        if self.json {
+            return json(&agenda);
+        }
+        if agenda.items.is_empty() {
+            self.say("Nothing needs your attention today.");
+            return Ok(());
+        }
+        let total: u32 = agenda.items.iter().map(|i| i.minutes).sum();
+        let mut t = Table::new(&["#", "WHAT", "WHY", "MIN"]);
+        for (n, i) in agenda.items.iter().enumerate() {
+            t.row(vec![
+                (n + 1).to_string(),
+                i.action.clone(),
+                i.reason.clone(),
+                i.minutes.to_string(),
+            ]);
+        }
+        t.print();
+        let plan = match budget {
+            Some(b) => format!("\n{} actions, {total} of {b} minutes", agenda.items.len()),
+            None => format!("\n{} actions, about {total} minutes", agenda.items.len()),
+        };
+        self.say(plan);
+        if agenda.left_out > 0 {
+            self.say(format!(
+                "Left out to fit the budget: {} more (run without --budget to see all)",
+                agenda.left_out
+            ));
+        }
+        Ok(())
+    }
+
     fn search(&self, a: SearchArgs) -> Result<()> {
         let q = a.query.join(" ");
         let results = self.app.search(&self.ctx, &q, a.limit)?;
@@ -864,20 +909,20 @@ fn list_query(a: &ListArgs) -> ListQuery {
 
 fn print_page(t: &Table, next: Option<&str>, what: &str) {
     if t.is_empty() {
-        println!("No {what}.");
+        outln!("No {what}.");
         return;
     }
     t.print();
     if let Some(c) = next {
-        println!("\nMore: --cursor {c}");
+        outln!("\nMore: --cursor {c}");
     }
 }
 
 fn print_person(v: &PersonView) {
     let p = &v.person;
-    println!("{} ({})", p.name, p.meta.id);
+    outln!("{} ({})", p.name, p.meta.id);
     for e in &p.emails {
-        println!(
+        outln!(
             "  email     {}{}",
             e.value,
             e.label
@@ -887,7 +932,7 @@ fn print_person(v: &PersonView) {
         );
     }
     for e in &p.phones {
-        println!(
+        outln!(
             "  phone     {}{}",
             e.value,
             e.label
@@ -897,7 +942,7 @@ fn print_person(v: &PersonView) {
         );
     }
     for m in &v.organizations {
-        println!(
+        outln!(
             "  works at  {}{}",
             m.organization,
             m.title
@@ -907,22 +952,22 @@ fn print_person(v: &PersonView) {
         );
     }
     if let Some(b) = p.birthday {
-        println!("  birthday  {b}");
+        outln!("  birthday  {b}");
     }
     if let Some(t) = &p.time_zone {
-        println!("  time zone {t}");
+        outln!("  time zone {t}");
     }
     if !p.tags.is_empty() {
-        println!("  tags      {}", p.tags.join(", "));
+        outln!("  tags      {}", p.tags.join(", "));
     }
     if let Some(m) = &p.how_we_met {
-        println!("  met       {m}");
+        outln!("  met       {m}");
     }
     if let Some(m) = &p.needs_and_goals {
-        println!("  needs     {m}");
+        outln!("  needs     {m}");
     }
     for r in &v.relationships {
-        println!(
+        outln!(
             "  relationship {} · {} · {} · importance {}{}",
             r.meta.id.short(),
             r.kind,
@@ -934,10 +979,10 @@ fn print_person(v: &PersonView) {
         );
     }
     for n in &v.notes {
-        println!("  note      {}", n.body);
+        outln!("  note      {}", n.body);
     }
     if !v.recent_interactions.is_empty() {
-        println!();
+        outln!();
         let mut t = Table::new(&["WHEN", "CHANNEL", "SUMMARY"]);
         for i in &v.recent_interactions {
             t.row(vec![

@@ -16,7 +16,12 @@ fn main() -> std::process::ExitCode {
             for cause in e.chain().skip(1) {
                 msg.push_str(&format!(": {cause}"));
             }
-            eprintln!("{msg}");
+            // Driver messages can quote long SQL; keep the line readable.
+            if msg.chars().count() > 500 {
+                msg = msg.chars().take(500).collect::<String>() + "…";
+            }
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "{msg}");
             std::process::ExitCode::from(commands::exit_code(&e))
         }
     }

@@ -2,11 +2,35 @@
 
 use serde::Serialize;
 
+/// Writes text to stdout. A closed pipe (`rapport … | head`) ends the program quietly
+/// instead of panicking as `println!` would.
+pub fn put(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        std::process::exit(if e.kind() == std::io::ErrorKind::BrokenPipe {
+            0
+        } else {
+            1
+        });
+    }
+}
+
+/// `println!` for stdout through [`put`].
+macro_rules! outln {
+    () => { $crate::output::put("\n") };
+    ($($t:tt)*) => { $crate::output::put(&format!("{}\n", format_args!($($t)*))) };
+}
+pub(crate) use outln;
+
 /// Prints a value as JSON on stdout.
 pub fn json<T: Serialize>(v: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(v)?);
+    put(&format!("{}\n", serde_json::to_string_pretty(v)?));
     Ok(())
 }
+
+/// Cells longer than this are cut with an ellipsis.
+const WIDEST: usize = 100;
 
 /// A table with a header row, columns padded to their widest cell.
 pub struct Table {
@@ -35,7 +59,7 @@ impl Table {
         let mut widths: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();
         for r in &self.rows {
             for (i, c) in r.iter().enumerate().take(n) {
-                widths[i] = widths[i].max(c.chars().count().min(60));
+                widths[i] = widths[i].max(c.chars().count().min(WIDEST));
             }
         }
         let mut out = String::new();
@@ -43,7 +67,7 @@ impl Table {
             let mut parts = Vec::with_capacity(n);
             for (i, w) in widths.iter().enumerate() {
                 let c = cells.get(i).map(String::as_str).unwrap_or("");
-                let c = truncate(c, 60);
+                let c = truncate(c, WIDEST);
                 if i + 1 == n {
                     parts.push(c);
                 } else {
@@ -62,7 +86,7 @@ impl Table {
     }
 
     pub fn print(&self) {
-        print!("{}", self.render());
+        put(&self.render());
     }
 }
 

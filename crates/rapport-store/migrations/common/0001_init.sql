@@ -68,6 +68,7 @@ CREATE TABLE people (
     name_key TEXT NOT NULL,
     -- 'MM-DD' of the birthday, for the agenda's upcoming dates.
     birthday_md TEXT,
+    preferred_channel TEXT,
     doc TEXT NOT NULL
 );
 CREATE INDEX people_ws_name ON people (workspace_id, name_key, id);

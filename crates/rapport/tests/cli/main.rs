@@ -5,11 +5,13 @@
 mod backup;
 mod records;
 mod support;
+mod today;
 
 fn main() {
     let args = libtest_mimic::Arguments::from_args();
     let mut all: Vec<rapport_testkit::Body> = Vec::new();
     all.extend_from_slice(records::ALL);
     all.extend_from_slice(backup::ALL);
+    all.extend_from_slice(today::ALL);
     libtest_mimic::run(&args, rapport_testkit::trials(&all)).exit();
 }
