@@ -17,6 +17,8 @@ pub struct Indexes {
     pub tags: Vec<String>,
     /// People or organizations who took part (interactions only).
     pub subjects: Vec<Id>,
+    /// When the interaction happened (microseconds), and whether it is live.
+    pub at: Option<(i64, bool)>,
     /// Text to search, folded; `None` when the record is not searchable.
     pub search: Option<String>,
 }
@@ -88,8 +90,8 @@ impl Entity for Person {
             emails: self.emails.iter().map(|e| e.value.to_lowercase()).collect(),
             phones: self.phones.iter().map(|p| phone_key(&p.value)).collect(),
             tags: self.tags.clone(),
-            subjects: vec![],
             search: Some(person_search(self)),
+            ..Indexes::default()
         }
     }
 }
@@ -200,6 +202,7 @@ impl Entity for Interaction {
         subjects.extend(self.organization_ids.iter().cloned());
         Indexes {
             subjects,
+            at: Some((crate::value::micros(self.at), self.meta.deleted_at.is_none())),
             ..Indexes::default()
         }
     }
@@ -656,13 +659,7 @@ impl Tx<'_> {
             )?;
         }
         if !ix.subjects.is_empty() {
-            let (at, live) = match self.c.query_one(
-                "SELECT at, deleted_at FROM interactions WHERE id = $1",
-                &[id.into()],
-            )? {
-                Some(r) => (r.i64(0)?, r.opt_i64(1)?.is_none()),
-                None => (0, false),
-            };
+            let (at, live) = ix.at.unwrap_or((0, false));
             for s in &ix.subjects {
                 self.c.execute(
                     "INSERT INTO interaction_subjects (workspace_id, interaction_id, subject_id, at) VALUES ($1, $2, $3, $4)",
