@@ -39,7 +39,10 @@ impl App {
                 .map(|(id, at)| (id, at.to_zoned(zone.clone()).date()))
                 .collect();
             let members = tx.current_members(&ctx.ws)?;
-            let commitments = tx.open_commitments(&ctx.ws)?;
+            let soon = today
+                .checked_add(jiff::Span::new().days(3))
+                .unwrap_or(today);
+            let commitments = tx.open_commitments_due(&ctx.ws, soon)?;
             let conflicts = tx.open_conflicts(&ctx.ws)?;
             let tasks = tx.open_tasks(&ctx.ws)?;
             let week = today

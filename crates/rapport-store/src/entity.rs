@@ -202,7 +202,10 @@ impl Entity for Interaction {
         subjects.extend(self.organization_ids.iter().cloned());
         Indexes {
             subjects,
-            at: Some((crate::value::micros(self.at), self.meta.deleted_at.is_none())),
+            at: Some((
+                crate::value::micros(self.at),
+                self.meta.deleted_at.is_none(),
+            )),
             ..Indexes::default()
         }
     }

@@ -231,7 +231,21 @@ impl Tx<'_> {
         })
     }
 
-    /// Open commitments of the workspace, due on or before `until` or without a due date.
+    /// Open commitments of the workspace due on or before `until` (an index range).
+    pub fn open_commitments_due(
+        &mut self,
+        ws: &Id,
+        until: Date,
+    ) -> Result<Vec<Commitment>, StoreError> {
+        let rows = self.c.query(
+            "SELECT doc FROM commitments WHERE workspace_id = $1 AND status = 'open' AND due <= $2
+             AND deleted_at IS NULL ORDER BY due, id",
+            &[ws.into(), until.into()],
+        )?;
+        rows.iter().map(|r| r.json(0)).collect()
+    }
+
+    /// Open commitments of the workspace.
     pub fn open_commitments(&mut self, ws: &Id) -> Result<Vec<Commitment>, StoreError> {
         self.where_eq(ws, "status", CommitmentStatus::Open.as_str().into())
     }
@@ -298,25 +312,41 @@ impl Tx<'_> {
         ws: &Id,
         ids: &[Id],
     ) -> Result<HashMap<Id, SubjectCard>, StoreError> {
-        let mut out = HashMap::new();
-        for chunk in ids.chunks(500) {
-            for (table, channel) in [("people", "preferred_channel"), ("organizations", "NULL")] {
-                let sql = format!(
-                    "SELECT id, name, {channel} FROM {table} WHERE workspace_id = $1 AND id IN ({})",
-                    crate::conn::placeholders(2, chunk.len())
-                );
-                let mut params: Vec<Value> = vec![ws.into()];
-                params.extend(chunk.iter().map(Value::from));
-                for r in self.c.query(&sql, &params)? {
+        let mut out = HashMap::with_capacity(ids.len());
+        let mut add = |rows: Vec<crate::value::Row>,
+                       wanted: Option<&std::collections::HashSet<&Id>>| {
+            for r in rows {
+                let id = r.id(0)?;
+                if wanted.is_none_or(|w| w.contains(&id)) {
                     let preferred_channel = r.opt_text(2)?.and_then(|c| Channel::parse(&c).ok());
                     out.insert(
-                        r.id(0)?,
+                        id,
                         SubjectCard {
                             name: r.text(1)?,
                             preferred_channel,
                         },
                     );
                 }
+            }
+            Ok::<(), StoreError>(())
+        };
+        let tables = [("people", "preferred_channel"), ("organizations", "NULL")];
+        if ids.len() > 200 {
+            // Many ids: one pass over the workspace beats hundreds of lookups.
+            let wanted: std::collections::HashSet<&Id> = ids.iter().collect();
+            for (table, channel) in tables {
+                let sql =
+                    format!("SELECT id, name, {channel} FROM {table} WHERE workspace_id = $1");
+                add(self.c.query(&sql, &[ws.into()])?, Some(&wanted))?;
+            }
+            return Ok(out);
+        }
+        for (table, channel) in tables {
+            for id in ids {
+                let sql = format!(
+                    "SELECT id, name, {channel} FROM {table} WHERE id = $1 AND workspace_id = $2"
+                );
+                add(self.c.query(&sql, &[id.into(), ws.into()])?, None)?;
             }
         }
         Ok(out)
