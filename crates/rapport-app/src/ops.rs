@@ -31,10 +31,18 @@ pub struct DemoSummary {
     pub commitments: usize,
     pub other_records: usize,
     pub seconds: f64,
+    /// True when this seed's data was already in the workspace (nothing was added).
+    pub already_loaded: bool,
 }
 
 impl fmt::Display for DemoSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.already_loaded {
+            return write!(
+                f,
+                "Demo data with this seed is already here; nothing added (use --seed for more)"
+            );
+        }
         write!(
             f,
             "Created {} people, {} organizations, {} relationships, {} interactions, {} commitments and {} other records in {:.1}s",
@@ -87,16 +95,16 @@ impl App {
         let mut generator = DemoGenerator::new(cfg);
         let mut summary = DemoSummary::default();
         let orgs = generator.organizations();
-        let already = |e: StoreError| match e {
-            StoreError::Duplicate(_) => AppError::Conflict(format!(
-                "demo data with seed {seed} is already in this workspace: use another --seed or workspace"
-            )),
-            e => e.into(),
-        };
-        summary.organizations = self
-            .store
-            .write(|tx| insert_all(tx, &ctx.ws, &orgs))
-            .map_err(already)?;
+        match self.store.write(|tx| insert_all(tx, &ctx.ws, &orgs)) {
+            Ok(n) => summary.organizations = n,
+            // The same seed was loaded into this workspace before: nothing to add.
+            Err(StoreError::Duplicate(_)) => {
+                summary.already_loaded = true;
+                summary.seconds = started.elapsed().as_secs_f64();
+                return Ok(summary);
+            }
+            Err(e) => return Err(e.into()),
+        }
         while let Some(batch) = generator.next_batch(2_000) {
             let counts = self.store.write(|tx| insert_batch(tx, &ctx.ws, &batch))?;
             summary.people += counts.0;

@@ -233,6 +233,10 @@ fn demo(db: &Fresh) {
     assert!(!items(&v).is_empty());
     let searched = r.json(&["search", "a"]);
     assert!(!items(&searched).is_empty());
+    // The same seed again in the same workspace adds nothing, and says so.
+    let again = r.json(&["demo", "--people", "300", "--seed", "7"]);
+    assert_eq!(again["already_loaded"], true);
+    assert_eq!(again["people"], 0);
     // Same seed into another workspace: the same people.
     r.ok(&[
         "--workspace",
