@@ -144,15 +144,20 @@ impl Tx<'_> {
                 E::TABLE
             )));
         }
+        // Sorted here, not in SQL: an ORDER BY id invites the planner to walk the whole
+        // table in id order instead of using the column's index.
         let sql = format!(
-            "SELECT doc FROM {} WHERE workspace_id = $1 AND {column} = $2 AND deleted_at IS NULL ORDER BY id",
+            "SELECT doc FROM {} WHERE workspace_id = $1 AND {column} = $2 AND deleted_at IS NULL",
             E::TABLE
         );
-        self.c
+        let mut out: Vec<E> = self
+            .c
             .query(&sql, &[ws.into(), value])?
             .iter()
             .map(|r| r.json(0))
-            .collect()
+            .collect::<Result<_, _>>()?;
+        out.sort_by(|a, b| a.meta().id.cmp(&b.meta().id));
+        Ok(out)
     }
 
     /// The live relationships with one person or organization.
@@ -179,10 +184,11 @@ impl Tx<'_> {
         if subjects.is_empty() {
             return Ok(vec![]);
         }
+        // Driven by the (subject_id, at) index: never a walk over all interactions.
         let sql = format!(
-            "SELECT i.doc FROM interactions i WHERE i.workspace_id = $1 AND i.deleted_at IS NULL AND i.id IN
-             (SELECT interaction_id FROM interaction_subjects WHERE subject_id IN ({}))
-             ORDER BY i.at DESC, i.id DESC LIMIT ${}",
+            "SELECT DISTINCT i.doc, s.at, i.id FROM interaction_subjects s JOIN interactions i ON i.id = s.interaction_id
+             WHERE s.subject_id IN ({}) AND i.workspace_id = $1 AND i.deleted_at IS NULL
+             ORDER BY s.at DESC, i.id DESC LIMIT ${}",
             crate::conn::placeholders(2, subjects.len()),
             subjects.len() + 2
         );
