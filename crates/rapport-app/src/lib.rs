@@ -7,6 +7,7 @@
 pub mod demo;
 mod error;
 pub mod export;
+pub mod health;
 mod ops;
 pub mod records;
 pub mod resolve;

@@ -85,6 +85,24 @@ impl App {
                     preferred_channel: cards.get(&r.subject.id).and_then(|c| c.preferred_channel),
                 });
             }
+            let fall_since = today
+                .checked_sub(jiff::Span::new().days(rapport_core::health::FALL_WINDOW_DAYS))
+                .unwrap_or(today);
+            for (rel_id, history) in tx.recent_health(&ctx.ws, fall_since)? {
+                let Some(r) = rel_by_id.get(&rel_id) else {
+                    continue;
+                };
+                if let Some(f) = rapport_core::health::is_falling(&history, today) {
+                    input.at_risk.push(AtRiskFact {
+                        relationship_id: rel_id.clone(),
+                        subject: subject_ref(&cards, &r.subject.id),
+                        importance: r.importance,
+                        from: f.from,
+                        to: f.to,
+                        days: f.days as i32,
+                    });
+                }
+            }
             for c in commitments {
                 if let Some(r) = rel_by_id.get(&c.relationship_id) {
                     input.commitments.push(CommitmentFact {

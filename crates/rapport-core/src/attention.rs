@@ -123,31 +123,6 @@ pub struct Agenda {
     pub left_out_items: Vec<AgendaItem>,
 }
 
-/// The check-in cadence used when none is set, from importance and kind. Returned with
-/// the sentence that says so.
-pub fn default_cadence(kind: RelationshipKind, importance: Importance) -> CadenceDays {
-    let base: i64 = match importance.get() {
-        5 => 14,
-        4 => 21,
-        3 => 30,
-        2 => 60,
-        _ => 90,
-    };
-    let factor = match kind {
-        RelationshipKind::Customer
-        | RelationshipKind::Partner
-        | RelationshipKind::Manager
-        | RelationshipKind::Report => 1.0,
-        RelationshipKind::Family
-        | RelationshipKind::Friend
-        | RelationshipKind::Mentor
-        | RelationshipKind::Mentee => 1.0,
-        RelationshipKind::Prospect | RelationshipKind::Investor | RelationshipKind::Supplier => 1.5,
-        _ => 2.0,
-    };
-    CadenceDays::clamped((base as f64 * factor).round() as i64)
-}
-
 /// Minutes a check-in takes on a channel.
 pub fn check_in_minutes(channel: Option<Channel>) -> u32 {
     match channel {
@@ -188,7 +163,7 @@ pub fn agenda(input: &AgendaInput, today: Date) -> Vec<AgendaItem> {
     for c in &input.check_ins {
         let (cadence, assumed) = match c.cadence {
             Some(c) => (c, false),
-            None => (default_cadence(c.kind, c.importance), true),
+            None => (crate::health::default_cadence(c.kind, c.importance), true),
         };
         let cad = cadence.get() as i64;
         let since = match (c.last_contact, c.started_on) {

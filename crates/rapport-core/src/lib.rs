@@ -4,9 +4,11 @@
 //! never generates random values, never touches a database, a file or the network.
 //! "Now", "today" and new ids are parameters.
 
+pub mod agenda;
 pub mod attention;
 pub mod enums;
 pub mod error;
+pub mod health;
 pub mod id;
 pub mod records;
 pub mod reference;

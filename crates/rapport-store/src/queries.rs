@@ -494,6 +494,25 @@ impl Tx<'_> {
             .collect()
     }
 
+    /// Recorded health scores of the workspace's relationships since `since`.
+    pub fn recent_health(
+        &mut self,
+        ws: &Id,
+        since: Date,
+    ) -> Result<HashMap<Id, Vec<(Date, u8)>>, StoreError> {
+        let rows = self.c.query(
+            "SELECT relationship_id, day, score FROM health_history WHERE workspace_id = $1 AND day >= $2 AND score IS NOT NULL",
+            &[ws.into(), since.into()],
+        )?;
+        let mut out: HashMap<Id, Vec<(Date, u8)>> = HashMap::new();
+        for r in rows {
+            out.entry(r.id(0)?)
+                .or_default()
+                .push((r.date(1)?, r.i64(2)?.clamp(0, 100) as u8));
+        }
+        Ok(out)
+    }
+
     /// Live records of a type in name order, a page at a time (keyset on name and id).
     pub fn list_by_name<E: Entity>(
         &mut self,

@@ -65,6 +65,8 @@ pub enum Command {
     Deal(DealCmd),
     /// Attach a note to a person, organization or relationship.
     Note(NoteArgs),
+    /// A relationship's health with its breakdown and trend, or all of them, worst first.
+    Health(HealthArgs),
     /// What deserves attention today, ranked, with reasons.
     Today(TodayArgs),
     /// Search people, organizations, deals and notes (accent- and typo-tolerant).
@@ -398,6 +400,18 @@ pub struct SearchArgs {
     pub query: Vec<String>,
     #[arg(long, default_value_t = 20)]
     pub limit: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// A person, organization or relationship; without it, every relationship.
+    pub reference: Option<String>,
+    /// Which of the subject's relationships, when there are several.
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// The day to compute for (default: today).
+    #[arg(long)]
+    pub date: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -148,6 +148,7 @@ impl Env {
                     format!("Noted on {} ({})", t.name(), n.meta.id.short())
                 })
             }
+            Command::Health(a) => self.health(a),
             Command::Today(a) => self.today(a),
             Command::Search(a) => self.search(a),
             Command::Demo(a) => self.demo(a),
@@ -744,6 +745,117 @@ impl Env {
                     .unwrap_or_default()
             )
         })
+    }
+
+    fn health(&self, a: HealthArgs) -> Result<()> {
+        let day = match &a.date {
+            Some(d) => Some(when_date(self, d)?),
+            None => None,
+        };
+        let Some(reference) = &a.reference else {
+            let all = self.app.all_health(&self.ctx, day)?;
+            if self.json {
+                let items: Vec<_> = all
+                    .iter()
+                    .map(|r| serde_json::json!({"relationship_id": r.relationship_id, "name": r.name, "kind": r.kind, "score": r.health.score, "status": r.health.status}))
+                    .collect();
+                return json(&serde_json::json!({"items": items, "next_cursor": null}));
+            }
+            let mut t = Table::new(&["SCORE", "STATUS", "NAME", "KIND", "WEAKEST"]);
+            for r in &all {
+                let weakest = r
+                    .health
+                    .components
+                    .iter()
+                    .min_by(|x, y| (x.points / x.max).total_cmp(&(y.points / y.max)))
+                    .map(|c| c.reason.clone())
+                    .unwrap_or_default();
+                t.row(vec![
+                    r.health
+                        .score
+                        .map(|s| s.to_string())
+                        .unwrap_or_else(|| "—".into()),
+                    r.health.status.to_string(),
+                    r.name.clone(),
+                    r.kind.to_string(),
+                    weakest,
+                ]);
+            }
+            print_page(&t, None, "relationships");
+            return Ok(());
+        };
+        let target = self.resolve(reference, Accept::Any)?;
+        let rel = match &target {
+            Target::Relationship(r) => r.clone(),
+            t => {
+                let subject = t.subject().context("no subject")?;
+                let kind = opt(a.kind.as_deref(), RelationshipKind::parse)?;
+                let rels: Vec<Relationship> = self
+                    .app
+                    .visible(
+                        &self.ctx,
+                        self.app
+                            .store
+                            .read(|tx| tx.relationships_of(&self.ctx.ws, &subject.id))
+                            .map_err(AppError::from)?,
+                    )
+                    .into_iter()
+                    .filter(|r| kind.is_none_or(|k| r.kind == k))
+                    .collect();
+                match rels.as_slice() {
+                    [] => bail!(
+                        "{} has no relationship{}: create one with `rapport rel set`",
+                        t.name(),
+                        kind.map(|k| format!(" of kind {k}")).unwrap_or_default()
+                    ),
+                    [one] => one.clone(),
+                    many => bail!(
+                        "{} has several relationships ({}): name one with --kind",
+                        t.name(),
+                        many.iter()
+                            .map(|r| r.kind.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                }
+            }
+        };
+        let report = self.app.relationship_health(&self.ctx, &rel, day)?;
+        if self.json {
+            return json(&report);
+        }
+        let score = report
+            .health
+            .score
+            .map(|s| format!("{s}/100"))
+            .unwrap_or_else(|| "no score yet".into());
+        outln!(
+            "{} ({}): {score}, {}",
+            report.name,
+            report.kind,
+            report.health.status
+        );
+        let mut t = Table::new(&["COMPONENT", "POINTS", "WHY"]);
+        for c in &report.health.components {
+            t.row(vec![
+                c.name.to_string(),
+                format!("{:.1} / {:.0}", c.points, c.max),
+                c.reason.clone(),
+            ]);
+        }
+        if !t.is_empty() {
+            outln!();
+            t.print();
+        }
+        let scored: Vec<String> = report
+            .trend
+            .iter()
+            .filter_map(|p| p.score.map(|s| format!("{} {s}", p.day)))
+            .collect();
+        if scored.len() > 1 {
+            outln!("\nTrend: {}", scored.join(", "));
+        }
+        Ok(())
     }
 
     fn today(&self, a: TodayArgs) -> Result<()> {

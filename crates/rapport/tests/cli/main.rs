@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod backup;
+mod health;
 mod records;
 mod support;
 mod today;
@@ -13,5 +14,6 @@ fn main() {
     all.extend_from_slice(records::ALL);
     all.extend_from_slice(backup::ALL);
     all.extend_from_slice(today::ALL);
+    all.extend_from_slice(health::ALL);
     libtest_mimic::run(&args, rapport_testkit::trials(&all)).exit();
 }

@@ -1,0 +1,171 @@
+//! Health of relationships: gathers a relationship's record, computes its score with
+//! `rapport_core::health`, and keeps one score per day as its trend (written lazily,
+//! when health is computed — never a recomputation of everything on every write).
+
+use jiff::civil::Date;
+use rapport_core::health::{self as core_health, Health, HealthInput};
+use rapport_core::*;
+use rapport_store::{RelationshipRecord, Tx};
+use serde::Serialize;
+
+use crate::{App, Ctx, Result};
+
+/// How many days of history a trend shows.
+pub const TREND_DAYS: i64 = 90;
+
+/// One day of a relationship's health history.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrendPoint {
+    pub day: Date,
+    pub score: Option<u8>,
+}
+
+/// A relationship's health with its breakdown and trend: the JSON of `health REF`.
+#[derive(Debug, Clone, Serialize)]
+pub struct HealthReport {
+    pub relationship_id: Id,
+    pub subject: Subject,
+    pub name: String,
+    pub kind: RelationshipKind,
+    #[serde(flatten)]
+    pub health: Health,
+    pub trend: Vec<TrendPoint>,
+}
+
+fn day(t: jiff::Timestamp, zone: &jiff::tz::TimeZone) -> Date {
+    t.to_zoned(zone.clone()).date()
+}
+
+/// The health of one relationship from its record, on `today`.
+pub fn compute(
+    rel: &Relationship,
+    rec: &RelationshipRecord,
+    today: Date,
+    zone: &jiff::tz::TimeZone,
+) -> Health {
+    let interactions: Vec<_> = rec
+        .interactions
+        .iter()
+        .map(|i| core_health::InteractionFact {
+            on: day(i.at, zone),
+            sentiment: i.sentiment,
+        })
+        .collect();
+    let commitments: Vec<_> = rec
+        .commitments
+        .iter()
+        .map(|c| core_health::CommitmentFact {
+            owed_by: c.owed_by,
+            status: c.status,
+            due: c.due,
+            closed_on: c.closed_at.map(|t| day(t, zone)),
+        })
+        .collect();
+    let exchanges: Vec<_> = rec
+        .exchanges
+        .iter()
+        .map(|e| core_health::ExchangeFact {
+            direction: e.direction,
+            value: e.value,
+            on: day(e.at, zone),
+        })
+        .collect();
+    let conflicts: Vec<_> = rec
+        .conflicts
+        .iter()
+        .map(|c| core_health::ConflictFact {
+            severity: c.severity,
+            status: c.status,
+            opened_on: day(c.opened_at, zone),
+            resolved_on: c.resolved_at.map(|t| day(t, zone)),
+        })
+        .collect();
+    let feedback: Vec<_> = rec
+        .feedback
+        .iter()
+        .map(|f| core_health::FeedbackFact {
+            scale: f.scale,
+            score: f.score,
+            on: day(f.at, zone),
+        })
+        .collect();
+    let mut input = HealthInput::new(today, rel.kind, rel.importance);
+    input.cadence_days = rel.cadence_days;
+    input.status = rel.status;
+    input.interactions = &interactions;
+    input.commitments = &commitments;
+    input.exchanges = &exchanges;
+    input.conflicts = &conflicts;
+    input.feedback = &feedback;
+    core_health::health(&input)
+}
+
+impl App {
+    fn report(
+        &self,
+        tx: &mut Tx<'_>,
+        ctx: &Ctx,
+        rel: &Relationship,
+        today: Date,
+    ) -> Result<HealthReport, rapport_store::StoreError> {
+        let zone = self.clock.zone();
+        let rec = tx.relationship_record(&ctx.ws, rel)?;
+        let health = compute(rel, &rec, today, &zone);
+        let name = tx
+            .subject_cards(&ctx.ws, std::slice::from_ref(&rel.subject.id))?
+            .remove(&rel.subject.id)
+            .map(|c| c.name)
+            .unwrap_or_default();
+        Ok(HealthReport {
+            relationship_id: rel.meta.id.clone(),
+            subject: rel.subject.clone(),
+            name,
+            kind: rel.kind,
+            health,
+            trend: vec![],
+        })
+    }
+
+    /// One relationship's health on `today`, recorded in its history, with its trend.
+    pub fn relationship_health(
+        &self,
+        ctx: &Ctx,
+        rel: &Relationship,
+        today: Option<Date>,
+    ) -> Result<HealthReport> {
+        let today = today.unwrap_or_else(|| self.today());
+        let since = today
+            .checked_sub(jiff::Span::new().days(TREND_DAYS))
+            .unwrap_or(today);
+        Ok(self.store.write(|tx| {
+            let rel: Relationship = tx.get(&ctx.ws, &rel.meta.id)?;
+            let mut report = self.report(tx, ctx, &rel, today)?;
+            tx.record_health(&ctx.ws, &rel.meta.id, today, report.health.score)?;
+            report.trend = tx
+                .health_history(&rel.meta.id, since)?
+                .into_iter()
+                .filter(|(d, _)| *d <= today)
+                .map(|(day, score)| TrendPoint { day, score })
+                .collect();
+            Ok(report)
+        })?)
+    }
+
+    /// The health of every relationship the actor may see, worst first (unknown last).
+    /// Today's scores are recorded in the history.
+    pub fn all_health(&self, ctx: &Ctx, today: Option<Date>) -> Result<Vec<HealthReport>> {
+        let today = today.unwrap_or_else(|| self.today());
+        let mut reports = self.store.write(|tx| {
+            let rels = self.visible(ctx, tx.all_relationships(&ctx.ws)?);
+            let mut out = Vec::with_capacity(rels.len());
+            for rel in &rels {
+                let report = self.report(tx, ctx, rel, today)?;
+                tx.record_health(&ctx.ws, &rel.meta.id, today, report.health.score)?;
+                out.push(report);
+            }
+            Ok(out)
+        })?;
+        reports.sort_by_key(|r| (r.health.score.is_none(), r.health.score, r.name.clone()));
+        Ok(reports)
+    }
+}

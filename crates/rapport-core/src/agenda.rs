@@ -1,0 +1,601 @@
+//! The daily agenda: what deserves attention today, ranked, each with its reason and an
+//! estimate of the minutes it takes — and, given a time budget, the set of actions worth
+//! the most that fits (a 0/1 knapsack by dynamic programming, not a truncation).
+//!
+//! Scores are in one unit, "value of acting today", so that items of different kinds can
+//! be ranked together. `docs/health.md` gives every formula and minute estimate.
+
+use jiff::civil::Date;
+use serde::Serialize;
+
+use crate::enums::{Channel, DateKind, OwedBy, RelationshipKind};
+use crate::health::{Falling, cadence_in_force, clamp, days, plural};
+use crate::values::{CadenceDays, Importance, Severity};
+use crate::{DomainError, Id};
+
+#[cfg(test)]
+mod tests;
+
+/// What kind of action an agenda item asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ItemKind {
+    /// A relationship is past its check-in cadence.
+    CheckIn,
+    /// A promise is due or overdue.
+    Commitment,
+    /// A conflict is open.
+    Conflict,
+    /// A birthday, anniversary or other date is within a week.
+    Date,
+    /// A relationship's health is falling.
+    AtRisk,
+    /// A task is due or overdue.
+    Task,
+}
+
+/// The other party an item is about: `{"id": …, "name": …}`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct SubjectRef {
+    /// The person's or organization's id.
+    pub id: Id,
+    pub name: String,
+}
+
+/// One relationship as the agenda sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelationshipFacts {
+    /// The relationship's id: the record a check-in or at-risk item refers to.
+    pub id: Id,
+    pub subject: SubjectRef,
+    pub kind: RelationshipKind,
+    pub importance: Importance,
+    /// `None`: the default cadence for kind and importance.
+    pub cadence_days: Option<CadenceDays>,
+    pub last_contact: Option<Date>,
+    /// When the relationship began; counts as the last contact when there was none.
+    pub started_on: Option<Date>,
+    /// The current health score, when known.
+    pub health: Option<u8>,
+    /// Set when health is falling (see [`crate::health::is_falling`]).
+    pub falling: Option<Falling>,
+    pub preferred_channel: Option<Channel>,
+}
+
+/// An open promise, by either side.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenCommitment {
+    pub id: Id,
+    pub subject: SubjectRef,
+    pub owed_by: OwedBy,
+    pub text: String,
+    pub due: Option<Date>,
+}
+
+/// A conflict that is not resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenConflict {
+    pub id: Id,
+    pub subject: SubjectRef,
+    pub severity: Severity,
+    pub opened_on: Date,
+}
+
+/// A birthday, anniversary or custom date and its next occurrence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpcomingDate {
+    /// The important date's id (or the person's, for a birthday kept on the person).
+    pub id: Id,
+    pub subject: SubjectRef,
+    pub kind: DateKind,
+    /// What a custom date is, e.g. "company founded".
+    pub label: Option<String>,
+    /// The next occurrence on or after today.
+    pub next: Date,
+}
+
+/// A task that is not done.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DueTask {
+    pub id: Id,
+    /// Who the task is about, if anyone.
+    pub subject: Option<SubjectRef>,
+    pub text: String,
+    pub due: Date,
+}
+
+/// Everything the agenda is computed from. Facts that do not need attention on `today`
+/// (a check-in within its cadence, a date three weeks away) may be included: they are
+/// left off the agenda.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgendaInput {
+    pub today: Date,
+    pub relationships: Vec<RelationshipFacts>,
+    pub commitments: Vec<OpenCommitment>,
+    pub conflicts: Vec<OpenConflict>,
+    pub dates: Vec<UpcomingDate>,
+    pub tasks: Vec<DueTask>,
+}
+
+impl AgendaInput {
+    /// An input for `today` with no facts yet.
+    pub fn new(today: Date) -> AgendaInput {
+        AgendaInput {
+            today,
+            relationships: vec![],
+            commitments: vec![],
+            conflicts: vec![],
+            dates: vec![],
+            tasks: vec![],
+        }
+    }
+}
+
+/// One thing to do today.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AgendaItem {
+    pub kind: ItemKind,
+    /// `None` only for a task about no one.
+    pub subject: Option<SubjectRef>,
+    /// What to do, in a few words: "Call Ada — check in".
+    pub action: String,
+    /// Why it is on the agenda.
+    pub reason: String,
+    /// Estimated minutes it takes.
+    pub minutes: u32,
+    /// Value of doing it today, rounded to a tenth; higher ranks first.
+    pub score: f64,
+    /// The record the item is about: the relationship, commitment, conflict, date or task.
+    pub record_id: Id,
+}
+
+/// The agenda of a day: the items chosen, best first, and what was left out.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Agenda {
+    pub items: Vec<AgendaItem>,
+    /// How many items did not fit the budget.
+    pub left_out: usize,
+    /// The items that did not fit, best first (empty without a budget).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub left_out_items: Vec<AgendaItem>,
+}
+
+/// The largest budget, in minutes: a day.
+pub const MAX_BUDGET: u32 = 1440;
+
+/// How many of the best items the knapsack weighs exactly; items ranked below are only
+/// used to fill the minutes left over.
+const CONSIDERED: usize = 400;
+
+/// Minutes for a check-in on a channel: a call 15, a video call 20, a meeting 45, an
+/// event 60, an email or a message 5, a letter 15; no preferred channel means a call.
+fn check_in_minutes(channel: Option<Channel>) -> u32 {
+    match channel {
+        Some(Channel::Meeting) => 45,
+        Some(Channel::Event) => 60,
+        Some(Channel::Video) => 20,
+        Some(Channel::Email | Channel::Message | Channel::Social) => 5,
+        Some(Channel::Letter) => 15,
+        Some(Channel::Call | Channel::Other) | None => 15,
+    }
+}
+
+fn check_in_verb(channel: Option<Channel>) -> &'static str {
+    match channel {
+        Some(Channel::Meeting | Channel::Event) => "Meet",
+        Some(Channel::Video) => "Video-call",
+        Some(Channel::Email) => "Email",
+        Some(Channel::Message | Channel::Social) => "Message",
+        Some(Channel::Letter) => "Write to",
+        Some(Channel::Call | Channel::Other) | None => "Call",
+    }
+}
+
+const MY_PROMISE_MINUTES: u32 = 20;
+const THEIR_PROMISE_MINUTES: u32 = 5;
+const CONFLICT_MINUTES: u32 = 30;
+const DATE_MINUTES: u32 = 5;
+const AT_RISK_MINUTES: u32 = 15;
+const TASK_MINUTES: u32 = 15;
+
+/// My promises show this many days before they are due.
+const MY_PROMISE_LEAD_DAYS: i64 = 3;
+/// Dates show this many days ahead.
+const DATE_LEAD_DAYS: i64 = 7;
+
+fn round_tenth(x: f64) -> f64 {
+    (clamp(x, 0.0, 1e6) * 10.0).round() / 10.0
+}
+
+fn when(days_until: i64) -> String {
+    match days_until {
+        0 => "due today".to_string(),
+        u if u < 0 => format!("overdue by {}", plural(-u, "day")),
+        u => format!("due in {}", plural(u, "day")),
+    }
+}
+
+/// Everything that deserves attention on `input.today`, best first.
+pub fn rank(input: &AgendaInput) -> Vec<AgendaItem> {
+    let today = input.today;
+    let mut items = Vec::new();
+    for r in &input.relationships {
+        if let Some(item) = check_in(r, today) {
+            items.push(item);
+        }
+        if let Some(f) = r.falling {
+            let drop = f64::from(f.from.saturating_sub(f.to));
+            let low = r.health.is_some_and(|h| h < 40);
+            items.push(AgendaItem {
+                kind: ItemKind::AtRisk,
+                subject: Some(r.subject.clone()),
+                action: format!("Look into what changed with {}", r.subject.name),
+                reason: format!(
+                    "health fell from {} to {} in {}",
+                    f.from,
+                    f.to,
+                    plural(i64::from(f.days), "day")
+                ),
+                minutes: AT_RISK_MINUTES,
+                score: round_tenth(
+                    drop / 2.0 * f64::from(r.importance.get()) / 3.0 + if low { 4.0 } else { 0.0 },
+                ),
+                record_id: r.id.clone(),
+            });
+        }
+    }
+    for c in &input.commitments {
+        let Some(due) = c.due else { continue };
+        let until = days(today, due);
+        let overdue = (-until).clamp(0, 30) as f64;
+        let (action, score, minutes) = match c.owed_by {
+            OwedBy::Me if until > MY_PROMISE_LEAD_DAYS => continue,
+            OwedBy::Me => (
+                format!("Keep your promise to {}: {}", c.subject.name, c.text),
+                if until > 0 {
+                    20.0 - 3.0 * until as f64
+                } else {
+                    20.0 + overdue / 3.0
+                },
+                MY_PROMISE_MINUTES,
+            ),
+            OwedBy::Them if until > 0 => continue,
+            OwedBy::Them => (
+                format!("Remind {} of their promise: {}", c.subject.name, c.text),
+                6.0 + overdue / 10.0,
+                THEIR_PROMISE_MINUTES,
+            ),
+        };
+        let whose = match c.owed_by {
+            OwedBy::Me => "your",
+            OwedBy::Them => "their",
+        };
+        items.push(AgendaItem {
+            kind: ItemKind::Commitment,
+            subject: Some(c.subject.clone()),
+            action,
+            reason: format!("{whose} promise, {}", when(until)),
+            minutes,
+            score: round_tenth(score),
+            record_id: c.id.clone(),
+        });
+    }
+    for c in &input.conflicts {
+        let age = days(c.opened_on, today).max(0);
+        items.push(AgendaItem {
+            kind: ItemKind::Conflict,
+            subject: Some(c.subject.clone()),
+            action: format!("Work on resolving the conflict with {}", c.subject.name),
+            reason: format!(
+                "severity {} conflict, open for {}",
+                c.severity,
+                plural(age, "day")
+            ),
+            minutes: CONFLICT_MINUTES,
+            score: round_tenth(
+                6.0 * f64::from(c.severity.get()) + clamp(age as f64 / 7.0, 0.0, 8.0),
+            ),
+            record_id: c.id.clone(),
+        });
+    }
+    for d in &input.dates {
+        let until = days(today, d.next);
+        if !(0..=DATE_LEAD_DAYS).contains(&until) {
+            continue;
+        }
+        let name = &d.subject.name;
+        let (what, action, top) = match (d.kind, &d.label) {
+            (DateKind::Birthday, _) => (
+                "birthday".to_string(),
+                format!("Wish {name} a happy birthday"),
+                10.0,
+            ),
+            (DateKind::Anniversary, label) => {
+                let what = label.clone().unwrap_or_else(|| "anniversary".into());
+                let action = format!("Mark {name}'s {what}");
+                (what, action, 10.0)
+            }
+            (DateKind::Custom, label) => {
+                let what = label.clone().unwrap_or_else(|| "date".into());
+                let action = format!("Remember {name}'s {what}");
+                (what, action, 8.0)
+            }
+        };
+        let at = match until {
+            0 => "today".to_string(),
+            1 => "tomorrow".to_string(),
+            u => format!("in {u} days ({})", d.next),
+        };
+        items.push(AgendaItem {
+            kind: ItemKind::Date,
+            subject: Some(d.subject.clone()),
+            action,
+            reason: format!("{what} {at}"),
+            minutes: DATE_MINUTES,
+            score: round_tenth(top - until as f64).max(1.0),
+            record_id: d.id.clone(),
+        });
+    }
+    for t in &input.tasks {
+        let until = days(today, t.due);
+        if until > 0 {
+            continue;
+        }
+        let action = match &t.subject {
+            Some(s) => format!("{} ({})", t.text, s.name),
+            None => t.text.clone(),
+        };
+        items.push(AgendaItem {
+            kind: ItemKind::Task,
+            subject: t.subject.clone(),
+            action,
+            reason: format!("task {}", when(until)),
+            minutes: TASK_MINUTES,
+            score: round_tenth(8.0 + (-until).clamp(0, 20) as f64 * 0.3),
+            record_id: t.id.clone(),
+        });
+    }
+    sorted(items)
+}
+
+/// Items in rank order. Sorts indices rather than the items themselves, which are large.
+fn sorted(items: Vec<AgendaItem>) -> Vec<AgendaItem> {
+    if items.is_sorted_by(|a, b| rank_order(a, b).is_le()) {
+        return items;
+    }
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_unstable_by(|&a, &b| rank_order(&items[a], &items[b]));
+    let mut slots: Vec<Option<AgendaItem>> = items.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .filter_map(|i| slots.get_mut(i).and_then(Option::take))
+        .collect()
+}
+
+fn subject_name(item: &AgendaItem) -> Option<&str> {
+    item.subject.as_ref().map(|s| s.name.as_str())
+}
+
+/// Best first; ties broken by kind, name and record so that the order is stable.
+fn rank_order(a: &AgendaItem, b: &AgendaItem) -> std::cmp::Ordering {
+    b.score
+        .total_cmp(&a.score)
+        .then_with(|| a.kind.cmp(&b.kind))
+        .then_with(|| subject_name(a).cmp(&subject_name(b)))
+        .then_with(|| a.record_id.cmp(&b.record_id))
+}
+
+/// An overdue check-in: worth 2 × importance × (1 + ln r) at r cadences since the last
+/// contact (r capped at 30), so importance counts linearly and lateness with diminishing
+/// weight. With no contact and no start date recorded, r counts as 1.
+fn check_in(r: &RelationshipFacts, today: Date) -> Option<AgendaItem> {
+    let (cadence, assumed) = cadence_in_force(r.kind, r.importance, r.cadence_days);
+    let importance = r.importance.get();
+    let (ratio, last) = match (r.last_contact, r.started_on) {
+        (Some(d), _) => {
+            let since = days(d, today);
+            let last = match since {
+                0 => "last contact today".to_string(),
+                1 => "last contact yesterday".to_string(),
+                n => format!("last contact {n} days ago"),
+            };
+            (since as f64 / cadence as f64, last)
+        }
+        (None, Some(d)) => {
+            let since = days(d, today);
+            let last = format!(
+                "no contact since the relationship started {} ago",
+                plural(since, "day")
+            );
+            (since as f64 / cadence as f64, last)
+        }
+        (None, None) => (1.0, "no contact recorded yet".to_string()),
+    };
+    let never = r.last_contact.is_none() && r.started_on.is_none();
+    if ratio <= 1.0 && !never {
+        return None;
+    }
+    let reason = match assumed {
+        Some(note) => format!("{last}; {note}"),
+        None => format!("{last}, cadence {cadence} days (importance {importance})"),
+    };
+    let name = &r.subject.name;
+    Some(AgendaItem {
+        kind: ItemKind::CheckIn,
+        subject: Some(r.subject.clone()),
+        action: format!("{} {name} — check in", check_in_verb(r.preferred_channel)),
+        reason,
+        minutes: check_in_minutes(r.preferred_channel),
+        score: round_tenth(2.0 * f64::from(importance) * (1.0 + clamp(ratio, 1.0, 30.0).ln())),
+        record_id: r.id.clone(),
+    })
+}
+
+/// The ranked agenda of `input.today`, fitted to `budget` minutes when one is given.
+pub fn agenda(input: &AgendaInput, budget: Option<u32>) -> Agenda {
+    let ranked = rank(input);
+    match budget {
+        Some(b) => fit_budget(ranked, b),
+        None => Agenda {
+            items: ranked,
+            left_out: 0,
+            left_out_items: vec![],
+        },
+    }
+}
+
+/// Chooses the items worth the most in total whose minutes add up to at most `budget`
+/// (capped at [`MAX_BUDGET`]): a 0/1 knapsack solved by dynamic programming over minutes
+/// on the best 400 items, O(400 · budget), whose leftover minutes are then filled from
+/// the rest in rank order. The result is never worse than taking items greedily by score.
+/// Chosen and left-out items both come back in rank order.
+pub fn fit_budget(ranked: Vec<AgendaItem>, budget: u32) -> Agenda {
+    let ranked = sorted(ranked);
+    let budget = budget.min(MAX_BUDGET);
+    let value = |i: &AgendaItem| clamp(i.score, 0.0, f64::MAX);
+    let exact = knapsack(&ranked, budget);
+    let greedy = fill(&ranked, vec![false; ranked.len()], budget);
+    let worth = |chosen: &[bool]| -> f64 {
+        ranked
+            .iter()
+            .zip(chosen)
+            .filter(|(_, c)| **c)
+            .map(|(i, _)| value(i))
+            .sum()
+    };
+    let chosen = if worth(&greedy) > worth(&exact) {
+        greedy
+    } else {
+        exact
+    };
+    let mut items = Vec::new();
+    let mut left_out_items = Vec::new();
+    for (item, chosen) in ranked.into_iter().zip(chosen) {
+        if chosen {
+            items.push(item);
+        } else {
+            left_out_items.push(item);
+        }
+    }
+    Agenda {
+        items,
+        left_out: left_out_items.len(),
+        left_out_items,
+    }
+}
+
+/// The exact best choice among the first [`CONSIDERED`] items, then filled greedily.
+fn knapsack(ranked: &[AgendaItem], budget: u32) -> Vec<bool> {
+    let cap = budget as usize;
+    let n = ranked.len().min(CONSIDERED);
+    let width = cap + 1;
+    // best[m]: the most value within m minutes using the items seen so far;
+    // took[i * width + m]: whether item i improved best[m] (to trace the choice back).
+    let mut best = vec![0.0f64; width];
+    let mut took = vec![false; n * width];
+    for (i, item) in ranked.iter().take(n).enumerate() {
+        let cost = item.minutes as usize;
+        if cost > cap {
+            continue;
+        }
+        let v = clamp(item.score, 0.0, f64::MAX);
+        for m in (cost..=cap).rev() {
+            let with = best[m - cost] + v;
+            if with > best[m] {
+                best[m] = with;
+                took[i * width + m] = true;
+            }
+        }
+    }
+    let mut chosen = vec![false; ranked.len()];
+    let mut m = cap;
+    for i in (0..n).rev() {
+        if took[i * width + m] {
+            chosen[i] = true;
+            m -= ranked[i].minutes as usize;
+        }
+    }
+    fill(ranked, chosen, budget)
+}
+
+/// Adds, in rank order, every item not yet chosen that still fits.
+fn fill(ranked: &[AgendaItem], mut chosen: Vec<bool>, budget: u32) -> Vec<bool> {
+    let mut used: u64 = ranked
+        .iter()
+        .zip(&chosen)
+        .filter(|(_, c)| **c)
+        .map(|(i, _)| u64::from(i.minutes))
+        .sum();
+    for (item, c) in ranked.iter().zip(chosen.iter_mut()) {
+        if !*c && used + u64::from(item.minutes) <= u64::from(budget) {
+            *c = true;
+            used += u64::from(item.minutes);
+        }
+    }
+    chosen
+}
+
+/// Parses a time budget into minutes: `45m`, `90` (minutes), `1h`, `2h`, `1h30m`, `1h30`,
+/// `1h 30min`, `2 hours`. Between 1 minute and 24 hours.
+pub fn parse_budget(s: &str) -> Result<u32, DomainError> {
+    let bad = || {
+        DomainError::invalid(
+            "budget",
+            format!("`{s}` is not a time budget like 45m, 1h or 1h30m"),
+        )
+    };
+    let t: String = s
+        .trim()
+        .to_ascii_lowercase()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    if t.is_empty() || t.len() > 24 {
+        return Err(bad());
+    }
+    let mut total: u64 = 0;
+    let mut rest = t.as_str();
+    let mut saw_hours = false;
+    let mut saw_minutes = false;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        if digits == 0 || digits > 6 {
+            return Err(bad());
+        }
+        let n: u64 = rest[..digits].parse().map_err(|_| bad())?;
+        rest = &rest[digits..];
+        let letters = rest
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(rest.len());
+        let unit = &rest[..letters];
+        rest = &rest[letters..];
+        let per = match unit {
+            "h" | "hr" | "hrs" | "hour" | "hours" if !saw_hours && !saw_minutes => {
+                saw_hours = true;
+                60
+            }
+            // A bare number is minutes: alone (`90`) or after hours (`1h30`).
+            "" | "m" | "min" | "mins" | "minute" | "minutes" if !saw_minutes => {
+                saw_minutes = true;
+                1
+            }
+            _ => return Err(bad()),
+        };
+        total += n * per;
+    }
+    if total == 0 {
+        return Err(DomainError::invalid(
+            "budget",
+            format!("`{s}` is no time: a budget is at least 1 minute"),
+        ));
+    }
+    if total > u64::from(MAX_BUDGET) {
+        return Err(DomainError::invalid(
+            "budget",
+            format!("`{s}` is more than 24 hours"),
+        ));
+    }
+    u32::try_from(total).map_err(|_| bad())
+}
