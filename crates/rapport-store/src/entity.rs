@@ -6,6 +6,7 @@ use rapport_core::*;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::conn::Dialect;
 use crate::value::{Row, Value};
 use crate::{StoreError, Tx};
 
@@ -639,6 +640,13 @@ impl Tx<'_> {
                 )?;
             }
             if ix.search.is_some() {
+                if self.c.dialect() == Dialect::Sqlite {
+                    self.c.execute(
+                        "INSERT INTO search_docs_fts (search_docs_fts, rowid, body)
+                         SELECT 'delete', rowid, body FROM search_docs WHERE entity_id = $1",
+                        &[id.into()],
+                    )?;
+                }
                 self.c
                     .execute("DELETE FROM search_docs WHERE entity_id = $1", &[id.into()])?;
             }
@@ -706,11 +714,24 @@ impl Tx<'_> {
                 "INSERT INTO search_docs (body, workspace_id, entity_kind, entity_id) VALUES ($1, $2, $3, $4)",
                 &[body.into(), ws.into(), kind.as_str().into(), id.into()],
             )?;
-            for term in crate::search::terms(body) {
+            let sqlite = self.c.dialect() == Dialect::Sqlite;
+            if sqlite {
                 self.c.execute(
+                    "INSERT INTO search_docs_fts (rowid, body) VALUES (last_insert_rowid(), $1)",
+                    &[body.into()],
+                )?;
+            }
+            for term in crate::search::terms(body) {
+                let added = self.c.execute(
                     "INSERT INTO search_terms (workspace_id, term) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                     &[ws.into(), term.into()],
                 )?;
+                if sqlite && added > 0 {
+                    self.c.execute(
+                        "INSERT INTO search_terms_fts (rowid, term) VALUES (last_insert_rowid(), $1)",
+                        &[term.into()],
+                    )?;
+                }
             }
         }
         Ok(())

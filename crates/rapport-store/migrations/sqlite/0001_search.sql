@@ -1,18 +1,6 @@
--- SQLite search: FTS5 trigram indexes kept in step with the portable tables by
--- triggers (external content), so substring matching uses an index.
+-- SQLite search: FTS5 trigram indexes over the portable tables' text (external
+-- content), so substring matching uses an index. The write path (entity.rs) keeps them
+-- in step with single-row statements: triggers would make every write open a statement
+-- savepoint, and FTS5 flushes its pending index at each one.
 CREATE VIRTUAL TABLE search_docs_fts USING fts5(body, content = 'search_docs', content_rowid = 'rowid', tokenize = 'trigram');
-CREATE TRIGGER search_docs_ai AFTER INSERT ON search_docs BEGIN
-    INSERT INTO search_docs_fts (rowid, body) VALUES (new.rowid, new.body);
-END;
-CREATE TRIGGER search_docs_ad AFTER DELETE ON search_docs BEGIN
-    INSERT INTO search_docs_fts (search_docs_fts, rowid, body) VALUES ('delete', old.rowid, old.body);
-END;
-CREATE TRIGGER search_docs_au AFTER UPDATE ON search_docs BEGIN
-    INSERT INTO search_docs_fts (search_docs_fts, rowid, body) VALUES ('delete', old.rowid, old.body);
-    INSERT INTO search_docs_fts (rowid, body) VALUES (new.rowid, new.body);
-END;
-
 CREATE VIRTUAL TABLE search_terms_fts USING fts5(term, content = 'search_terms', content_rowid = 'rowid', tokenize = 'trigram');
-CREATE TRIGGER search_terms_ai AFTER INSERT ON search_terms BEGIN
-    INSERT INTO search_terms_fts (rowid, term) VALUES (new.rowid, new.term);
-END;

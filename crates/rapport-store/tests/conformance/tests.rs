@@ -365,6 +365,19 @@ fn search_semantics(db: &Fresh) {
     assert!(find("%").is_empty(), "LIKE wildcards are escaped");
     // Every word must match.
     assert!(find("ada babbage").is_empty());
+    // Editing replaces the searchable text; trashing and restoring keep it.
+    let mut renamed = charles.clone();
+    renamed.name = "Charles Xavier".into();
+    store
+        .write(|tx| tx.update(&ws, &mut renamed.clone(), 1, t("2026-11-02T00:00:00Z")))
+        .unwrap();
+    assert!(find("babbage").is_empty(), "the old name is gone");
+    assert_eq!(find("xavier"), vec![charles.meta.id.clone()]);
+    assert_eq!(
+        find("xavir"),
+        vec![charles.meta.id.clone()],
+        "new words join the vocabulary"
+    );
 }
 
 fn lookup_by_email_and_phone(db: &Fresh) {
