@@ -1,10 +1,10 @@
 //! `today`: gathers what the agenda is computed from, for the relationships the actor
-//! may see, and hands it to `rapport_core::attention`.
+//! may see, and hands it to `rapport_core::agenda`.
 
 use std::collections::HashMap;
 
 use jiff::civil::Date;
-use rapport_core::attention::*;
+use rapport_core::agenda::*;
 use rapport_core::*;
 use rapport_store::SubjectCard;
 
@@ -62,7 +62,11 @@ impl App {
             ids.dedup();
             let cards = tx.subject_cards(&ctx.ws, &ids)?;
 
-            let mut input = AgendaInput::default();
+            let fall_since = today
+                .checked_sub(jiff::Span::new().days(rapport_core::health::FALL_WINDOW_DAYS))
+                .unwrap_or(today);
+            let history = tx.recent_health(&ctx.ws, fall_since)?;
+            let mut input = AgendaInput::new(today);
             for r in rels
                 .iter()
                 .filter(|r| r.status == RelationshipStatus::Active)
@@ -74,38 +78,28 @@ impl App {
                         last_contact = last_contact.max(last.get(m).copied());
                     }
                 }
-                input.check_ins.push(CheckInFact {
-                    relationship_id: r.meta.id.clone(),
+                let h = history.get(&r.meta.id);
+                input.relationships.push(RelationshipFacts {
+                    id: r.meta.id.clone(),
                     subject: subject_ref(&cards, &r.subject.id),
                     kind: r.kind,
                     importance: r.importance,
-                    cadence: r.cadence_days,
+                    cadence_days: r.cadence_days,
                     last_contact,
                     started_on: r.started_on,
+                    health: h.and_then(|h| {
+                        h.iter()
+                            .filter(|(d, _)| *d <= today)
+                            .max_by_key(|(d, _)| *d)
+                            .map(|(_, s)| *s)
+                    }),
+                    falling: h.and_then(|h| rapport_core::health::is_falling(h, today)),
                     preferred_channel: cards.get(&r.subject.id).and_then(|c| c.preferred_channel),
                 });
             }
-            let fall_since = today
-                .checked_sub(jiff::Span::new().days(rapport_core::health::FALL_WINDOW_DAYS))
-                .unwrap_or(today);
-            for (rel_id, history) in tx.recent_health(&ctx.ws, fall_since)? {
-                let Some(r) = rel_by_id.get(&rel_id) else {
-                    continue;
-                };
-                if let Some(f) = rapport_core::health::is_falling(&history, today) {
-                    input.at_risk.push(AtRiskFact {
-                        relationship_id: rel_id.clone(),
-                        subject: subject_ref(&cards, &r.subject.id),
-                        importance: r.importance,
-                        from: f.from,
-                        to: f.to,
-                        days: f.days as i32,
-                    });
-                }
-            }
             for c in commitments {
                 if let Some(r) = rel_by_id.get(&c.relationship_id) {
-                    input.commitments.push(CommitmentFact {
+                    input.commitments.push(OpenCommitment {
                         id: c.meta.id,
                         subject: subject_ref(&cards, &r.subject.id),
                         owed_by: c.owed_by,
@@ -116,18 +110,17 @@ impl App {
             }
             for c in conflicts {
                 if let Some(r) = rel_by_id.get(&c.relationship_id) {
-                    input.conflicts.push(ConflictFact {
+                    input.conflicts.push(OpenConflict {
                         id: c.meta.id,
                         subject: subject_ref(&cards, &r.subject.id),
                         severity: c.severity,
                         opened_on: c.opened_at.to_zoned(zone.clone()).date(),
-                        description: c.description,
                     });
                 }
             }
             for p in birthdays {
                 if let Some(b) = p.birthday {
-                    input.dates.push(DateFact {
+                    input.dates.push(UpcomingDate {
                         id: p.meta.id.clone(),
                         subject: SubjectRef {
                             id: p.meta.id.clone(),
@@ -140,7 +133,7 @@ impl App {
                 }
             }
             for d in dates {
-                input.dates.push(DateFact {
+                input.dates.push(UpcomingDate {
                     id: d.meta.id.clone(),
                     subject: subject_ref(&cards, &d.person_id),
                     kind: d.kind,
@@ -157,23 +150,17 @@ impl App {
                     Some(l) => Some(subject_ref(&cards, &l.id)),
                     None => None,
                 };
-                input.tasks.push(TaskFact {
-                    id: t.meta.id,
-                    subject,
-                    text: t.text,
-                    due: t.due,
-                });
+                if let Some(due) = t.due {
+                    input.tasks.push(DueTask {
+                        id: t.meta.id,
+                        subject,
+                        text: t.text,
+                        due,
+                    });
+                }
             }
             Ok(input)
         })?;
-        let ranked = agenda(&input, today);
-        Ok(match budget {
-            Some(b) => fit_budget(ranked, b),
-            None => Agenda {
-                items: ranked,
-                left_out: 0,
-                left_out_items: vec![],
-            },
-        })
+        Ok(agenda(&input, budget))
     }
 }

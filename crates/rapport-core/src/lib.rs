@@ -5,7 +5,6 @@
 //! "Now", "today" and new ids are parameters.
 
 pub mod agenda;
-pub mod attention;
 pub mod enums;
 pub mod error;
 pub mod health;

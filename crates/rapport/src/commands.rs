@@ -864,7 +864,7 @@ impl Env {
             None => None,
         };
         let budget = match &a.budget {
-            Some(b) => Some(rapport_core::attention::parse_budget(b)?),
+            Some(b) => Some(rapport_core::agenda::parse_budget(b)?),
             None => None,
         };
         let agenda = self.app.agenda(&self.ctx, day, budget)?;

@@ -207,6 +207,14 @@ fn the_score_is_the_rescaled_sum_of_the_components() {
 #[test]
 fn no_data_is_unknown_not_zero() {
     let h = Rel::new(RelationshipKind::Friend, 3, None).today();
+    assert_eq!(
+        h,
+        health(&HealthInput::new(
+            TODAY,
+            RelationshipKind::Friend,
+            Importance::clamped(3)
+        ))
+    );
     assert_eq!(h.score, None);
     assert_eq!(h.status, HealthStatus::Unknown);
     assert_eq!(
