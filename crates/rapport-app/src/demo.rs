@@ -456,6 +456,13 @@ pub struct DemoGenerator {
     done: u32,
     orgs: Vec<(Id, String, Vec<String>)>,
     people: Vec<Id>,
+    interactions: u64,
+}
+
+/// The source id of the `n`th demo interaction of a seed: stable across runs, so a
+/// second load of the same seed can be recognised before anything is written.
+pub fn source_id(seed: u64, n: u64) -> String {
+    format!("seed{seed}-{n}")
 }
 
 fn ascii_slug(s: &str) -> String {
@@ -476,6 +483,7 @@ impl DemoGenerator {
             done: 0,
             orgs: Vec::new(),
             people: Vec::new(),
+            interactions: 0,
         }
     }
 
@@ -871,6 +879,8 @@ impl DemoGenerator {
             } else {
                 self.rng.weighted(&[(1i64, 2), (0, 4), (-1, 3), (-2, 1)])
             };
+            let n = self.interactions;
+            self.interactions += 1;
             b.interactions.push(Interaction {
                 meta,
                 at,
@@ -887,7 +897,7 @@ impl DemoGenerator {
                 summary: self.rng.pick(SUMMARIES).to_string(),
                 body: None,
                 source: Source::Demo,
-                source_id: None,
+                source_id: Some(source_id(self.cfg.seed, n)),
             });
             count += 1;
             day += (cadence_days + self.rng.range(-cadence_days / 3, cadence_days / 2)).max(2);

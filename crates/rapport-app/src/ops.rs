@@ -95,16 +95,18 @@ impl App {
         let mut generator = DemoGenerator::new(cfg);
         let mut summary = DemoSummary::default();
         let orgs = generator.organizations();
-        match self.store.write(|tx| insert_all(tx, &ctx.ws, &orgs)) {
-            Ok(n) => summary.organizations = n,
-            // The same seed was loaded into this workspace before: nothing to add.
-            Err(StoreError::Duplicate(_)) => {
-                summary.already_loaded = true;
-                summary.seconds = started.elapsed().as_secs_f64();
-                return Ok(summary);
-            }
-            Err(e) => return Err(e.into()),
+        // The same seed was loaded into this workspace before: nothing to add.
+        let marker = crate::demo::source_id(seed, 0);
+        if self
+            .store
+            .read(|tx| tx.interaction_by_source(&ctx.ws, Source::Demo, &marker))?
+            .is_some()
+        {
+            summary.already_loaded = true;
+            summary.seconds = started.elapsed().as_secs_f64();
+            return Ok(summary);
         }
+        summary.organizations = self.store.write(|tx| insert_all(tx, &ctx.ws, &orgs))?;
         while let Some(batch) = generator.next_batch(2_000) {
             let counts = self.store.write(|tx| insert_batch(tx, &ctx.ws, &batch))?;
             summary.people += counts.0;

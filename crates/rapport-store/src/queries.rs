@@ -513,6 +513,22 @@ impl Tx<'_> {
         Ok(out)
     }
 
+    /// The interaction imported from `source` with `source_id`, if any (live or trashed).
+    pub fn interaction_by_source(
+        &mut self,
+        ws: &Id,
+        source: Source,
+        source_id: &str,
+    ) -> Result<Option<Interaction>, StoreError> {
+        self.c
+            .query_one(
+                "SELECT doc FROM interactions WHERE workspace_id = $1 AND source = $2 AND source_id = $3",
+                &[ws.into(), source.as_str().into(), source_id.into()],
+            )?
+            .map(|r| r.json(0))
+            .transpose()
+    }
+
     /// Live records of a type in name order, a page at a time (keyset on name and id).
     pub fn list_by_name<E: Entity>(
         &mut self,
