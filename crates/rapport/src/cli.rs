@@ -172,6 +172,9 @@ pub struct PersonEditArgs {
     /// Preferred channel (call, email, meeting, video, message, …).
     #[arg(long)]
     pub channel: Option<String>,
+    /// Only if the record is still at this version (refuse a stale edit).
+    #[arg(long)]
+    pub if_version: Option<i64>,
 }
 
 #[derive(Debug, Subcommand)]

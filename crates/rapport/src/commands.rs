@@ -239,7 +239,9 @@ impl Env {
                     needs_and_goals: a.needs,
                     preferred_channel: opt(a.channel.as_deref(), Channel::parse)?,
                 };
-                let p = self.app.edit_person(&self.ctx, &p.meta.id, edit, None)?;
+                let p = self
+                    .app
+                    .edit_person(&self.ctx, &p.meta.id, edit, a.if_version)?;
                 self.out(&p, || {
                     format!("Updated {} (version {})", p.name, p.meta.version)
                 })

@@ -19,6 +19,10 @@ pub const ALL: &[rapport_testkit::Body] = &[
     ("search_is_accent_case_and_typo_tolerant", search),
     ("workspaces_are_separate", workspaces),
     ("many_concurrent_writer_processes", concurrent_writers),
+    (
+        "two_processes_see_each_other_and_stale_edits_fail",
+        two_processes,
+    ),
 ];
 
 fn id(v: &Value) -> String {
@@ -600,5 +604,51 @@ fn concurrent_writers(db: &Fresh) {
     assert_eq!(
         shown["recent_interactions"].as_array().map(Vec::len),
         Some(procs / 2)
+    );
+}
+
+fn two_processes(db: &Fresh) {
+    // Two independent processes on one database: what one writes the other reads, and
+    // an edit based on a version someone else has since changed is refused.
+    let a = Rapport::new(db);
+    let b = Rapport::new(db);
+    let p = a.json(&[
+        "person",
+        "add",
+        "Shared Record",
+        "--email",
+        "shared@example.com",
+    ]);
+    let seen = b.json(&["person", "show", "shared@example.com"]);
+    assert_eq!(seen["id"], p["id"]);
+    assert_eq!(seen["version"], 1);
+    let edited = b.json(&[
+        "person",
+        "edit",
+        "shared@example.com",
+        "--name",
+        "Edited By B",
+        "--if-version",
+        "1",
+    ]);
+    assert_eq!(edited["version"], 2);
+    let err = a.fails(&[
+        "person",
+        "edit",
+        "shared@example.com",
+        "--name",
+        "Stale Edit By A",
+        "--if-version",
+        "1",
+    ]);
+    assert!(
+        err.contains("changed by someone else")
+            && err.contains("version 1")
+            && err.contains("now at 2"),
+        "{err}"
+    );
+    assert_eq!(
+        a.json(&["person", "show", "shared@example.com"])["name"],
+        "Edited By B"
     );
 }
