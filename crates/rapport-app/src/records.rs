@@ -394,7 +394,7 @@ impl App {
                     Ok((after, false))
                 }
                 None => {
-                    let mut r = new_relationship(
+                    let mut r = Relationship::new(
                         meta.clone(),
                         subject.clone(),
                         settings.kind.unwrap_or(RelationshipKind::Other),
@@ -770,27 +770,6 @@ impl App {
                 body,
             },
         )
-    }
-}
-
-/// A relationship with the defaults: relational, importance 3, active, workspace-visible.
-pub fn new_relationship(meta: Meta, subject: Subject, kind: RelationshipKind) -> Relationship {
-    Relationship {
-        meta,
-        subject,
-        kind,
-        stage: Stage::Relational,
-        importance: Importance::default(),
-        cadence_days: None,
-        status: RelationshipStatus::Active,
-        owner_id: None,
-        visibility: Visibility::Workspace,
-        goals: None,
-        expectations: None,
-        boundaries: None,
-        started_on: None,
-        ended_on: None,
-        end_reason: None,
     }
 }
 

@@ -212,6 +212,30 @@ pub struct Relationship {
     pub end_reason: Option<String>,
 }
 
+impl Relationship {
+    /// A relationship with the defaults: relational, importance 3, no cadence (derived),
+    /// active, visible to the workspace.
+    pub fn new(meta: Meta, subject: Subject, kind: RelationshipKind) -> Relationship {
+        Relationship {
+            meta,
+            subject,
+            kind,
+            stage: Stage::Relational,
+            importance: Importance::default(),
+            cadence_days: None,
+            status: RelationshipStatus::Active,
+            owner_id: None,
+            visibility: Visibility::Workspace,
+            goals: None,
+            expectations: None,
+            boundaries: None,
+            started_on: None,
+            ended_on: None,
+            end_reason: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tie {
     #[serde(flatten)]

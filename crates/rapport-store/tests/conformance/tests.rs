@@ -495,21 +495,9 @@ fn interactions_and_relationship_record(db: &Fresh) {
         id: p.meta.id.clone(),
     };
     let rel = Relationship {
-        meta: meta(),
-        subject,
-        kind: RelationshipKind::Customer,
-        stage: Stage::Relational,
         importance: Importance::new(4).unwrap(),
         cadence_days: Some(CadenceDays::new(14).unwrap()),
-        status: RelationshipStatus::Active,
-        owner_id: None,
-        visibility: Visibility::Workspace,
-        goals: None,
-        expectations: None,
-        boundaries: None,
-        started_on: None,
-        ended_on: None,
-        end_reason: None,
+        ..Relationship::new(meta(), subject, RelationshipKind::Customer)
     };
     store.write(|tx| tx.insert(&ws, &rel)).unwrap();
     let interaction = |at: &str, who: Vec<Id>| Interaction {
@@ -617,26 +605,11 @@ fn health_history_keeps_one_score_a_day(db: &Fresh) {
     let ws = workspace(&store, "w");
     let p = person("H");
     add(&store, &ws, &p);
-    let rel = Relationship {
-        meta: meta(),
-        subject: Subject {
-            kind: SubjectKind::Person,
-            id: p.meta.id.clone(),
-        },
-        kind: RelationshipKind::Friend,
-        stage: Stage::Relational,
-        importance: Importance::default(),
-        cadence_days: None,
-        status: RelationshipStatus::Active,
-        owner_id: None,
-        visibility: Visibility::Workspace,
-        goals: None,
-        expectations: None,
-        boundaries: None,
-        started_on: None,
-        ended_on: None,
-        end_reason: None,
+    let subject = Subject {
+        kind: SubjectKind::Person,
+        id: p.meta.id.clone(),
     };
+    let rel = Relationship::new(meta(), subject, RelationshipKind::Friend);
     store.write(|tx| tx.insert(&ws, &rel)).unwrap();
     let d1 = jiff::civil::date(2026, 11, 1);
     let d2 = jiff::civil::date(2026, 11, 2);
