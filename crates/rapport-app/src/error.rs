@@ -13,6 +13,15 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// The record changed since the version the caller saw (optimistic concurrency).
+    #[error("{0}")]
+    Stale(String),
+    /// No valid credentials.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Too many attempts; try again later.
+    #[error("{0}")]
+    RateLimited(String),
     #[error("{0}")]
     Forbidden(String),
     #[error(transparent)]
@@ -23,9 +32,8 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> AppError {
         match e {
             StoreError::NotFound { .. } => AppError::NotFound(e.to_string()),
-            StoreError::StaleVersion { .. } | StoreError::Duplicate(_) => {
-                AppError::Conflict(e.to_string())
-            }
+            StoreError::StaleVersion { .. } => AppError::Stale(e.to_string()),
+            StoreError::Duplicate(_) => AppError::Conflict(e.to_string()),
             StoreError::Domain(d) => AppError::Invalid(d),
             e => AppError::Store(e),
         }

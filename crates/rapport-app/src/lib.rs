@@ -6,6 +6,7 @@
 
 pub mod demo;
 mod error;
+pub mod accounts;
 pub mod export;
 pub mod health;
 mod ops;

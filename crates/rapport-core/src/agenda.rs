@@ -17,7 +17,7 @@ use crate::{DomainError, Id};
 mod tests;
 
 /// What kind of action an agenda item asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ItemKind {
     /// A relationship is past its check-in cadence.
@@ -35,7 +35,7 @@ pub enum ItemKind {
 }
 
 /// The other party an item is about: `{"id": …, "name": …}`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 pub struct SubjectRef {
     /// The person's or organization's id.
     pub id: Id,
@@ -132,7 +132,7 @@ impl AgendaInput {
 }
 
 /// One thing to do today.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct AgendaItem {
     pub kind: ItemKind,
     /// `None` only for a task about no one.
@@ -150,7 +150,7 @@ pub struct AgendaItem {
 }
 
 /// The agenda of a day: the items chosen, best first, and what was left out.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Agenda {
     pub items: Vec<AgendaItem>,
     /// How many items did not fit the budget.

@@ -108,7 +108,7 @@ impl<'a> HealthInput<'a> {
 }
 
 /// A relationship's health: the score, its band and the components that explain it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Health {
     /// 0–100; `None` when there is no data to judge by.
     pub score: Option<u8>,
@@ -118,7 +118,7 @@ pub struct Health {
 }
 
 /// One named part of the score.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Component {
     /// A stable identifier: `recency`, `frequency`, `their-reliability`,
     /// `my-reliability`, `reciprocity`, `conflicts`, `sentiment`, `feedback`.
@@ -132,7 +132,7 @@ pub struct Component {
 }
 
 /// The band a score falls in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum HealthStatus {
     /// No data: no score.
@@ -178,7 +178,7 @@ impl std::fmt::Display for HealthStatus {
 }
 
 /// A health drop worth flagging: from `from` to `to` over `days` days.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Falling {
     pub from: u8,
     pub to: u8,

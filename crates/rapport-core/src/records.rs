@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::Id;
@@ -12,7 +13,7 @@ use crate::enums::*;
 use crate::values::*;
 
 /// What every record carries.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Meta {
     pub id: Id,
     pub created_at: Timestamp,
@@ -37,27 +38,27 @@ impl Meta {
 }
 
 /// The other party of a relationship or deal: a person or an organization.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct Subject {
     pub kind: SubjectKind,
     pub id: Id,
 }
 
 /// A link from a note or task to the record it is about.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct Link {
     pub kind: EntityKind,
     pub id: Id,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Workspace {
     #[serde(flatten)]
     pub meta: Meta,
     pub name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct User {
     #[serde(flatten)]
     pub meta: Meta,
@@ -67,7 +68,7 @@ pub struct User {
     pub time_zone: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Person {
     #[serde(flatten)]
     pub meta: Meta,
@@ -134,7 +135,7 @@ impl Person {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Organization {
     #[serde(flatten)]
     pub meta: Meta,
@@ -168,7 +169,7 @@ impl Organization {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Membership {
     #[serde(flatten)]
     pub meta: Meta,
@@ -182,7 +183,7 @@ pub struct Membership {
     pub to: Option<Date>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Relationship {
     #[serde(flatten)]
     pub meta: Meta,
@@ -236,7 +237,7 @@ impl Relationship {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Tie {
     #[serde(flatten)]
     pub meta: Meta,
@@ -248,7 +249,7 @@ pub struct Tie {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Interaction {
     #[serde(flatten)]
     pub meta: Meta,
@@ -273,7 +274,7 @@ pub struct Interaction {
     pub source_id: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Commitment {
     #[serde(flatten)]
     pub meta: Meta,
@@ -287,7 +288,7 @@ pub struct Commitment {
     pub closed_at: Option<Timestamp>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Exchange {
     #[serde(flatten)]
     pub meta: Meta,
@@ -304,7 +305,7 @@ pub struct Exchange {
     pub at: Timestamp,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Conflict {
     #[serde(flatten)]
     pub meta: Meta,
@@ -321,7 +322,7 @@ pub struct Conflict {
     pub resolved_at: Option<Timestamp>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Feedback {
     #[serde(flatten)]
     pub meta: Meta,
@@ -346,7 +347,7 @@ pub fn check_feedback_score(scale: FeedbackScale, score: i64) -> Result<u8, crat
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Goal {
     #[serde(flatten)]
     pub meta: Meta,
@@ -358,7 +359,7 @@ pub struct Goal {
     pub progress: Progress,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Task {
     #[serde(flatten)]
     pub meta: Meta,
@@ -371,7 +372,7 @@ pub struct Task {
     pub link: Option<Link>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ImportantDate {
     #[serde(flatten)]
     pub meta: Meta,
@@ -382,7 +383,7 @@ pub struct ImportantDate {
     pub label: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Deal {
     #[serde(flatten)]
     pub meta: Meta,
@@ -399,7 +400,7 @@ pub struct Deal {
     pub closed_at: Option<Timestamp>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Note {
     #[serde(flatten)]
     pub meta: Meta,
@@ -408,7 +409,7 @@ pub struct Note {
 }
 
 /// What a stakeholder map is drawn for: everyone with a tag, or one deal.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum Project {
     Tag(String),
@@ -416,7 +417,7 @@ pub enum Project {
 }
 
 /// One person's place on a project's stakeholder map.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Stake {
     #[serde(flatten)]
     pub meta: Meta,
@@ -428,7 +429,7 @@ pub struct Stake {
 }
 
 /// One append-only line of the audit trail.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct AuditEvent {
     pub id: Id,
     pub at: Timestamp,

@@ -47,6 +47,19 @@ macro_rules! bounded_int {
             }
         }
 
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({
+                    "type": "integer",
+                    "minimum": $lo,
+                    "maximum": $hi,
+                })
+            }
+        }
+
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let v = i64::deserialize(d)?;
@@ -221,7 +234,7 @@ pub fn phone_key(s: &str) -> String {
 }
 
 /// A value with an optional label: `{"value": "ada@example.com", "label": "work"}`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Labeled {
     pub value: String,
@@ -239,7 +252,7 @@ impl Labeled {
 }
 
 /// A postal address; every part optional.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Address {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -389,6 +402,19 @@ impl fmt::Display for AnnualDate {
 impl serde::Serialize for AnnualDate {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
+    }
+}
+
+impl schemars::JsonSchema for AnnualDate {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "AnnualDate".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A yearly date: `MM-DD`, or `YYYY-MM-DD` when the year is known",
+            "examples": ["05-18", "1990-05-18"],
+        })
     }
 }
 

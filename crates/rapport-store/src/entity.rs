@@ -24,9 +24,48 @@ pub struct Indexes {
     pub search: Option<String>,
 }
 
+/// Who may see a record. Relationships can be private to their owner; the records that
+/// hang off a relationship (or link to one) are as private as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Every member of the workspace sees it.
+    Workspace,
+    /// A relationship: private ones are seen by their owner only.
+    Relationship,
+    /// Belongs to the relationship named by its `relationship_id` column.
+    ViaRelationship,
+    /// Attached by its `link_id` column to a record that may be a relationship.
+    Linked,
+}
+
+impl Scope {
+    /// The SQL condition (on table alias `t`) that hides what viewer `$n` may not see.
+    pub(crate) fn visible_sql(self, n: usize) -> Option<String> {
+        let private = |alias: &str| {
+            format!(
+                "{alias}.visibility <> 'workspace' AND {alias}.owner_id IS NOT NULL AND {alias}.owner_id <> ${n}"
+            )
+        };
+        match self {
+            Scope::Workspace => None,
+            Scope::Relationship => Some(format!("NOT ({})", private("t"))),
+            Scope::ViaRelationship => Some(format!(
+                "NOT EXISTS (SELECT 1 FROM relationships r WHERE r.id = t.relationship_id AND {})",
+                private("r")
+            )),
+            Scope::Linked => Some(format!(
+                "NOT EXISTS (SELECT 1 FROM relationships r WHERE r.id = t.link_id AND {})",
+                private("r")
+            )),
+        }
+    }
+}
+
 pub trait Entity: Serialize + DeserializeOwned + Clone {
     const KIND: EntityKind;
     const TABLE: &'static str;
+    /// Who may see it; see [`Scope`].
+    const SCOPE: Scope = Scope::Workspace;
     /// Projected columns, in the order `values` returns them.
     const COLUMNS: &'static [&'static str];
     fn meta(&self) -> &Meta;
@@ -133,6 +172,7 @@ impl Entity for Membership {
 impl Entity for Relationship {
     const KIND: EntityKind = EntityKind::Relationship;
     const TABLE: &'static str = "relationships";
+    const SCOPE: Scope = Scope::Relationship;
     const COLUMNS: &'static [&'static str] = &[
         "subject_kind",
         "subject_id",
@@ -215,6 +255,7 @@ impl Entity for Interaction {
 impl Entity for Commitment {
     const KIND: EntityKind = EntityKind::Commitment;
     const TABLE: &'static str = "commitments";
+    const SCOPE: Scope = Scope::ViaRelationship;
     const COLUMNS: &'static [&'static str] = &["relationship_id", "owed_by", "status", "due"];
     meta_access!();
     fn values(&self) -> Vec<Value> {
@@ -230,6 +271,7 @@ impl Entity for Commitment {
 impl Entity for Exchange {
     const KIND: EntityKind = EntityKind::Exchange;
     const TABLE: &'static str = "exchanges";
+    const SCOPE: Scope = Scope::ViaRelationship;
     const COLUMNS: &'static [&'static str] =
         &["relationship_id", "direction", "kind", "value", "at"];
     meta_access!();
@@ -247,6 +289,7 @@ impl Entity for Exchange {
 impl Entity for Conflict {
     const KIND: EntityKind = EntityKind::Conflict;
     const TABLE: &'static str = "conflicts";
+    const SCOPE: Scope = Scope::ViaRelationship;
     const COLUMNS: &'static [&'static str] = &["relationship_id", "severity", "status"];
     meta_access!();
     fn values(&self) -> Vec<Value> {
@@ -261,6 +304,7 @@ impl Entity for Conflict {
 impl Entity for Feedback {
     const KIND: EntityKind = EntityKind::Feedback;
     const TABLE: &'static str = "feedback";
+    const SCOPE: Scope = Scope::ViaRelationship;
     const COLUMNS: &'static [&'static str] = &["relationship_id", "scale", "score", "at"];
     meta_access!();
     fn values(&self) -> Vec<Value> {
@@ -276,6 +320,7 @@ impl Entity for Feedback {
 impl Entity for Goal {
     const KIND: EntityKind = EntityKind::Goal;
     const TABLE: &'static str = "goals";
+    const SCOPE: Scope = Scope::ViaRelationship;
     const COLUMNS: &'static [&'static str] = &["relationship_id", "status"];
     meta_access!();
     fn values(&self) -> Vec<Value> {
@@ -286,6 +331,7 @@ impl Entity for Goal {
 impl Entity for Task {
     const KIND: EntityKind = EntityKind::Task;
     const TABLE: &'static str = "tasks";
+    const SCOPE: Scope = Scope::Linked;
     const COLUMNS: &'static [&'static str] = &["due", "done_at", "link_kind", "link_id"];
     meta_access!();
     fn values(&self) -> Vec<Value> {
@@ -338,6 +384,7 @@ impl Entity for Deal {
 impl Entity for Note {
     const KIND: EntityKind = EntityKind::Note;
     const TABLE: &'static str = "notes";
+    const SCOPE: Scope = Scope::Linked;
     const COLUMNS: &'static [&'static str] = &["link_kind", "link_id"];
     meta_access!();
     fn values(&self) -> Vec<Value> {
@@ -378,6 +425,10 @@ pub struct ListQuery {
     pub filters: Vec<(&'static str, Value)>,
     /// List the trash instead of live records.
     pub trashed: bool,
+    /// Hide what this user may not see (private relationships of others); `None` sees all.
+    pub viewer: Option<Id>,
+    /// Only these records (for example the hits of a search).
+    pub ids: Option<Vec<Id>>,
 }
 
 /// A page of records.
@@ -534,6 +585,21 @@ impl Tx<'_> {
         Ok(out)
     }
 
+    /// Whether `viewer` may see the record `id` (which must exist in the workspace).
+    pub fn visible<E: Entity>(&mut self, ws: &Id, id: &Id, viewer: &Id) -> Result<bool, StoreError> {
+        let Some(cond) = E::SCOPE.visible_sql(3) else {
+            return Ok(true);
+        };
+        let sql = format!(
+            "SELECT 1 FROM {} t WHERE t.id = $1 AND t.workspace_id = $2 AND {cond}",
+            E::TABLE
+        );
+        Ok(self
+            .c
+            .query_one(&sql, &[id.into(), ws.into(), viewer.into()])?
+            .is_some())
+    }
+
     /// Moves a record to the trash (or back). Returns the record as it now is.
     pub fn set_trashed<E: Entity>(
         &mut self,
@@ -587,6 +653,26 @@ impl Tx<'_> {
         if let Some(since) = q.updated_since {
             params.push(since.into());
             sql.push_str(&format!(" AND updated_at >= ${}", params.len()));
+        }
+        if let Some(v) = &q.viewer
+            && let Some(cond) = E::SCOPE.visible_sql(params.len() + 1)
+        {
+            params.push(v.into());
+            sql.push_str(&format!(" AND {cond}"));
+        }
+        if let Some(ids) = &q.ids {
+            if ids.is_empty() {
+                return Ok(Page {
+                    items: vec![],
+                    next_cursor: None,
+                });
+            }
+            let first = params.len() + 1;
+            params.extend(ids.iter().take(500).map(Value::from));
+            sql.push_str(&format!(
+                " AND id IN ({})",
+                crate::conn::placeholders(first, ids.len().min(500))
+            ));
         }
         for (col, v) in &q.filters {
             if !E::COLUMNS.contains(col) {

@@ -4,6 +4,7 @@
 //! [`Tx`] from [`Store::read`] or [`Store::write`] and call its methods; they never
 //! see SQL, a driver type or an engine difference.
 
+mod accounts;
 mod conn;
 mod entity;
 mod error;
@@ -15,8 +16,9 @@ mod sqlite;
 mod store;
 mod value;
 
+pub use accounts::{Principal, SessionRow, TokenInfo};
 pub use conn::Dialect;
-pub use entity::{Entity, ListQuery, Page, decode_cursor, encode_cursor};
+pub use entity::{Entity, Scope, ListQuery, Page, decode_cursor, encode_cursor};
 pub use error::StoreError;
 pub use queries::*;
 pub use search::{Hit, edit_distance};
