@@ -11,6 +11,7 @@ pub mod export;
 pub mod health;
 mod ops;
 pub mod records;
+pub mod resources;
 pub mod resolve;
 mod today;
 

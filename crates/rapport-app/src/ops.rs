@@ -150,7 +150,10 @@ impl App {
                         _ => continue,
                     },
                     EntityKind::Note => match tx.find::<Note>(&ctx.ws, &h.id)? {
-                        Some(n) if n.meta.deleted_at.is_none() => {
+                        Some(n)
+                            if n.meta.deleted_at.is_none()
+                                && self.may_see_record::<Note>(tx, ctx, &h.id)? =>
+                        {
                             let about = match n.link.kind {
                                 EntityKind::Person => {
                                     tx.find::<Person>(&ctx.ws, &n.link.id)?.map(|p| p.name)

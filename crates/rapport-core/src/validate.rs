@@ -173,7 +173,6 @@ macro_rules! text_checks {
 
 text_checks!(Commitment, required: [text], optional: []);
 text_checks!(Conflict, required: [description], optional: [resolution_note]);
-text_checks!(Feedback, required: [], optional: [comment]);
 text_checks!(Goal, required: [text], optional: []);
 text_checks!(Task, required: [text], optional: []);
 text_checks!(ImportantDate, required: [], optional: [label]);
@@ -196,6 +195,18 @@ impl Validate for Exchange {
             );
         }
         money(&mut c, self.amount, &self.currency);
+        c.done()
+    }
+}
+
+impl Validate for Feedback {
+    fn validate(&self) -> Result<(), DomainError> {
+        let mut c = Check::default();
+        c.optional("comment", &self.comment, LONG_TEXT);
+        c.add(
+            check_feedback_score(self.scale, self.score as i64).map(|_| ()),
+            "score",
+        );
         c.done()
     }
 }
