@@ -186,6 +186,16 @@ impl App {
         Ok(user)
     }
 
+    /// A user of the actor's workspace by id.
+    pub fn get_user(&self, ctx: &Ctx, id: &Id) -> Result<User> {
+        Ok(self.store.read(|tx| tx.get::<User>(&ctx.ws, id))?)
+    }
+
+    /// Checks that the database answers.
+    pub fn ping(&self) -> Result<()> {
+        Ok(self.store.read(|tx| tx.ping())?)
+    }
+
     pub fn users(&self, ctx: &Ctx) -> Result<Vec<User>> {
         Ok(self.store.read(|tx| tx.users(&ctx.ws))?)
     }

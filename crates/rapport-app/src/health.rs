@@ -14,14 +14,14 @@ use crate::{App, Ctx, Result};
 pub const TREND_DAYS: i64 = 90;
 
 /// One day of a relationship's health history.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct TrendPoint {
     pub day: Date,
     pub score: Option<u8>,
 }
 
 /// A relationship's health with its breakdown and trend: the JSON of `health REF`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct HealthReport {
     pub relationship_id: Id,
     pub subject: Subject,

@@ -12,7 +12,7 @@ use crate::demo::{DemoBatch, DemoConfig, DemoGenerator};
 use crate::{App, AppError, Ctx, Result};
 
 /// One search result, named for people.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct SearchResult {
     pub kind: EntityKind,
     pub id: Id,

@@ -64,6 +64,12 @@ impl Tx<'_> {
         }))
     }
 
+    /// A trivial query: the database answers.
+    pub fn ping(&mut self) -> Result<(), StoreError> {
+        self.c.query_one("SELECT 1", &[])?;
+        Ok(())
+    }
+
     /// The users of a workspace, by name.
     pub fn users(&mut self, ws: &Id) -> Result<Vec<User>, StoreError> {
         self.c
