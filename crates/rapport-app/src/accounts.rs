@@ -392,6 +392,53 @@ impl App {
         Ok(token)
     }
 
+    /// The user's feed token: a new one when they have none or `rotate` is asked.
+    /// Only its hash is kept, so an existing token cannot be shown again.
+    pub fn feed_token(&self, ctx: &Ctx, user: &str, rotate: bool) -> Result<String> {
+        let u = self.user_named(ctx, user)?;
+        let exists = self
+            .store
+            .read(|tx| tx.has_feed_token(&ctx.ws, &u.meta.id))?;
+        if exists && !rotate {
+            return Err(AppError::Conflict(format!(
+                "{user} already has a calendar link, shown when it was made; --rotate replaces it"
+            )));
+        }
+        self.rotate_feed_token(ctx, user)
+    }
+
+    /// Every workspace.
+    pub fn workspaces(&self) -> Result<Vec<Workspace>> {
+        Ok(self.store.read(|tx| tx.workspaces())?)
+    }
+
+    /// For `serve --demo`: demo data in an empty workspace and the user `demo` (password
+    /// `demo`). Returns what was loaded, if anything.
+    pub fn start_demo(&self, ctx: &Ctx) -> Result<Option<crate::DemoSummary>> {
+        let empty = self
+            .store
+            .read(|tx| {
+                tx.list::<Person>(
+                    &ctx.ws,
+                    &rapport_store::ListQuery {
+                        limit: 1,
+                        ..Default::default()
+                    },
+                )
+            })?
+            .items
+            .is_empty();
+        let summary = if empty {
+            Some(self.load_demo(ctx, 200, 42)?)
+        } else {
+            None
+        };
+        if self.store.read(|tx| tx.user_by_name(&ctx.ws, "demo"))?.is_none() {
+            self.add_user(ctx, "demo", Role::Owner, Some("demo"))?;
+        }
+        Ok(summary)
+    }
+
     /// Who a calendar-feed token belongs to.
     pub fn feed_ctx(&self, token: &str) -> Result<Option<Ctx>> {
         let hash = secret_hash(token.trim());

@@ -81,6 +81,21 @@ pub enum Command {
     Export(ExportArgs),
     /// Print shell completions.
     Completions(CompletionsArgs),
+    /// Serve the HTTP API (and web UI).
+    Serve(crate::accounts::ServeArgs),
+    /// Workspaces: add, list.
+    #[command(subcommand)]
+    Workspace(crate::accounts::WorkspaceCmd),
+    /// Users of the workspace: add, list, passwd.
+    #[command(subcommand)]
+    User(crate::accounts::UserCmd),
+    /// API tokens: create, list, revoke.
+    #[command(subcommand)]
+    Token(crate::accounts::TokenCmd),
+    /// Print a user's calendar feed link (iCalendar).
+    Feed(crate::accounts::FeedArgs),
+    /// The audit trail of every change.
+    Audit(crate::accounts::AuditArgs),
 }
 
 #[derive(Debug, Args)]

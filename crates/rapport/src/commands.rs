@@ -70,15 +70,25 @@ pub fn run(cli: Cli) -> Result<()> {
     let store = Store::open(&db).map_err(AppError::from)?;
     let app = App::new(store, clock()?);
     let ws = app.workspace(&cli.workspace)?;
+    let ctx = Ctx {
+        ws: ws.meta.id.clone(),
+        actor: Actor::local(),
+    };
+    let command = match cli.command {
+        Command::Serve(a) => return crate::accounts::serve(app, &ctx, a),
+        Command::Workspace(c) => return crate::accounts::workspace(&app, c, cli.json),
+        Command::User(c) => return crate::accounts::user(&app, &ctx, c, cli.json),
+        Command::Token(c) => return crate::accounts::token(&app, &ctx, c, cli.json),
+        Command::Feed(a) => return crate::accounts::feed(&app, &ctx, a, cli.json),
+        Command::Audit(a) => return crate::accounts::audit(&app, &ctx, a, cli.json),
+        other => other,
+    };
     let env = Env {
         app,
-        ctx: Ctx {
-            ws: ws.meta.id,
-            actor: Actor::local(),
-        },
+        ctx,
         json: cli.json,
     };
-    env.dispatch(cli.command)
+    env.dispatch(command)
 }
 
 fn when_date(env: &Env, s: &str) -> Result<Date> {
@@ -155,7 +165,13 @@ impl Env {
             Command::Backup(a) => self.backup(a),
             Command::Import(a) => self.import(a),
             Command::Export(a) => self.export(a),
-            Command::Completions(_) => Ok(()),
+            Command::Completions(_)
+            | Command::Serve(_)
+            | Command::Workspace(_)
+            | Command::User(_)
+            | Command::Token(_)
+            | Command::Feed(_)
+            | Command::Audit(_) => Ok(()),
         }
     }
 

@@ -1,6 +1,7 @@
 //! `rapport`: parse the command line, run it, report errors on stderr with a non-zero
 //! exit code. The work lives in the library crates.
 
+mod accounts;
 mod cli;
 mod commands;
 mod output;

@@ -39,7 +39,12 @@ impl Problem {
 
     pub fn field(status: StatusCode, field: &str, message: impl Into<String>) -> Problem {
         let message = message.into();
-        let mut p = Problem::new(status, format!("{field}: {message}"));
+        let detail = if field.is_empty() {
+            message.clone()
+        } else {
+            format!("{field}: {message}")
+        };
+        let mut p = Problem::new(status, detail);
         p.errors.push(FieldProblem {
             field: field.into(),
             message,
