@@ -5,8 +5,8 @@
 
 use std::sync::OnceLock;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use jiff::{SignedDuration, Timestamp};
 use rapport_core::*;
 use rapport_store::{Principal, TokenInfo};
@@ -158,7 +158,9 @@ impl App {
     ) -> Result<User> {
         self.check_admin(ctx)?;
         if role == Role::Owner && ctx.actor.role != Role::Owner {
-            return Err(AppError::Forbidden("only an owner can make an owner".into()));
+            return Err(AppError::Forbidden(
+                "only an owner can make an owner".into(),
+            ));
         }
         let name = parse_login(name)?;
         let hash = match password {
@@ -222,7 +224,12 @@ impl App {
 
     /// Creates an API token for `user` (default: the actor). Only admins create tokens
     /// for others. The token is returned once; only its hash is kept.
-    pub fn create_token(&self, ctx: &Ctx, user: Option<&str>, label: Option<&str>) -> Result<NewToken> {
+    pub fn create_token(
+        &self,
+        ctx: &Ctx,
+        user: Option<&str>,
+        label: Option<&str>,
+    ) -> Result<NewToken> {
         let u = match user {
             Some(name) => self.user_named(ctx, name)?,
             None => match &ctx.actor.user_id {
@@ -355,7 +362,14 @@ impl App {
         self.store.write(|tx| {
             tx.clear_login_failures(&account_key, since)?;
             tx.purge_sessions(now)?;
-            tx.insert_session(&id_hash, &w.meta.id, &user.meta.id, &csrf_token, now, expires_at)
+            tx.insert_session(
+                &id_hash,
+                &w.meta.id,
+                &user.meta.id,
+                &csrf_token,
+                now,
+                expires_at,
+            )
         })?;
         Ok(NewSession {
             cookie,
@@ -368,10 +382,13 @@ impl App {
     pub fn session(&self, cookie: &str) -> Result<Option<Session>> {
         let now = self.now();
         let hash = secret_hash(cookie);
-        Ok(self.store.read(|tx| tx.session(&hash, now))?.map(|s| Session {
-            ctx: App::ctx_of(&s.principal),
-            csrf_token: s.csrf_token,
-        }))
+        Ok(self
+            .store
+            .read(|tx| tx.session(&hash, now))?
+            .map(|s| Session {
+                ctx: App::ctx_of(&s.principal),
+                csrf_token: s.csrf_token,
+            }))
     }
 
     pub fn logout(&self, cookie: &str) -> Result<()> {
@@ -433,7 +450,11 @@ impl App {
         } else {
             None
         };
-        if self.store.read(|tx| tx.user_by_name(&ctx.ws, "demo"))?.is_none() {
+        if self
+            .store
+            .read(|tx| tx.user_by_name(&ctx.ws, "demo"))?
+            .is_none()
+        {
             self.add_user(ctx, "demo", Role::Owner, Some("demo"))?;
         }
         Ok(summary)

@@ -4,15 +4,15 @@
 //! [`App::create`], [`App::update`] or [`App::set_trashed`] (or a use case built on them),
 //! which run in one store transaction and append the audit event in the same transaction.
 
+pub mod accounts;
 pub mod demo;
 mod error;
-pub mod accounts;
 pub mod export;
 pub mod health;
 mod ops;
 pub mod records;
-pub mod resources;
 pub mod resolve;
+pub mod resources;
 mod today;
 
 use jiff::Timestamp;

@@ -221,16 +221,17 @@ fn check_fields<E: schemars::JsonSchema>(body: &Map<String, Value>) -> Result<()
     let mut errors = Vec::new();
     for k in body.keys() {
         if READ_ONLY.contains(&k.as_str()) {
-            errors.push(FieldError::new(k, "is set by the server and cannot be written"));
+            errors.push(FieldError::new(
+                k,
+                "is set by the server and cannot be written",
+            ));
         } else if !known.iter().any(|f| f == k) {
             errors.push(FieldError::new(k, "is not a field of this resource"));
         }
     }
     match errors.len() {
         0 => Ok(()),
-        1 => Err(AppError::Invalid(DomainError::Invalid(
-            errors.remove(0),
-        ))),
+        1 => Err(AppError::Invalid(DomainError::Invalid(errors.remove(0)))),
         _ => Err(AppError::Invalid(DomainError::InvalidMany(errors))),
     }
 }
@@ -282,7 +283,12 @@ fn not_found(kind: EntityKind, id: &Id) -> AppError {
 impl App {
     /// Whether the actor may see this record: it is in their workspace and not attached
     /// to another user's private relationship.
-    pub(crate) fn may_see_record<E: Entity>(&self, tx: &mut Tx<'_>, ctx: &Ctx, id: &Id) -> Result<bool, StoreError> {
+    pub(crate) fn may_see_record<E: Entity>(
+        &self,
+        tx: &mut Tx<'_>,
+        ctx: &Ctx,
+        id: &Id,
+    ) -> Result<bool, StoreError> {
         match &ctx.actor.user_id {
             Some(viewer) => tx.visible::<E>(&ctx.ws, id, viewer),
             None => Ok(true),
@@ -290,10 +296,17 @@ impl App {
     }
 
     /// Every record `rec` points at exists, live, in the actor's workspace and is visible.
-    fn check_references<E: Resource>(&self, tx: &mut Tx<'_>, ctx: &Ctx, rec: &E) -> Result<(), StoreError> {
+    fn check_references<E: Resource>(
+        &self,
+        tx: &mut Tx<'_>,
+        ctx: &Ctx,
+        rec: &E,
+    ) -> Result<(), StoreError> {
         for (kind, id) in rec.references() {
             let ok = match kind {
-                EntityKind::Person => tx.find::<Person>(&ctx.ws, id)?.is_some_and(|r| r.meta.deleted_at.is_none()),
+                EntityKind::Person => tx
+                    .find::<Person>(&ctx.ws, id)?
+                    .is_some_and(|r| r.meta.deleted_at.is_none()),
                 EntityKind::Organization => tx
                     .find::<Organization>(&ctx.ws, id)?
                     .is_some_and(|r| r.meta.deleted_at.is_none()),
@@ -333,10 +346,11 @@ impl App {
         let mut doc = E::defaults(&now);
         merge_patch(&mut doc, &Value::Object(fields));
         if let Value::Object(d) = &mut doc {
-            if E::KIND == EntityKind::Relationship && !d.contains_key("owner_id") {
-                if let Some(me) = &ctx.actor.user_id {
-                    d.insert("owner_id".into(), Value::String(me.to_string()));
-                }
+            if E::KIND == EntityKind::Relationship
+                && !d.contains_key("owner_id")
+                && let Some(me) = &ctx.actor.user_id
+            {
+                d.insert("owner_id".into(), Value::String(me.to_string()));
             }
             if let Ok(Value::Object(m)) = serde_json::to_value(&meta) {
                 d.extend(m);
@@ -388,7 +402,12 @@ impl App {
         let mut failure: Option<AppError> = None;
         let result = self.store.write(|tx| {
             let before: E = match tx.find::<E>(&ctx.ws, id)? {
-                Some(r) if r.meta().deleted_at.is_none() && self.may_see_record::<E>(tx, ctx, id)? => r,
+                Some(r)
+                    if r.meta().deleted_at.is_none()
+                        && self.may_see_record::<E>(tx, ctx, id)? =>
+                {
+                    r
+                }
                 _ => {
                     return Err(StoreError::NotFound {
                         entity: E::KIND,
@@ -400,7 +419,9 @@ impl App {
             let mut doc = serde_json::to_value(&before)
                 .map_err(|e| StoreError::Corrupt(format!("cannot serialize: {e}")))?;
             merge_patch(&mut doc, &patch);
-            let mut after: E = match from_json(doc).and_then(|r: E| r.validate().map(|_| r).map_err(AppError::from)) {
+            let mut after: E = match from_json(doc)
+                .and_then(|r: E| r.validate().map(|_| r).map_err(AppError::from))
+            {
                 Ok(r) => r,
                 Err(e) => {
                     failure = Some(e);
@@ -443,7 +464,9 @@ impl App {
         limit: usize,
     ) -> Result<Page<AuditEvent>> {
         self.check_admin(ctx)?;
-        Ok(self.store.read(|tx| tx.audit_events(&ctx.ws, cursor, limit))?)
+        Ok(self
+            .store
+            .read(|tx| tx.audit_events(&ctx.ws, cursor, limit))?)
     }
 }
 

@@ -17,7 +17,9 @@ use crate::{DomainError, Id};
 mod tests;
 
 /// What kind of action an agenda item asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ItemKind {
     /// A relationship is past its check-in cadence.

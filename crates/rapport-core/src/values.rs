@@ -234,7 +234,9 @@ pub fn phone_key(s: &str) -> String {
 }
 
 /// A value with an optional label: `{"value": "ada@example.com", "label": "work"}`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(deny_unknown_fields)]
 pub struct Labeled {
     pub value: String,
@@ -252,7 +254,9 @@ impl Labeled {
 }
 
 /// A postal address; every part optional.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(deny_unknown_fields)]
 pub struct Address {
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -73,7 +73,10 @@ pub fn router(app: Arc<App>) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(api::MAX_BODY))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), request_log))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            request_log,
+        ))
         .with_state(state)
 }
 
@@ -84,7 +87,8 @@ static REQUESTS: AtomicU64 = AtomicU64::new(0);
 async fn request_log(State(_s): State<AppState>, req: Request, next: Next) -> Response {
     let n = REQUESTS.fetch_add(1, Ordering::Relaxed);
     let id = format!("{:x}-{n}", std::process::id());
-    let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
+    let span =
+        tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
     let started = Instant::now();
     let mut res = next.run(req).instrument(span.clone()).await;
     let _g = span.enter();
@@ -101,15 +105,15 @@ async fn request_log(State(_s): State<AppState>, req: Request, next: Next) -> Re
 
 /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish. `on_ready` is
 /// called with the bound address (port 0 picks a free one) before the first request.
-pub fn serve(
-    app: App,
-    addr: &str,
-    on_ready: impl FnOnce(SocketAddr),
-) -> Result<(), ServerError> {
+pub fn serve(app: App, addr: &str, on_ready: impl FnOnce(SocketAddr)) -> Result<(), ServerError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    rt.block_on(async move {
+    // The app is dropped after the runtime: a PostgreSQL client must not be dropped
+    // inside async code.
+    let app = Arc::new(app);
+    let served = app.clone();
+    let result = rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|source| ServerError::Bind {
@@ -119,12 +123,18 @@ pub fn serve(
         let bound = listener.local_addr()?;
         on_ready(bound);
         tracing::info!(%bound, "listening");
-        axum::serve(listener, router(Arc::new(app)))
-            .with_graceful_shutdown(shutdown())
-            .await?;
+        axum::serve(
+            listener,
+            router(served).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown())
+        .await?;
         tracing::info!("stopped");
         Ok(())
-    })
+    });
+    drop(rt);
+    drop(app);
+    result
 }
 
 async fn shutdown() {
@@ -167,7 +177,10 @@ mod tests {
             documented += 1;
         }
         let in_doc: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
-        assert_eq!(in_doc, documented, "the document has routes the router lacks");
+        assert_eq!(
+            in_doc, documented,
+            "the document has routes the router lacks"
+        );
         assert_eq!(doc["openapi"], "3.1.0");
         assert!(doc["components"]["schemas"]["Person"].is_object());
         assert!(doc["components"]["schemas"]["Problem"].is_object());

@@ -145,7 +145,10 @@ impl Routes {
 
     /// The (method, path) of every route, as registered.
     pub fn routes(&self) -> Vec<(&'static str, String)> {
-        self.ops.iter().map(|o| (o.method, o.path.clone())).collect()
+        self.ops
+            .iter()
+            .map(|o| (o.method, o.path.clone()))
+            .collect()
     }
 
     pub fn into_parts(mut self) -> (Router<AppState>, Value) {
@@ -213,7 +216,8 @@ impl Routes {
                 );
             }
             if let Some((schema, media)) = &op.body {
-                o["requestBody"] = json!({"required": true, "content": {*media: {"schema": schema}}});
+                o["requestBody"] =
+                    json!({"required": true, "content": {*media: {"schema": schema}}});
             }
             if !op.auth {
                 o["security"] = json!([]);
@@ -247,7 +251,11 @@ impl Routes {
 
 fn operation_id(op: &Op) -> String {
     let mut id = op.method.to_ascii_lowercase();
-    for part in op.path.split('/').filter(|p| !p.is_empty() && *p != "api" && *p != "v1") {
+    for part in op
+        .path
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != "api" && *p != "v1")
+    {
         id.push('_');
         id.push_str(&part.replace(['{', '}'], "").replace(['.', '-'], "_"));
     }

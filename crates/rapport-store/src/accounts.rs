@@ -156,10 +156,7 @@ impl Tx<'_> {
                     user_id: r.id(1)?,
                     label: r.opt_text(2)?,
                     created_at: r.timestamp(3)?,
-                    last_used_at: r
-                        .opt_i64(4)?
-                        .map(crate::value::from_micros)
-                        .transpose()?,
+                    last_used_at: r.opt_i64(4)?.map(crate::value::from_micros).transpose()?,
                 })
             })
             .collect()
@@ -278,7 +275,7 @@ impl Tx<'_> {
     /// Failed logins for `key` in windows starting at or after `since`.
     pub fn login_failures(&mut self, key: &str, since: i64) -> Result<i64, StoreError> {
         match self.c.query_one(
-            "SELECT COALESCE(SUM(failures), 0) FROM login_attempts WHERE attempt_key = $1 AND window_start >= $2",
+            "SELECT CAST(COALESCE(SUM(failures), 0) AS BIGINT) FROM login_attempts WHERE attempt_key = $1 AND window_start >= $2",
             &[key.into(), since.into()],
         )? {
             Some(r) => r.i64(0),

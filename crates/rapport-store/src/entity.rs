@@ -586,7 +586,12 @@ impl Tx<'_> {
     }
 
     /// Whether `viewer` may see the record `id` (which must exist in the workspace).
-    pub fn visible<E: Entity>(&mut self, ws: &Id, id: &Id, viewer: &Id) -> Result<bool, StoreError> {
+    pub fn visible<E: Entity>(
+        &mut self,
+        ws: &Id,
+        id: &Id,
+        viewer: &Id,
+    ) -> Result<bool, StoreError> {
         let Some(cond) = E::SCOPE.visible_sql(3) else {
             return Ok(true);
         };

@@ -18,7 +18,7 @@ mod value;
 
 pub use accounts::{Principal, SessionRow, TokenInfo};
 pub use conn::Dialect;
-pub use entity::{Entity, Scope, ListQuery, Page, decode_cursor, encode_cursor};
+pub use entity::{Entity, ListQuery, Page, Scope, decode_cursor, encode_cursor};
 pub use error::StoreError;
 pub use queries::*;
 pub use search::{Hit, edit_distance};

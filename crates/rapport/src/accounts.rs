@@ -172,7 +172,9 @@ pub fn token(app: &App, ctx: &Ctx, c: TokenCmd, as_json: bool) -> Result<()> {
                 json(&t)
             } else {
                 outln!("{}", t.token);
-                eprintln!("This token is shown once; store it now. Use it as `Authorization: Bearer TOKEN`.");
+                eprintln!(
+                    "This token is shown once; store it now. Use it as `Authorization: Bearer TOKEN`."
+                );
                 Ok(())
             }
         }
@@ -215,7 +217,9 @@ pub fn feed(app: &App, ctx: &Ctx, a: FeedArgs, as_json: bool) -> Result<()> {
         json(&serde_json::json!({"url": url}))
     } else {
         outln!("{url}");
-        eprintln!("Add the server's address in front; anyone with this link can read the calendar.");
+        eprintln!(
+            "Add the server's address in front; anyone with this link can read the calendar."
+        );
         Ok(())
     }
 }

@@ -50,7 +50,8 @@ fn etag(version: i64) -> HeaderValue {
 
 fn record_response<E: Resource>(status: StatusCode, rec: &E) -> Response {
     let mut r = json_response(status, rec);
-    r.headers_mut().insert(header::ETAG, etag(rec.meta().version));
+    r.headers_mut()
+        .insert(header::ETAG, etag(rec.meta().version));
     r
 }
 
@@ -110,7 +111,11 @@ fn json_body(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result
         Problem::field(
             StatusCode::BAD_REQUEST,
             "",
-            format!("malformed JSON at line {}, column {}: {e}", e.line(), e.column()),
+            format!(
+                "malformed JSON at line {}, column {}: {e}",
+                e.line(),
+                e.column()
+            ),
         )
     })
 }
@@ -118,7 +123,9 @@ fn json_body(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result
 /// Query parameters as given; each endpoint parses what it knows.
 type Params = HashMap<String, String>;
 
-fn query(q: Result<Query<Params>, axum::extract::rejection::QueryRejection>) -> Result<Params, Problem> {
+fn query(
+    q: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
+) -> Result<Params, Problem> {
     q.map(|Query(p)| p)
         .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, e.body_text()))
 }
@@ -136,12 +143,20 @@ fn list_query<E: Resource>(p: &Params) -> Result<ListQuery, Problem> {
                     .ok()
                     .filter(|n| (1..=500).contains(n))
                     .ok_or_else(|| {
-                        Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "limit", "must be 1 to 500")
+                        Problem::field(
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            "limit",
+                            "must be 1 to 500",
+                        )
                     })?;
             }
             "cursor" => {
                 rapport_store::decode_cursor(v).map_err(|_| {
-                    Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "cursor", "is not a cursor from this API")
+                    Problem::field(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "cursor",
+                        "is not a cursor from this API",
+                    )
                 })?;
                 q.cursor = Some(v.clone());
             }
@@ -167,7 +182,13 @@ fn list_query<E: Resource>(p: &Params) -> Result<ListQuery, Problem> {
                 }
                 let value = if col == "owner_id" {
                     Id::parse(v)
-                        .map_err(|_| Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "owner", "must be a user id"))?
+                        .map_err(|_| {
+                            Problem::field(
+                                StatusCode::UNPROCESSABLE_ENTITY,
+                                "owner",
+                                "must be a user id",
+                            )
+                        })?
                         .to_string()
                 } else {
                     v.to_ascii_lowercase()
@@ -246,7 +267,10 @@ async fn update<E: Resource + Send + 'static>(
     let id = parse_id(&id)?;
     let expected = if_match(&headers)?;
     let patch = json_body(&headers, body)?;
-    let rec: E = blocking(&s, move |app| app.patch_record::<E>(&ctx, &id, patch, expected)).await?;
+    let rec: E = blocking(&s, move |app| {
+        app.patch_record::<E>(&ctx, &id, patch, expected)
+    })
+    .await?;
     Ok(record_response(StatusCode::OK, &rec))
 }
 
@@ -258,7 +282,10 @@ async fn trash<E: Resource + Send + 'static>(
 ) -> Result<Response, Problem> {
     let id = parse_id(&id)?;
     let expected = if_match(&headers)?;
-    let rec: E = blocking(&s, move |app| app.trash_record::<E>(&ctx, &id, true, expected)).await?;
+    let rec: E = blocking(&s, move |app| {
+        app.trash_record::<E>(&ctx, &id, true, expected)
+    })
+    .await?;
     Ok(record_response(StatusCode::OK, &rec))
 }
 
@@ -270,7 +297,10 @@ async fn restore<E: Resource + Send + 'static>(
 ) -> Result<Response, Problem> {
     let id = parse_id(&id)?;
     let expected = if_match(&headers)?;
-    let rec: E = blocking(&s, move |app| app.trash_record::<E>(&ctx, &id, false, expected)).await?;
+    let rec: E = blocking(&s, move |app| {
+        app.trash_record::<E>(&ctx, &id, false, expected)
+    })
+    .await?;
     Ok(record_response(StatusCode::OK, &rec))
 }
 
@@ -287,14 +317,46 @@ fn page_schema(item: &Value) -> Value {
 
 fn list_params(mut op: Op) -> Op {
     for p in [
-        Param::query("limit", "Page size, 1–500 (default 50)", json!({"type": "integer", "minimum": 1, "maximum": 500})),
-        Param::query("cursor", "The `next_cursor` of the previous page", json!({"type": "string"})),
-        Param::query("tag", "Only records with this tag", json!({"type": "string"})),
-        Param::query("kind", "Only records of this kind (where the resource has one)", json!({"type": "string"})),
-        Param::query("owner", "Only records owned by this user id (relationships)", json!({"type": "string"})),
-        Param::query("updated_since", "Only records updated at or after this RFC 3339 time", json!({"type": "string", "format": "date-time"})),
-        Param::query("q", "Only records matching this search", json!({"type": "string"})),
-        Param::query("trashed", "List the trash instead", json!({"type": "boolean"})),
+        Param::query(
+            "limit",
+            "Page size, 1–500 (default 50)",
+            json!({"type": "integer", "minimum": 1, "maximum": 500}),
+        ),
+        Param::query(
+            "cursor",
+            "The `next_cursor` of the previous page",
+            json!({"type": "string"}),
+        ),
+        Param::query(
+            "tag",
+            "Only records with this tag",
+            json!({"type": "string"}),
+        ),
+        Param::query(
+            "kind",
+            "Only records of this kind (where the resource has one)",
+            json!({"type": "string"}),
+        ),
+        Param::query(
+            "owner",
+            "Only records owned by this user id (relationships)",
+            json!({"type": "string"}),
+        ),
+        Param::query(
+            "updated_since",
+            "Only records updated at or after this RFC 3339 time",
+            json!({"type": "string", "format": "date-time"}),
+        ),
+        Param::query(
+            "q",
+            "Only records matching this search",
+            json!({"type": "string"}),
+        ),
+        Param::query(
+            "trashed",
+            "List the trash instead",
+            json!({"type": "boolean"}),
+        ),
     ] {
         op = op.param(p);
     }
@@ -335,38 +397,52 @@ fn resource<E: Resource + Send + 'static>(r: &mut Routes) {
         get(read::<E>),
     );
     r.add(
-        Op::new("PATCH", &item, format!("Change one of {} (JSON merge patch)", E::PATH))
-            .tag(tag)
-            .param(id.clone())
-            .param(Param {
-                name: "If-Match",
-                location: "header",
-                description: "The ETag last seen; a stale one is refused with 412",
-                required: false,
-                schema: json!({"type": "string"}),
-            })
-            .body(json!({"type": "object", "description": "RFC 7396 merge patch of the record's fields"}))
-            .ok(200, "The changed record", Some(schema.clone()))
-            .header("ETag")
-            .errors(&[400, 403, 404, 412, 413, 415, 422]),
+        Op::new(
+            "PATCH",
+            &item,
+            format!("Change one of {} (JSON merge patch)", E::PATH),
+        )
+        .tag(tag)
+        .param(id.clone())
+        .param(Param {
+            name: "If-Match",
+            location: "header",
+            description: "The ETag last seen; a stale one is refused with 412",
+            required: false,
+            schema: json!({"type": "string"}),
+        })
+        .body(
+            json!({"type": "object", "description": "RFC 7396 merge patch of the record's fields"}),
+        )
+        .ok(200, "The changed record", Some(schema.clone()))
+        .header("ETag")
+        .errors(&[400, 403, 404, 412, 413, 415, 422]),
         patch(update::<E>),
     );
     r.add(
-        Op::new("DELETE", &item, format!("Move one of {} to the trash", E::PATH))
-            .tag(tag)
-            .param(id.clone())
-            .ok(200, "The trashed record", Some(schema.clone()))
-            .header("ETag")
-            .errors(&[403, 404, 412]),
+        Op::new(
+            "DELETE",
+            &item,
+            format!("Move one of {} to the trash", E::PATH),
+        )
+        .tag(tag)
+        .param(id.clone())
+        .ok(200, "The trashed record", Some(schema.clone()))
+        .header("ETag")
+        .errors(&[403, 404, 412]),
         delete(trash::<E>),
     );
     r.add(
-        Op::new("POST", format!("{item}/restore"), format!("Restore one of {} from the trash", E::PATH))
-            .tag(tag)
-            .param(id)
-            .ok(200, "The restored record", Some(schema))
-            .header("ETag")
-            .errors(&[403, 404, 412]),
+        Op::new(
+            "POST",
+            format!("{item}/restore"),
+            format!("Restore one of {} from the trash", E::PATH),
+        )
+        .tag(tag)
+        .param(id)
+        .ok(200, "The restored record", Some(schema))
+        .header("ETag")
+        .errors(&[403, 404, 412]),
         post(restore::<E>),
     );
 }
@@ -391,7 +467,11 @@ async fn agenda(
         .get("date")
         .map(|d| {
             d.parse::<jiff::civil::Date>().map_err(|_| {
-                Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "date", "must be YYYY-MM-DD")
+                Problem::field(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "date",
+                    "must be YYYY-MM-DD",
+                )
             })
         })
         .transpose()?;
@@ -429,7 +509,13 @@ async fn search(
             .parse::<usize>()
             .ok()
             .filter(|n| (1..=200).contains(n))
-            .ok_or_else(|| Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "limit", "must be 1 to 200"))?,
+            .ok_or_else(|| {
+                Problem::field(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "limit",
+                    "must be 1 to 200",
+                )
+            })?,
         None => 20,
     };
     let hits = blocking(&s, move |app| app.search(&ctx, &text, limit)).await?;
@@ -447,11 +533,20 @@ async fn audit(
             .parse::<usize>()
             .ok()
             .filter(|n| (1..=500).contains(n))
-            .ok_or_else(|| Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "limit", "must be 1 to 500"))?,
+            .ok_or_else(|| {
+                Problem::field(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "limit",
+                    "must be 1 to 500",
+                )
+            })?,
         None => 50,
     };
     let cursor = p.get("cursor").cloned();
-    let page = blocking(&s, move |app| app.audit_trail(&ctx, cursor.as_deref(), limit)).await?;
+    let page = blocking(&s, move |app| {
+        app.audit_trail(&ctx, cursor.as_deref(), limit)
+    })
+    .await?;
     Ok(json_response(StatusCode::OK, &page))
 }
 
@@ -489,7 +584,12 @@ async fn add_user(
     let b: NewUserBody = serde_json::from_value(body)
         .map_err(|e| Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "", e.to_string()))?;
     let user = blocking(&s, move |app| {
-        app.add_user(&ctx, &b.name, b.role.unwrap_or(Role::Member), b.password.as_deref())
+        app.add_user(
+            &ctx,
+            &b.name,
+            b.role.unwrap_or(Role::Member),
+            b.password.as_deref(),
+        )
     })
     .await?;
     Ok(json_response(StatusCode::CREATED, &user))
@@ -514,8 +614,91 @@ async fn add_token(
     let body = json_body(&headers, body)?;
     let b: NewTokenBody = serde_json::from_value(body)
         .map_err(|e| Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "", e.to_string()))?;
-    let t = blocking(&s, move |app| app.create_token(&ctx, b.user.as_deref(), b.label.as_deref())).await?;
+    let t = blocking(&s, move |app| {
+        app.create_token(&ctx, b.user.as_deref(), b.label.as_deref())
+    })
+    .await?;
     Ok(json_response(StatusCode::CREATED, &t))
+}
+
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct LoginBody {
+    /// The workspace (default: `default`).
+    #[serde(default)]
+    workspace: Option<String>,
+    name: String,
+    password: String,
+}
+
+/// The client's address, for login rate limiting.
+pub fn client_address(req: &axum::extract::Request) -> String {
+    req.extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The `Set-Cookie` value of a session (Secure when the request came over TLS).
+pub fn session_cookie(value: &str, max_age_secs: i64, secure: bool) -> String {
+    format!(
+        "{}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{}",
+        auth::SESSION_COOKIE,
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// Whether the request reached us (or the proxy in front of us) over TLS.
+pub fn is_tls(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+}
+
+async fn login(
+    State(s): State<AppState>,
+    req: axum::extract::Request,
+) -> Result<Response, Problem> {
+    let client = client_address(&req);
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .map_err(|_| Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "the body is too large"))?;
+    let body = json_body(&parts.headers, Ok(bytes))?;
+    let b: LoginBody = serde_json::from_value(body)
+        .map_err(|e| Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "", e.to_string()))?;
+    let ws = b.workspace.unwrap_or_else(|| "default".into());
+    let session = blocking(&s, move |app| app.login(&ws, &b.name, &b.password, &client)).await?;
+    let mut r = json_response(
+        StatusCode::CREATED,
+        &json!({"csrf_token": session.csrf_token, "expires_at": session.expires_at}),
+    );
+    let max_age = rapport_app::accounts::SESSION_DAYS * 86_400;
+    if let Ok(v) = HeaderValue::from_str(&session_cookie(
+        &session.cookie,
+        max_age,
+        is_tls(&parts.headers),
+    )) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(r)
+}
+
+async fn logout(
+    State(s): State<AppState>,
+    req: axum::extract::Request,
+) -> Result<Response, Problem> {
+    let (parts, _) = req.into_parts();
+    if let Some(c) = auth::cookie(&parts, auth::SESSION_COOKIE) {
+        let c = c.to_string();
+        blocking(&s, move |app| app.logout(&c)).await?;
+    }
+    let mut r = StatusCode::NO_CONTENT.into_response();
+    if let Ok(v) = HeaderValue::from_str(&session_cookie("", 0, is_tls(&parts.headers))) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(r)
 }
 
 async fn openapi(State(s): State<AppState>) -> Response {
@@ -526,11 +709,16 @@ async fn openapi(State(s): State<AppState>) -> Response {
 pub fn routes() -> Routes {
     let mut r = Routes::new();
     r.add(
-        Op::new("GET", "/healthz", "Liveness and database check").tag("meta").public().errors(&[]),
+        Op::new("GET", "/healthz", "Liveness and database check")
+            .tag("meta")
+            .public()
+            .errors(&[]),
         get(healthz),
     );
     r.add(
-        Op::new("GET", "/api/openapi.json", "This document").tag("meta").public(),
+        Op::new("GET", "/api/openapi.json", "This document")
+            .tag("meta")
+            .public(),
         get(openapi),
     );
     resource::<Person>(&mut r);
@@ -549,46 +737,94 @@ pub fn routes() -> Routes {
     resource::<Note>(&mut r);
     let agenda_schema = r.schema::<rapport_core::agenda::Agenda>();
     r.add(
-        Op::new("GET", "/api/v1/agenda", "Today's ranked agenda, optionally fitted to a time budget")
-            .tag("insights")
-            .param(Param::query("budget", "Time available, like 45m or 1h30m", json!({"type": "string"})))
-            .param(Param::query("date", "The day (YYYY-MM-DD); default today", json!({"type": "string", "format": "date"})))
-            .ok(200, "The agenda", Some(agenda_schema))
-            .errors(&[400, 422]),
+        Op::new(
+            "GET",
+            "/api/v1/agenda",
+            "Today's ranked agenda, optionally fitted to a time budget",
+        )
+        .tag("insights")
+        .param(Param::query(
+            "budget",
+            "Time available, like 45m or 1h30m",
+            json!({"type": "string"}),
+        ))
+        .param(Param::query(
+            "date",
+            "The day (YYYY-MM-DD); default today",
+            json!({"type": "string", "format": "date"}),
+        ))
+        .ok(200, "The agenda", Some(agenda_schema))
+        .errors(&[400, 422]),
         get(agenda),
     );
     let health_schema = r.schema::<rapport_app::health::HealthReport>();
     r.add(
-        Op::new("GET", "/api/v1/relationships/{id}/health", "A relationship's health with its breakdown and trend")
-            .tag("insights")
-            .param(Param::path("id", "The relationship's id"))
-            .ok(200, "The health report", Some(health_schema))
-            .errors(&[404]),
+        Op::new(
+            "GET",
+            "/api/v1/relationships/{id}/health",
+            "A relationship's health with its breakdown and trend",
+        )
+        .tag("insights")
+        .param(Param::path("id", "The relationship's id"))
+        .ok(200, "The health report", Some(health_schema))
+        .errors(&[404]),
         get(health),
     );
     let hit = r.schema::<rapport_app::SearchResult>();
     r.add(
-        Op::new("GET", "/api/v1/search", "Search people, organizations, deals and notes (typo-tolerant)")
-            .tag("insights")
-            .param(Param { required: true, ..Param::query("q", "The query", json!({"type": "string"})) })
-            .param(Param::query("limit", "At most this many, 1–200 (default 20)", json!({"type": "integer"})))
-            .ok(200, "Hits, best first", Some(json!({"type": "object", "properties": {"items": {"type": "array", "items": hit}}})))
-            .errors(&[400, 422]),
+        Op::new(
+            "GET",
+            "/api/v1/search",
+            "Search people, organizations, deals and notes (typo-tolerant)",
+        )
+        .tag("insights")
+        .param(Param {
+            required: true,
+            ..Param::query("q", "The query", json!({"type": "string"}))
+        })
+        .param(Param::query(
+            "limit",
+            "At most this many, 1–200 (default 20)",
+            json!({"type": "integer"}),
+        ))
+        .ok(
+            200,
+            "Hits, best first",
+            Some(
+                json!({"type": "object", "properties": {"items": {"type": "array", "items": hit}}}),
+            ),
+        )
+        .errors(&[400, 422]),
         get(search),
     );
     let event = r.schema::<AuditEvent>();
     r.add(
-        Op::new("GET", "/api/v1/audit", "The audit trail, oldest first (admins)")
-            .tag("accounts")
-            .param(Param::query("limit", "Page size, 1–500", json!({"type": "integer"})))
-            .param(Param::query("cursor", "The `next_cursor` of the previous page", json!({"type": "string"})))
-            .ok(200, "A page of audit events", Some(page_schema(&event)))
-            .errors(&[403, 422]),
+        Op::new(
+            "GET",
+            "/api/v1/audit",
+            "The audit trail, oldest first (admins)",
+        )
+        .tag("accounts")
+        .param(Param::query(
+            "limit",
+            "Page size, 1–500",
+            json!({"type": "integer"}),
+        ))
+        .param(Param::query(
+            "cursor",
+            "The `next_cursor` of the previous page",
+            json!({"type": "string"}),
+        ))
+        .ok(200, "A page of audit events", Some(page_schema(&event)))
+        .errors(&[403, 422]),
         get(audit),
     );
     let user = r.schema::<User>();
     r.add(
-        Op::new("GET", "/api/v1/me", "The calling user").tag("accounts").ok(200, "The user", Some(user.clone())).errors(&[404]),
+        Op::new("GET", "/api/v1/me", "The calling user")
+            .tag("accounts")
+            .ok(200, "The user", Some(user.clone()))
+            .errors(&[404]),
         get(me),
     );
     r.add(
@@ -606,12 +842,35 @@ pub fn routes() -> Routes {
             .errors(&[400, 403, 409, 415, 422]),
         post(add_user),
     );
+    let login_body = r.schema::<LoginBody>();
+    r.add(
+        Op::new("POST", "/api/v1/session", "Log in: opens a session (cookie) and returns its CSRF token")
+            .tag("accounts")
+            .public()
+            .body(login_body)
+            .ok(201, "Logged in", Some(json!({"type": "object", "properties": {"csrf_token": {"type": "string"}, "expires_at": {"type": "string"}}})))
+            .header("Set-Cookie")
+            .errors(&[400, 401, 415, 422, 429]),
+        post(login),
+    );
+    r.add(
+        Op::new("DELETE", "/api/v1/session", "Log out: ends the session")
+            .tag("accounts")
+            .public()
+            .ok(204, "Logged out", None)
+            .header("Set-Cookie"),
+        delete(logout),
+    );
     let new_token = r.schema::<NewTokenBody>();
     r.add(
         Op::new("POST", "/api/v1/tokens", "Create an API token (shown once)")
             .tag("accounts")
             .body(new_token)
-            .ok(201, "The token and its metadata", Some(json!({"type": "object", "properties": {"token": {"type": "string"}}})))
+            .ok(
+                201,
+                "The token and its metadata",
+                Some(json!({"type": "object", "properties": {"token": {"type": "string"}}})),
+            )
             .errors(&[400, 403, 404, 415, 422]),
         post(add_token),
     );

@@ -1,0 +1,16 @@
+//! Black-box tests of the HTTP API: the real binary serves on a free loopback port,
+//! each test on SQLite and on PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod records;
+mod security;
+mod support;
+
+fn main() {
+    let args = libtest_mimic::Arguments::from_args();
+    let mut all: Vec<rapport_testkit::Body> = Vec::new();
+    all.extend_from_slice(records::ALL);
+    all.extend_from_slice(security::ALL);
+    libtest_mimic::run(&args, rapport_testkit::trials(&all)).exit();
+}
