@@ -46,8 +46,8 @@ pub struct Session {
     pub csrf_token: String,
 }
 
-/// 32 random bytes as lowercase hex.
-fn random_secret() -> Result<String> {
+/// 32 random bytes as lowercase hex: tokens, session ids, CSRF tokens.
+pub fn random_secret() -> Result<String> {
     let mut b = [0u8; 32];
     getrandom::fill(&mut b)
         .map_err(|e| AppError::Conflict(format!("no randomness available: {e}")))?;

@@ -14,6 +14,7 @@ pub mod records;
 pub mod resolve;
 pub mod resources;
 mod today;
+pub mod views;
 
 use jiff::Timestamp;
 use rapport_core::*;

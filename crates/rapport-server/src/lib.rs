@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod openapi;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -65,6 +66,7 @@ pub fn router(app: Arc<App>) -> Router {
         openapi: Arc::new(doc),
     };
     routes
+        .merge(web::routes())
         .fallback(|| async { Problem::new(axum::http::StatusCode::NOT_FOUND, "no such route") })
         .method_not_allowed_fallback(|| async {
             Problem::new(

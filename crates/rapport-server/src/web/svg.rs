@@ -1,0 +1,158 @@
+//! Charts drawn as SVG on the server: nothing is fetched from anywhere else. Every label
+//! is escaped; the output is safe to embed in a page.
+
+use std::fmt::Write;
+
+/// Escapes text for SVG/HTML content and attributes.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A line chart of scores 0–100 over days; gaps where the score is unknown.
+pub fn trend(points: &[(String, Option<u8>)], title: &str) -> String {
+    let (w, h, pad) = (320.0_f64, 120.0_f64, 24.0_f64);
+    let n = points.len().max(2) as f64 - 1.0;
+    let x = |i: usize| pad + (w - 2.0 * pad) * (i as f64) / n;
+    let y = |s: u8| h - pad - (h - 2.0 * pad) * f64::from(s) / 100.0;
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{}"><title>{}</title>"#,
+        esc(title),
+        esc(title)
+    );
+    for s in [0u8, 50, 100] {
+        let _ = write!(
+            svg,
+            r#"<line x1="{pad}" x2="{}" y1="{y}" y2="{y}" class="grid"/><text x="2" y="{}" class="axis">{s}</text>"#,
+            w - pad,
+            y(s) + 4.0,
+            y = y(s)
+        );
+    }
+    let mut path = String::new();
+    let mut pen_down = false;
+    for (i, (_, s)) in points.iter().enumerate() {
+        match s {
+            Some(s) => {
+                let _ = write!(
+                    path,
+                    "{}{:.1},{:.1} ",
+                    if pen_down { "L" } else { "M" },
+                    x(i),
+                    y(*s)
+                );
+                pen_down = true;
+            }
+            None => pen_down = false,
+        }
+    }
+    if !path.is_empty() {
+        let _ = write!(svg, r#"<path d="{}" class="line"/>"#, path.trim_end());
+    }
+    for (i, (day, s)) in points.iter().enumerate() {
+        if let Some(s) = s {
+            let _ = write!(
+                svg,
+                r#"<circle cx="{:.1}" cy="{:.1}" r="3" class="dot"><title>{}: {s}</title></circle>"#,
+                x(i),
+                y(*s),
+                esc(day)
+            );
+        }
+    }
+    if let (Some((first, _)), Some((last, _))) = (points.first(), points.last()) {
+        let _ = write!(
+            svg,
+            r#"<text x="{pad}" y="{}" class="axis">{}</text><text x="{}" y="{}" class="axis" text-anchor="end">{}</text>"#,
+            h - 4.0,
+            esc(first),
+            w - pad,
+            h - 4.0,
+            esc(last)
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// A horizontal bar chart of labelled counts.
+pub fn bars(items: &[(String, f64)], title: &str) -> String {
+    let row = 26.0_f64;
+    let (w, label_w) = (320.0_f64, 110.0_f64);
+    let h = row * items.len().max(1) as f64 + 8.0;
+    let max = items
+        .iter()
+        .map(|(_, v)| *v)
+        .fold(0.0_f64, f64::max)
+        .max(1.0);
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{}"><title>{}</title>"#,
+        esc(title),
+        esc(title)
+    );
+    for (i, (label, v)) in items.iter().enumerate() {
+        let y = 4.0 + row * i as f64;
+        let bw = (w - label_w - 40.0) * v / max;
+        let _ = write!(
+            svg,
+            r#"<text x="0" y="{}" class="label">{}</text><rect x="{label_w}" y="{y}" width="{bw:.1}" height="{}" class="bar"/><text x="{:.1}" y="{}" class="value">{}</text>"#,
+            y + 16.0,
+            esc(label),
+            row - 8.0,
+            label_w + bw + 4.0,
+            y + 16.0,
+            format_number(*v)
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+fn format_number(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_escaped() {
+        let s = bars(&[("<script>".into(), 3.0)], "a\"b");
+        assert!(!s.contains("<script>"));
+        assert!(s.contains("&lt;script&gt;"));
+        assert!(s.contains("a&quot;b"));
+    }
+
+    #[test]
+    fn trend_draws_known_points_and_skips_gaps() {
+        let s = trend(
+            &[
+                ("d1".into(), Some(80)),
+                ("d2".into(), None),
+                ("d3".into(), Some(40)),
+            ],
+            "t",
+        );
+        assert_eq!(s.matches("<circle").count(), 2);
+        assert_eq!(s.matches('M').count(), 2, "a gap lifts the pen: {s}");
+    }
+}
