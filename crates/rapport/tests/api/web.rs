@@ -1,0 +1,343 @@
+//! The web UI over HTTP: login, CSRF on every form, ids from forms checked against the
+//! caller's workspace, user text escaped. (The browser tests drive the same pages.)
+
+use rapport_testkit::{Body, Fresh};
+use serde_json::json;
+
+use crate::support::{Resp, Server, cli, user_token};
+
+pub const ALL: &[Body] = &[
+    ("web_login_pages_and_logout", web_login_pages_and_logout),
+    (
+        "web_forms_need_csrf_and_own_ids",
+        web_forms_need_csrf_and_own_ids,
+    ),
+    ("web_escapes_user_text", web_escapes_user_text),
+];
+
+/// A logged-in browser: its session cookie and CSRF token.
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+fn hidden(html: &str, name: &str) -> String {
+    let needle = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&needle)
+        .unwrap_or_else(|| panic!("no {name} in page"))
+        + needle.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+fn set_cookie(r: &Resp, name: &str) -> String {
+    r.headers
+        .iter()
+        .filter(|(k, _)| k == "set-cookie")
+        .map(|(_, v)| v.split(';').next().unwrap().to_string())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("no {name} cookie in {:?}", r.headers))
+}
+
+pub fn login(s: &Server, workspace: &str, name: &str, password: &str) -> Session {
+    let form = s.req("GET", "/login").send().expect(200);
+    let pre = set_cookie(&form, "rapport_login");
+    let token = hidden(&form.body, "csrf");
+    let body = format!(
+        "csrf={token}&name={name}&password={password}&workspace={workspace}&next=%2Fpeople"
+    );
+    let r = s
+        .req("POST", "/login")
+        .header("Cookie", &pre)
+        .raw("application/x-www-form-urlencoded", body.as_bytes())
+        .send()
+        .expect(303);
+    assert_eq!(r.header("location"), Some("/people"));
+    let cookie = set_cookie(&r, "rapport_session");
+    let page = s
+        .req("GET", "/")
+        .header("Cookie", &cookie)
+        .send()
+        .expect(200);
+    let csrf = hidden(&page.body, "csrf");
+    Session { cookie, csrf }
+}
+
+fn post(s: &Server, sess: &Session, path: &str, form: &str) -> Resp {
+    s.req("POST", path)
+        .header("Cookie", &sess.cookie)
+        .raw("application/x-www-form-urlencoded", form.as_bytes())
+        .send()
+}
+
+fn web_login_pages_and_logout(db: &Fresh) {
+    user_token(db, "default", "alice", "admin");
+    cli(db, &["demo", "--people", "30"], None);
+    let s = Server::start(db);
+    // Pages need a session.
+    let r = s.req("GET", "/people").send().expect(303);
+    assert!(r.header("location").unwrap().starts_with("/login?next="));
+    // A login form without its token is refused; a wrong password shows the form again.
+    s.req("POST", "/login")
+        .raw(
+            "application/x-www-form-urlencoded",
+            b"name=alice&password=secret-pw",
+        )
+        .send()
+        .expect(403);
+    let form = s.req("GET", "/login").send().expect(200);
+    let pre = set_cookie(&form, "rapport_login");
+    let token = hidden(&form.body, "csrf");
+    let bad = s
+        .req("POST", "/login")
+        .header("Cookie", &pre)
+        .raw(
+            "application/x-www-form-urlencoded",
+            format!("csrf={token}&name=alice&password=nope").as_bytes(),
+        )
+        .send()
+        .expect(401);
+    assert!(bad.body.contains("wrong user name or password"));
+    let sess = login(&s, "default", "alice", "secret-pw");
+    for path in [
+        "/",
+        "/people",
+        "/people?sort=health",
+        "/people?band=at-risk",
+        "/people?overdue=1&kind=customer",
+        "/organizations",
+        "/pipeline",
+        "/settings",
+    ] {
+        let r = s.req("GET", path).header("Cookie", &sess.cookie).send();
+        assert_eq!(r.status, 200, "{path}: {}", r.body);
+        assert!(r.body.contains("<main"), "{path}");
+    }
+    let people = s
+        .req("GET", "/people")
+        .header("Cookie", &sess.cookie)
+        .send()
+        .expect(200);
+    let start = people.body.find("href=\"/people/").unwrap() + "href=\"".len();
+    let href = people.body[start..].split('"').next().unwrap().to_string();
+    let page = s
+        .req("GET", &href)
+        .header("Cookie", &sess.cookie)
+        .send()
+        .expect(200);
+    assert!(page.body.contains("Health breakdown") || page.body.contains("Timeline"));
+    // Search narrows the list; the partial is only the table.
+    let partial = s
+        .req("GET", "/people?q=zzzzqqq&partial=1")
+        .header("Cookie", &sess.cookie)
+        .send()
+        .expect(200);
+    assert!(partial.body.contains("No one matches") && !partial.body.contains("<nav"));
+    // Logout needs the token, then ends the session.
+    post(&s, &sess, "/logout", "").expect(403);
+    post(&s, &sess, "/logout", &format!("csrf={}", sess.csrf)).expect(303);
+    s.req("GET", "/")
+        .header("Cookie", &sess.cookie)
+        .send()
+        .expect(303);
+}
+
+fn web_forms_need_csrf_and_own_ids(db: &Fresh) {
+    let a = user_token(db, "acme", "alice", "admin");
+    user_token(db, "globex", "bob", "admin");
+    let s = Server::start(db);
+    // Alice's records, made through the API.
+    let p = s
+        .req("POST", "/api/v1/people")
+        .token(&a)
+        .json(&json!({"name": "Acme Contact"}))
+        .send()
+        .expect(201)
+        .json();
+    let pid = p["id"].as_str().unwrap().to_string();
+    let rel = s
+        .req("POST", "/api/v1/relationships")
+        .token(&a)
+        .json(&json!({"subject": {"kind": "person", "id": pid}, "kind": "customer"}))
+        .send()
+        .expect(201)
+        .json();
+    let c = s
+        .req("POST", "/api/v1/commitments")
+        .token(&a)
+        .json(&json!({"relationship_id": rel["id"], "text": "Ship it"}))
+        .send()
+        .expect(201)
+        .json();
+    let cid = c["id"].as_str().unwrap().to_string();
+    let d = s
+        .req("POST", "/api/v1/deals")
+        .token(&a)
+        .json(&json!({"subject": {"kind": "person", "id": pid}, "title": "Big one"}))
+        .send()
+        .expect(201)
+        .json();
+    let did = d["id"].as_str().unwrap().to_string();
+
+    let alice = login(&s, "acme", "alice", "secret-pw");
+    let bob = login(&s, "globex", "bob", "secret-pw");
+    // Every form without its CSRF token is refused, for the right user too.
+    for (path, form) in [
+        (
+            "/log".to_string(),
+            format!("subject={pid}&summary=hi&channel=call"),
+        ),
+        (format!("/commitments/{cid}/kept"), String::new()),
+        (format!("/deals/{did}/stage"), "stage=won".to_string()),
+        (format!("/people/{pid}/edit"), "name=Renamed".to_string()),
+        (
+            "/settings/users".to_string(),
+            "name=eve&role=member".to_string(),
+        ),
+        ("/settings/tokens".to_string(), "label=x".to_string()),
+        ("/settings/feed".to_string(), String::new()),
+    ] {
+        let r = post(&s, &alice, &path, &form);
+        assert_eq!(r.status, 403, "{path} without CSRF: {}", r.body);
+        let r = post(&s, &alice, &path, &format!("{form}&csrf=forged"));
+        assert_eq!(r.status, 403, "{path} with a forged CSRF token");
+    }
+    // Bob, with his own valid token, cannot reach Alice's records by their ids.
+    let t = &bob.csrf;
+    post(
+        &s,
+        &bob,
+        "/log",
+        &format!("csrf={t}&subject={pid}&summary=spy&channel=call"),
+    )
+    .expect(404);
+    post(
+        &s,
+        &bob,
+        &format!("/commitments/{cid}/kept"),
+        &format!("csrf={t}"),
+    )
+    .expect(404);
+    post(
+        &s,
+        &bob,
+        &format!("/deals/{did}/stage"),
+        &format!("csrf={t}&stage=won"),
+    )
+    .expect(404);
+    post(
+        &s,
+        &bob,
+        &format!("/people/{pid}/edit"),
+        &format!("csrf={t}&name=Hacked"),
+    )
+    .expect(404);
+    s.req("GET", &format!("/people/{pid}"))
+        .header("Cookie", &bob.cookie)
+        .send()
+        .expect(404);
+    // Nothing changed.
+    let c2 = s
+        .req("GET", &format!("/api/v1/commitments/{cid}"))
+        .token(&a)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(c2["status"], "open");
+    let d2 = s
+        .req("GET", &format!("/api/v1/deals/{did}"))
+        .token(&a)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(d2["stage"], "lead");
+    let p2 = s
+        .req("GET", &format!("/api/v1/people/{pid}"))
+        .token(&a)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(p2["name"], "Acme Contact");
+    // With her token, Alice's forms work.
+    let t = &alice.csrf;
+    post(
+        &s,
+        &alice,
+        &format!("/commitments/{cid}/kept"),
+        &format!("csrf={t}&back=%2F"),
+    )
+    .expect(303);
+    post(
+        &s,
+        &alice,
+        &format!("/deals/{did}/stage"),
+        &format!("csrf={t}&stage=won"),
+    )
+    .expect(303);
+    post(
+        &s,
+        &alice,
+        "/log",
+        &format!("csrf={t}&subject={pid}&summary=Coffee&channel=meeting&back=%2Fpeople%2F{pid}"),
+    )
+    .expect(303);
+    let c3 = s
+        .req("GET", &format!("/api/v1/commitments/{cid}"))
+        .token(&a)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(c3["status"], "kept");
+    let d3 = s
+        .req("GET", &format!("/api/v1/deals/{did}"))
+        .token(&a)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(d3["stage"], "won");
+    // An invalid edit comes back with the message next to the field.
+    let r = post(
+        &s,
+        &alice,
+        &format!("/people/{pid}/edit"),
+        &format!("csrf={t}&name=&emails=not-an-email"),
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("field-error"), "{}", r.body);
+    assert!(r.body.contains("aria-invalid=\"true\""));
+}
+
+fn web_escapes_user_text(db: &Fresh) {
+    let a = user_token(db, "default", "alice", "admin");
+    let s = Server::start(db);
+    let evil = "<script>alert('x')</script>";
+    let p = s
+        .req("POST", "/api/v1/people")
+        .token(&a)
+        .json(&json!({"name": evil, "tags": ["x"], "how_we_met": "<img src=x onerror=alert(1)>"}))
+        .send()
+        .expect(201)
+        .json();
+    let pid = p["id"].as_str().unwrap();
+    s.req("POST", "/api/v1/relationships").token(&a)
+        .json(&json!({"subject": {"kind": "person", "id": pid}, "kind": "friend", "goals": "</table><b>bold</b>"})).send().expect(201);
+    let sess = login(&s, "default", "alice", "secret-pw");
+    for path in [
+        "/people".to_string(),
+        format!("/people/{pid}"),
+        "/".to_string(),
+    ] {
+        let r = s
+            .req("GET", &path)
+            .header("Cookie", &sess.cookie)
+            .send()
+            .expect(200);
+        assert!(!r.body.contains("<script>alert"), "{path} printed a script");
+        assert!(!r.body.contains("<img src=x"), "{path} printed markup");
+        assert!(!r.body.contains("<b>bold</b>"), "{path} printed markup");
+        assert!(
+            r.body.contains("&lt;script&gt;") || r.body.contains("&#60;script&#62;") || path == "/",
+            "{path}"
+        );
+    }
+}
