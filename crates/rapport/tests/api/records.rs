@@ -389,6 +389,46 @@ fn relationship_records_agenda_health_search(db: &Fresh) {
         .expect(200)
         .json();
     assert_eq!(customers["items"].as_array().unwrap().len(), 1);
+    let me = s
+        .req("GET", "/api/v1/me")
+        .token(&t)
+        .send()
+        .expect(200)
+        .json();
+    let mine = s
+        .req(
+            "GET",
+            &format!("/api/v1/relationships?owner={}", me["id"].as_str().unwrap()),
+        )
+        .token(&t)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(mine["items"][0]["id"], rid);
+    let nobody = s
+        .req(
+            "GET",
+            "/api/v1/relationships?owner=01890000-0000-7000-8000-000000000000",
+        )
+        .token(&t)
+        .send()
+        .expect(200)
+        .json();
+    assert!(nobody["items"].as_array().unwrap().is_empty());
+    let future = s
+        .req("GET", "/api/v1/people?updated_since=2999-01-01T00:00:00Z")
+        .token(&t)
+        .send()
+        .expect(200)
+        .json();
+    assert!(future["items"].as_array().unwrap().is_empty());
+    let past = s
+        .req("GET", "/api/v1/people?updated_since=2000-01-01T00:00:00Z")
+        .token(&t)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(past["items"].as_array().unwrap().len(), 2);
     let health = s
         .req("GET", &format!("/api/v1/relationships/{rid}/health"))
         .token(&t)
