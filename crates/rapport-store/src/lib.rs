@@ -7,6 +7,7 @@
 mod conn;
 mod entity;
 mod error;
+mod merge;
 mod migrate;
 mod postgres;
 mod queries;
@@ -18,6 +19,7 @@ mod value;
 pub use conn::Dialect;
 pub use entity::{Entity, ListQuery, Page, decode_cursor, encode_cursor};
 pub use error::StoreError;
+pub use merge::SharedValue;
 pub use queries::*;
 pub use search::{Hit, edit_distance};
 pub use store::{Location, Store, Tx};
