@@ -8,6 +8,11 @@ use rapport_core::*;
 use rapport_store::{Entity, StoreError, Tx};
 use serde::{Deserialize, Serialize};
 
+use rapport_formats::ContactCard;
+use rapport_formats::csv::CsvWriter;
+use rapport_formats::ical::{Calendar, Event, uid};
+
+use crate::import::ImportSummary;
 use crate::{App, Ctx, Result};
 
 pub const FORMAT: &str = "rapport-export";
@@ -53,13 +58,6 @@ pub struct Export {
     pub notes: Vec<Note>,
     #[serde(default)]
     pub stakes: Vec<Stake>,
-}
-
-/// What an import did.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct ImportSummary {
-    pub created: usize,
-    pub skipped: usize,
 }
 
 const PAGE: usize = 1_000;
@@ -130,8 +128,9 @@ impl App {
     }
 
     /// Imports an export into the workspace in one transaction. Records whose id exists
-    /// already are skipped, so importing the same file twice creates nothing new.
-    pub fn import_json(&self, ctx: &Ctx, doc: &str) -> Result<ImportSummary> {
+    /// already are skipped, so importing the same file twice creates nothing new. A dry
+    /// run does the same and rolls back.
+    pub fn import_json(&self, ctx: &Ctx, doc: &str, dry_run: bool) -> Result<ImportSummary> {
         self.check_write(ctx)?;
         let export: Export = serde_json::from_str(doc).map_err(|e| {
             DomainError::invalid(
@@ -150,8 +149,13 @@ impl App {
             .into());
         }
         validate_all(&export)?;
-        Ok(self.store.write(|tx| {
-            let mut s = ImportSummary::default();
+        let mut result: Option<ImportSummary> = None;
+        let outcome = self.store.write(|tx| {
+            let mut s = ImportSummary {
+                format: "json".into(),
+                dry_run,
+                ..ImportSummary::default()
+            };
             macro_rules! load {
                 ($($field:ident),*) => {$(
                     for rec in &export.$field {
@@ -182,8 +186,16 @@ impl App {
                 notes,
                 stakes
             );
+            if dry_run {
+                result = Some(s);
+                return Err(StoreError::Config("dry run: rolled back".into()));
+            }
             Ok(s)
-        })?)
+        });
+        match (outcome, result) {
+            (_, Some(s)) => Ok(s),
+            (r, None) => Ok(r?),
+        }
     }
 }
 
@@ -215,4 +227,271 @@ fn validate_all(e: &Export) -> Result<()> {
     each("deals", &e.deals)?;
     each("notes", &e.notes)?;
     each("stakes", &e.stakes)
+}
+
+/// What `rapport export --format` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExportFormat {
+    /// The lossless workspace document.
+    #[default]
+    Json,
+    /// vCard 4.0: people, then organizations as `KIND:org` cards.
+    Vcard,
+    /// One row per person, under the generic header the CSV import maps back.
+    Csv,
+}
+
+impl std::str::FromStr for ExportFormat {
+    type Err = DomainError;
+
+    fn from_str(s: &str) -> Result<ExportFormat, DomainError> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "json" => Ok(ExportFormat::Json),
+            "vcard" | "vcf" => Ok(ExportFormat::Vcard),
+            "csv" => Ok(ExportFormat::Csv),
+            _ => Err(DomainError::invalid(
+                "format",
+                format!("`{s}` is not an export format: json, vcard or csv"),
+            )),
+        }
+    }
+}
+
+/// A person as a neutral contact: their first current organization and title, their
+/// anniversary, and their notes joined (oldest first) as the note.
+fn person_card(tx: &mut Tx<'_>, ws: &Id, p: &Person) -> Result<ContactCard, StoreError> {
+    let mut c = ContactCard::named(p.name.clone());
+    c.given_name.clone_from(&p.given_name);
+    c.family_name.clone_from(&p.family_name);
+    c.nickname.clone_from(&p.nickname);
+    c.emails.clone_from(&p.emails);
+    c.phones.clone_from(&p.phones);
+    c.addresses.clone_from(&p.addresses);
+    c.urls.clone_from(&p.urls);
+    c.birthday = p.birthday;
+    c.tags.clone_from(&p.tags);
+    c.photo.clone_from(&p.photo);
+    c.time_zone.clone_from(&p.time_zone);
+    c.source_id = format!("urn:uuid:{}", p.meta.id);
+    if let Some(m) = tx
+        .memberships_of(ws, &p.meta.id)?
+        .into_iter()
+        .find(|m| m.to.is_none())
+    {
+        if let Some(o) = tx.find::<Organization>(ws, &m.organization_id)? {
+            c.organization = Some(o.name);
+            c.title = m.title;
+        }
+    }
+    c.anniversary = tx
+        .where_eq::<ImportantDate>(ws, "person_id", (&p.meta.id).into())?
+        .into_iter()
+        .find(|d| d.kind == DateKind::Anniversary)
+        .map(|d| d.date);
+    let notes: Vec<String> = tx
+        .where_eq::<Note>(ws, "link_id", (&p.meta.id).into())?
+        .into_iter()
+        .map(|n| n.body)
+        .collect();
+    if !notes.is_empty() {
+        c.note = Some(notes.join("\n\n"));
+    }
+    Ok(c)
+}
+
+fn org_card(o: &Organization) -> ContactCard {
+    let mut c = ContactCard::named(o.name.clone());
+    c.kind = SubjectKind::Organization;
+    c.organization = Some(o.name.clone());
+    c.tags.clone_from(&o.tags);
+    c.addresses = o.address.iter().cloned().collect();
+    for (field, list) in [
+        ("phone", &mut c.phones),
+        ("email", &mut c.emails),
+        ("url", &mut c.urls),
+    ] {
+        if let Some(v) = o.custom_fields.get(field) {
+            list.push(Labeled::new(v.clone(), None));
+        }
+    }
+    c.source_id = format!("urn:uuid:{}", o.meta.id);
+    c
+}
+
+/// Each live record of a type, a page at a time.
+fn each<E: Entity>(
+    tx: &mut Tx<'_>,
+    ws: &Id,
+    mut f: impl FnMut(&mut Tx<'_>, E) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let mut after: Option<Id> = None;
+    loop {
+        let page: Vec<E> = tx.all_after(ws, after.as_ref(), PAGE)?;
+        let full = page.len() == PAGE;
+        after = page.last().map(|r| r.meta().id.clone());
+        for rec in page {
+            if rec.meta().deleted_at.is_none() {
+                f(tx, rec)?;
+            }
+        }
+        if !full {
+            return Ok(());
+        }
+    }
+}
+
+impl App {
+    /// Writes the workspace in `format`: JSON losslessly; vCard and CSV as contacts
+    /// (people, and for vCard organizations too).
+    pub fn export(&self, ctx: &Ctx, format: ExportFormat, out: &mut dyn Write) -> Result<()> {
+        match format {
+            ExportFormat::Json => self.export_json(ctx, out),
+            ExportFormat::Vcard => Ok(self.store.read(|tx| {
+                let mut buf = String::new();
+                each::<Person>(tx, &ctx.ws, |tx, p| {
+                    buf.clear();
+                    rapport_formats::vcard::write_card(&mut buf, &person_card(tx, &ctx.ws, &p)?);
+                    out.write_all(buf.as_bytes()).map_err(io)
+                })?;
+                each::<Organization>(tx, &ctx.ws, |_, o| {
+                    buf.clear();
+                    rapport_formats::vcard::write_card(&mut buf, &org_card(&o));
+                    out.write_all(buf.as_bytes()).map_err(io)
+                })?;
+                out.flush().map_err(io)
+            })?),
+            ExportFormat::Csv => Ok(self.store.read(|tx| {
+                let mut w = CsvWriter::new(&mut *out).map_err(io)?;
+                each::<Person>(tx, &ctx.ws, |tx, p| {
+                    w.write(&person_card(tx, &ctx.ws, &p)?).map_err(io)
+                })?;
+                w.finish().map_err(io)?.flush().map_err(io)
+            })?),
+        }
+    }
+
+    /// The workspace's calendar for the actor, as iCalendar text: the next check-in of
+    /// each active relationship they may see, open commitments and tasks with a due
+    /// date, and birthdays and important dates as yearly events. UIDs are built from
+    /// record ids, so a client refreshing the feed updates events instead of adding them.
+    pub fn calendar(&self, ctx: &Ctx) -> Result<String> {
+        let today = self.today();
+        let zone = self.clock.zone();
+        let cal = self.store.read(|tx| {
+            let ws_name = tx.workspace(&ctx.ws)?.map(|w| w.name).unwrap_or_default();
+            let mut cal = Calendar::new().named(format!("Rapport: {ws_name}"));
+            let rels = self.visible(ctx, tx.all_relationships(&ctx.ws)?);
+            let mut ids: Vec<Id> = rels.iter().map(|r| r.subject.id.clone()).collect();
+            ids.sort();
+            ids.dedup();
+            let cards = tx.subject_cards(&ctx.ws, &ids)?;
+            let name = |id: &Id| {
+                cards
+                    .get(id)
+                    .map(|c| c.name.clone())
+                    .unwrap_or_else(|| id.short().to_string())
+            };
+            let last: std::collections::HashMap<Id, jiff::civil::Date> = tx
+                .last_contacts(&ctx.ws)?
+                .into_iter()
+                .map(|(id, at)| (id, at.to_zoned(zone.clone()).date()))
+                .collect();
+            for r in rels
+                .iter()
+                .filter(|r| r.status == RelationshipStatus::Active)
+            {
+                let cadence = r
+                    .cadence_days
+                    .unwrap_or_else(|| rapport_core::health::default_cadence(r.kind, r.importance));
+                let from = last.get(&r.subject.id).copied().or(r.started_on);
+                let due = from
+                    .and_then(|d| {
+                        d.checked_add(jiff::Span::new().days(i64::from(cadence.get())))
+                            .ok()
+                    })
+                    .map_or(today, |d| d.max(today));
+                cal = cal.event(
+                    Event::all_day(
+                        uid("checkin", &r.meta.id.to_string()),
+                        due,
+                        format!("Check in with {}", name(&r.subject.id)),
+                    )
+                    .description(format!(
+                        "{} relationship, every {} days",
+                        r.kind,
+                        cadence.get()
+                    )),
+                );
+            }
+            let rel_subject: std::collections::HashMap<&Id, &Id> =
+                rels.iter().map(|r| (&r.meta.id, &r.subject.id)).collect();
+            for c in tx.open_commitments(&ctx.ws)? {
+                let (Some(due), Some(subject)) = (c.due, rel_subject.get(&c.relationship_id))
+                else {
+                    continue;
+                };
+                let who = name(subject);
+                let summary = match c.owed_by {
+                    OwedBy::Me => format!("Promised {who}: {}", c.text),
+                    OwedBy::Them => format!("{who} promised: {}", c.text),
+                };
+                cal = cal.event(Event::all_day(
+                    uid("commitment", &c.meta.id.to_string()),
+                    due,
+                    summary,
+                ));
+            }
+            for t in tx.open_tasks(&ctx.ws)? {
+                if let Some(due) = t.due {
+                    cal = cal.event(Event::all_day(
+                        uid("task", &t.meta.id.to_string()),
+                        due,
+                        format!("Task: {}", t.text),
+                    ));
+                }
+            }
+            for p in tx.birthdays_between(&ctx.ws, "01-01", "12-31")? {
+                if let Some(b) = p.birthday {
+                    cal = cal.event(
+                        Event::all_day(
+                            uid("birthday", &p.meta.id.to_string()),
+                            first_occurrence(b, today),
+                            format!("Birthday: {}", p.name),
+                        )
+                        .yearly(),
+                    );
+                }
+            }
+            let dates = tx.dates_between(&ctx.ws, "01-01", "12-31")?;
+            let mut people: Vec<Id> = dates.iter().map(|d| d.person_id.clone()).collect();
+            people.sort();
+            people.dedup();
+            let names = tx.subject_cards(&ctx.ws, &people)?;
+            for d in dates {
+                let who = names
+                    .get(&d.person_id)
+                    .map(|c| c.name.clone())
+                    .unwrap_or_default();
+                let what = d.label.clone().unwrap_or_else(|| d.kind.to_string());
+                cal = cal.event(
+                    Event::all_day(
+                        uid("date", &d.meta.id.to_string()),
+                        first_occurrence(d.date, today),
+                        format!("{who}: {what}"),
+                    )
+                    .yearly(),
+                );
+            }
+            Ok(cal)
+        })?;
+        Ok(cal.to_ics(self.now()))
+    }
+}
+
+/// Where a yearly event starts: the year of origin when known (a birth date), else this
+/// year's or next year's occurrence.
+fn first_occurrence(d: AnnualDate, today: jiff::civil::Date) -> jiff::civil::Date {
+    d.year()
+        .and_then(|y| jiff::civil::Date::new(y, d.month() as i8, d.day() as i8).ok())
+        .unwrap_or_else(|| d.next_on_or_after(today))
 }

@@ -9,6 +9,8 @@ pub mod demo;
 mod error;
 pub mod export;
 pub mod health;
+pub mod import;
+pub mod merge;
 mod ops;
 pub mod records;
 pub mod resolve;

@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use rapport_core::{Address, AnnualDate, Labeled, SubjectKind};
-use rapport_formats::csv::{CsvFormat, CsvOptions, CsvReader};
+use rapport_formats::csv::{ColumnMap, CsvFormat, CsvOptions, CsvReader, CsvWriter};
 use rapport_formats::ical::{self, Calendar, Event};
 use rapport_formats::{ContactCard, detect, vcard};
 
@@ -339,5 +339,50 @@ proptest! {
             .map(|r| r.filter_map(Result::ok).collect())
             .unwrap_or_default();
         prop_assert_eq!(back, expected);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// `--map COLUMN=FIELD`: any text parses or is refused, never a panic; a mapping
+    /// written from a column and a field's name reads back as them.
+    #[test]
+    fn column_map_parses_or_refuses(s in "\\PC{0,60}", column in "[^=\\p{C}]{1,30}", field in prop::sample::select(vec![
+        "name", "given_name", "family_name", "email", "phone", "organization", "title",
+        "tags", "note", "birthday", "url", "city", "country", "source_id", "ignore",
+    ])) {
+        let _ = s.parse::<ColumnMap>();
+        let spec = format!("{column}={field}");
+        match spec.parse::<ColumnMap>() {
+            Ok(m) => {
+                prop_assert_eq!(m.column, column.trim());
+                prop_assert_eq!(m.field.as_str(), field);
+            }
+            // A column of blanks only is refused.
+            Err(e) => prop_assert!(column.trim().is_empty(), "{spec:?}: {e}"),
+        }
+    }
+
+    /// What the CSV writer writes, the CSV reader reads back (the fields CSV keeps).
+    #[test]
+    fn csv_write_then_read_keeps_the_fields(cards in prop::collection::vec(card(), 1..4)) {
+        let mut w = CsvWriter::new(Vec::new()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        for c in &cards {
+            w.write(c).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        }
+        let bytes = w.finish().map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let reader = CsvReader::new(bytes.as_slice(), &CsvOptions::default())
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let back: Vec<_> = reader.collect();
+        prop_assert_eq!(back.len(), cards.len());
+        for (b, c) in back.iter().zip(&cards) {
+            let b = b.as_ref().map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(&b.name, &c.name);
+            let values = |v: &[Labeled]| v.iter().map(|l| l.value.clone()).collect::<Vec<_>>();
+            prop_assert_eq!(values(&b.emails), values(&c.emails));
+            prop_assert_eq!(&b.note, &c.note);
+            prop_assert_eq!(b.birthday, c.birthday);
+        }
     }
 }

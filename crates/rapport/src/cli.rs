@@ -75,10 +75,15 @@ pub enum Command {
     Demo(DemoArgs),
     /// Write a consistent backup to FILE: a SQLite copy, or a JSON export on PostgreSQL.
     Backup(BackupArgs),
-    /// Import a file into the workspace.
+    /// Import contacts (vCard, Google/LinkedIn/Outlook/any CSV) or a JSON export,
+    /// merging with the people already there.
     Import(ImportArgs),
-    /// Export the workspace.
+    /// Export the workspace: JSON (lossless), vCard or CSV.
     Export(ExportArgs),
+    /// List likely duplicate people: same email, phone, or (close) name.
+    Dedupe,
+    /// Merge person B into person A: A keeps everything of both; B goes to the trash.
+    Merge(MergeArgs),
     /// Print shell completions.
     Completions(CompletionsArgs),
     /// Serve the HTTP API (and web UI).
@@ -458,22 +463,39 @@ pub struct BackupArgs {
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     pub file: std::path::PathBuf,
-    /// auto (from the content) or json.
+    /// auto (from the content), vcard, csv, google, linkedin, outlook or json.
     #[arg(long, default_value = "auto")]
     pub format: String,
     /// Report what would be imported; write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Let the file's values replace fields already set.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Do not import photos.
+    #[arg(long)]
+    pub skip_photos: bool,
+    /// CSV column mapping, COLUMN=FIELD (repeatable): `--map "Full name=name"`.
+    #[arg(long = "map", value_name = "COLUMN=FIELD")]
+    pub map: Vec<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// json: the whole workspace, losslessly.
+    /// json (the whole workspace, losslessly), vcard (4.0) or csv.
     #[arg(long, default_value = "json")]
     pub format: String,
     /// Write to FILE instead of stdout.
     #[arg(short = 'o', long = "output")]
     pub output: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The person to keep.
+    pub a: String,
+    /// The person merged into A, then trashed.
+    pub b: String,
 }
 
 #[derive(Debug, Args)]

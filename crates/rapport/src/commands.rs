@@ -165,6 +165,8 @@ impl Env {
             Command::Backup(a) => self.backup(a),
             Command::Import(a) => self.import(a),
             Command::Export(a) => self.export(a),
+            Command::Dedupe => self.dedupe(),
+            Command::Merge(a) => self.merge(a),
             Command::Completions(_)
             | Command::Serve(_)
             | Command::Workspace(_)
@@ -956,75 +958,121 @@ impl Env {
 
 impl Env {
     fn import(&self, a: ImportArgs) -> Result<()> {
-        let bytes =
-            std::fs::read(&a.file).with_context(|| format!("cannot read {}", a.file.display()))?;
-        let format = a.format.to_ascii_lowercase();
-        let looks_json = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-        if !(format == "json" || (format == "auto" && looks_json)) {
-            bail!(
-                "{}: only Rapport's JSON export can be imported so far (format `{}`)",
-                a.file.display(),
-                a.format
-            );
-        }
-        let text = String::from_utf8(bytes).map_err(|e| {
-            anyhow::anyhow!(
-                "{}: not UTF-8 at byte {}",
-                a.file.display(),
-                e.utf8_error().valid_up_to()
-            )
-        })?;
-        if a.dry_run {
-            let doc: rapport_app::export::Export = serde_json::from_str(&text).map_err(|e| {
-                anyhow::anyhow!(
-                    "{}: line {}, column {}: {e}",
-                    a.file.display(),
-                    e.line(),
-                    e.column()
-                )
-            })?;
-            let n = doc.people.len()
-                + doc.organizations.len()
-                + doc.relationships.len()
-                + doc.interactions.len();
-            return self.out(&serde_json::json!({"dry_run": true, "records": n}), || {
-                format!("Dry run: {n} main records would be imported")
-            });
-        }
-        let s = self
+        use rapport_app::import::{ImportFormat, ImportOptions};
+        let options = ImportOptions {
+            format: a.format.parse::<ImportFormat>()?,
+            dry_run: a.dry_run,
+            overwrite: a.overwrite,
+            skip_photos: a.skip_photos,
+            mapping: a
+                .map
+                .iter()
+                .map(|m| m.parse())
+                .collect::<Result<_, _>>()
+                .context("--map")?,
+            ..ImportOptions::default()
+        };
+        let file = std::fs::File::open(&a.file)
+            .with_context(|| format!("cannot read {}", a.file.display()))?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let bar = progress_bar(size);
+        let mut input = std::io::BufReader::with_capacity(256 * 1024, file);
+        let summary = self
             .app
-            .import_json(&self.ctx, &text)
-            .with_context(|| a.file.display().to_string())?;
-        self.out(&s, || {
-            format!(
-                "Imported {}: {} created, {} skipped (already present)",
-                a.file.display(),
-                s.created,
-                s.skipped
-            )
-        })
+            .import(&self.ctx, &mut input, &options, &mut |read| {
+                if let Some(b) = &bar {
+                    b.set_position(read);
+                }
+            })
+            .with_context(|| a.file.display().to_string());
+        if let Some(b) = &bar {
+            b.finish_and_clear();
+        }
+        let summary = summary?;
+        self.out(&summary, || format!("{}: {summary}", a.file.display()))
     }
 
     fn export(&self, a: ExportArgs) -> Result<()> {
-        if !a.format.eq_ignore_ascii_case("json") {
-            bail!("export format `{}` is not available; use json", a.format);
-        }
+        let format: rapport_app::export::ExportFormat = a.format.parse()?;
         match &a.output {
             Some(path) => {
                 let file = std::fs::File::create(path)
                     .with_context(|| format!("cannot create {}", path.display()))?;
                 let mut w = std::io::BufWriter::new(file);
-                self.app.export_json(&self.ctx, &mut w)?;
+                self.app.export(&self.ctx, format, &mut w)?;
                 eprintln!("Exported to {}", path.display());
             }
             None => {
                 let stdout = std::io::stdout();
                 let mut w = std::io::BufWriter::new(stdout.lock());
-                self.app.export_json(&self.ctx, &mut w)?;
+                self.app.export(&self.ctx, format, &mut w)?;
             }
         }
         Ok(())
     }
+
+    fn dedupe(&self) -> Result<()> {
+        let pairs = self.app.dedupe(&self.ctx)?;
+        if self.json {
+            return json(&pairs);
+        }
+        if pairs.is_empty() {
+            self.say("No likely duplicates.");
+            return Ok(());
+        }
+        let mut t = Table::new(&["A", "B", "WHY"]);
+        for d in &pairs {
+            t.row(vec![
+                format!("{} ({})", d.a.name, d.a.id.short()),
+                format!("{} ({})", d.b.name, d.b.id.short()),
+                d.reasons.join(", "),
+            ]);
+        }
+        crate::output::put(&t.render());
+        self.say(format!(
+            "{} likely duplicate pair(s); merge one with `rapport merge A B`.",
+            pairs.len()
+        ));
+        Ok(())
+    }
+
+    fn merge(&self, a: MergeArgs) -> Result<()> {
+        let keep = self.app.resolve_person(&self.ctx, &a.a)?;
+        let drop = self.app.resolve_person(&self.ctx, &a.b)?;
+        let s = self
+            .app
+            .merge_people(&self.ctx, &keep.meta.id, &drop.meta.id)?;
+        self.out(&s, || {
+            let moved: Vec<String> = s.moved.iter().map(|(k, n)| format!("{n} {k}")).collect();
+            format!(
+                "Merged {} ({}) into {} ({}){}",
+                drop.name,
+                drop.meta.id.short(),
+                keep.name,
+                keep.meta.id.short(),
+                if moved.is_empty() {
+                    String::new()
+                } else {
+                    format!(": moved {}", moved.join(", "))
+                }
+            )
+        })
+    }
+}
+
+/// A byte progress bar on stderr for files over 1 MiB, when stderr is a terminal.
+fn progress_bar(size: u64) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if size < 1 << 20 || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(size);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {percent:>3}% {binary_bytes}/{binary_total_bytes} {elapsed} (eta {eta})",
+    ) {
+        bar.set_style(style);
+    }
+    Some(bar)
 }
 
 fn list_query(a: &ListArgs) -> ListQuery {

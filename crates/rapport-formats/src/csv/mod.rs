@@ -7,6 +7,7 @@
 
 mod columns;
 mod decode;
+mod write;
 
 use std::borrow::Cow;
 use std::io::{self, Read};
@@ -17,6 +18,7 @@ use rapport_core::{Address, Labeled};
 use columns::{AddrPart, Plan, Target};
 pub use columns::{ColumnMap, Field, MappingError};
 use decode::{Decoded, LfOnly};
+pub use write::{CsvWriter, HEADER};
 
 use crate::card::{NameParts, clean_label, non_empty, push_tags};
 use crate::text::{parse_civil, parse_loose_date};

@@ -1,0 +1,912 @@
+//! Importing contacts: vCard, the CSV exports (Google, LinkedIn, Outlook, generic) and
+//! Rapport's own JSON export, matched against the store and merged.
+//!
+//! Each contact is matched, in order, by email, by phone, then by folded name plus
+//! organization (all indexed lookups). A match is merged: new emails, phones, URLs,
+//! addresses and tags are added, empty fields filled, and nothing set is overwritten
+//! unless [`ImportOptions::overwrite`]. So importing the same file twice creates nothing.
+//! Contacts are written in batches of [`ImportOptions::batch`], one transaction each; a
+//! dry run does the same work in one transaction that is rolled back.
+
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::io::Read;
+use std::rc::Rc;
+use std::str::FromStr;
+
+use rapport_core::*;
+pub use rapport_formats::csv::ColumnMap;
+use rapport_formats::csv::{CsvFormat, CsvOptions, CsvReader};
+use rapport_formats::{ContactCard, Format, ParseError};
+use rapport_store::{StoreError, Tx};
+use serde::Serialize;
+
+use crate::{App, AppError, Ctx, Result};
+
+/// What `--format` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ImportFormat {
+    /// Told from the content.
+    #[default]
+    Auto,
+    Vcard,
+    /// Any CSV: the dialect is told from the header row.
+    Csv,
+    Google,
+    LinkedIn,
+    Outlook,
+    Json,
+}
+
+impl FromStr for ImportFormat {
+    type Err = DomainError;
+
+    fn from_str(s: &str) -> Result<ImportFormat, DomainError> {
+        Ok(match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => ImportFormat::Auto,
+            "vcard" | "vcf" => ImportFormat::Vcard,
+            "csv" => ImportFormat::Csv,
+            "google" => ImportFormat::Google,
+            "linkedin" => ImportFormat::LinkedIn,
+            "outlook" => ImportFormat::Outlook,
+            "json" => ImportFormat::Json,
+            _ => {
+                return Err(DomainError::invalid(
+                    "format",
+                    format!(
+                        "`{s}` is not an import format: auto, vcard, csv, google, linkedin, outlook or json"
+                    ),
+                ));
+            }
+        })
+    }
+}
+
+/// How to import.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub format: ImportFormat,
+    /// Do everything, then roll back: the summary says what would happen.
+    pub dry_run: bool,
+    /// Replace fields already set (name, birthday, …) with the file's values.
+    pub overwrite: bool,
+    pub skip_photos: bool,
+    /// CSV `COLUMN=FIELD` mappings.
+    pub mapping: Vec<ColumnMap>,
+    /// Contacts per transaction.
+    pub batch: usize,
+}
+
+impl Default for ImportOptions {
+    fn default() -> ImportOptions {
+        ImportOptions {
+            format: ImportFormat::Auto,
+            dry_run: false,
+            overwrite: false,
+            skip_photos: false,
+            mapping: Vec::new(),
+            batch: 20_000,
+        }
+    }
+}
+
+/// A rejected record or a dropped value, and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub line: usize,
+    pub reason: String,
+}
+
+impl From<&ParseError> for Problem {
+    fn from(e: &ParseError) -> Problem {
+        Problem {
+            line: e.line,
+            reason: e.reason.to_string(),
+        }
+    }
+}
+
+/// At most this many problems are listed; the counts go on.
+const MAX_LISTED: usize = 10_000;
+
+/// What an import did (or, in a dry run, would do).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportSummary {
+    /// `vcard`, `google`, `linkedin`, `outlook`, `csv` or `json`.
+    pub format: String,
+    pub dry_run: bool,
+    /// Records created.
+    pub created: usize,
+    /// Existing records that gained something.
+    pub merged: usize,
+    /// Records already present with nothing new.
+    pub skipped: usize,
+    /// Records not imported, with the line where each starts (the first 10,000).
+    pub rejected: Vec<Problem>,
+    pub rejected_count: usize,
+    /// Values dropped from records that were imported (a bad email, a date that is not one).
+    pub warnings: Vec<Problem>,
+    pub warning_count: usize,
+}
+
+impl ImportSummary {
+    fn reject(&mut self, p: Problem) {
+        self.rejected_count += 1;
+        if self.rejected.len() < MAX_LISTED {
+            self.rejected.push(p);
+        }
+    }
+
+    fn warn(&mut self, p: Problem) {
+        self.warning_count += 1;
+        if self.warnings.len() < MAX_LISTED {
+            self.warnings.push(p);
+        }
+    }
+
+    fn add(&mut self, o: Outcome) {
+        match o {
+            Outcome::Created => self.created += 1,
+            Outcome::Merged => self.merged += 1,
+            Outcome::Skipped => self.skipped += 1,
+        }
+    }
+}
+
+impl std::fmt::Display for ImportSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for p in &self.rejected {
+            writeln!(f, "rejected: line {}: {}", p.line, p.reason)?;
+        }
+        for p in &self.warnings {
+            writeln!(f, "warning: line {}: {}", p.line, p.reason)?;
+        }
+        write!(
+            f,
+            "{}{}: {} created, {} merged, {} skipped, {} rejected",
+            if self.dry_run {
+                "Dry run, nothing written. "
+            } else {
+                ""
+            },
+            self.format,
+            self.created,
+            self.merged,
+            self.skipped,
+            self.rejected_count
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Created,
+    Merged,
+    Skipped,
+}
+
+/// A reader that counts the bytes read through it, for progress.
+struct Counting<R> {
+    inner: R,
+    count: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.set(self.count.get() + n as u64);
+        Ok(n)
+    }
+}
+
+fn io_error(e: std::io::Error) -> AppError {
+    DomainError::invalid("file", format!("cannot read: {e}")).into()
+}
+
+/// The sentinel error that rolls a dry run back.
+const ROLLBACK: &str = "dry run: rolled back";
+
+impl App {
+    /// Imports `input`; `progress` is told how many bytes were read so far.
+    pub fn import(
+        &self,
+        ctx: &Ctx,
+        input: &mut dyn Read,
+        options: &ImportOptions,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<ImportSummary> {
+        self.check_write(ctx)?;
+        let count = Rc::new(Cell::new(0));
+        let mut input = Counting {
+            inner: input,
+            count: count.clone(),
+        };
+        let mut head = Vec::with_capacity(64 * 1024);
+        (&mut input)
+            .take(64 * 1024)
+            .read_to_end(&mut head)
+            .map_err(io_error)?;
+        let format = match options.format {
+            ImportFormat::Auto => match rapport_formats::detect(&head) {
+                Format::Unknown | Format::ICalendar => {
+                    return Err(DomainError::invalid(
+                        "format",
+                        "cannot tell the file's format from its content: give --format",
+                    )
+                    .into());
+                }
+                f => f,
+            },
+            ImportFormat::Vcard => Format::Vcard,
+            ImportFormat::Json => Format::Json,
+            ImportFormat::Csv => Format::Csv(CsvFormat::Generic),
+            ImportFormat::Google => Format::Csv(CsvFormat::Google),
+            ImportFormat::LinkedIn => Format::Csv(CsvFormat::LinkedIn),
+            ImportFormat::Outlook => Format::Csv(CsvFormat::Outlook),
+        };
+        match format {
+            Format::Json => {
+                input.read_to_end(&mut head).map_err(io_error)?;
+                let text = String::from_utf8(head).map_err(|e| {
+                    DomainError::invalid(
+                        "file",
+                        format!(
+                            "not UTF-8 at byte {} (a JSON export is UTF-8)",
+                            e.utf8_error().valid_up_to()
+                        ),
+                    )
+                })?;
+                progress(count.get());
+                self.import_json(ctx, &text, options.dry_run)
+            }
+            Format::Vcard => {
+                input.read_to_end(&mut head).map_err(io_error)?;
+                progress(count.get());
+                let cards = rapport_formats::vcard::read(
+                    &head,
+                    rapport_formats::vcard::ReadOptions {
+                        skip_photos: options.skip_photos,
+                    },
+                );
+                let mut summary = ImportSummary {
+                    format: "vcard".into(),
+                    ..ImportSummary::default()
+                };
+                self.import_cards(ctx, cards, options, &mut summary, &mut || ())?;
+                Ok(summary)
+            }
+            Format::Csv(dialect) => {
+                let csv_options = CsvOptions {
+                    format: match options.format {
+                        ImportFormat::Auto | ImportFormat::Csv => None,
+                        _ => Some(dialect),
+                    },
+                    mapping: options.mapping.clone(),
+                    skip_photos: options.skip_photos,
+                    delimiter: None,
+                };
+                let reader = CsvReader::new(std::io::Cursor::new(head).chain(input), &csv_options)
+                    .map_err(|e| DomainError::invalid("file", e.to_string()))?;
+                let mut summary = ImportSummary {
+                    format: match reader.format() {
+                        CsvFormat::Google => "google",
+                        CsvFormat::LinkedIn => "linkedin",
+                        CsvFormat::Outlook => "outlook",
+                        CsvFormat::Generic => "csv",
+                    }
+                    .into(),
+                    ..ImportSummary::default()
+                };
+                self.import_cards(ctx, reader, options, &mut summary, &mut || {
+                    progress(count.get())
+                })?;
+                progress(count.get());
+                Ok(summary)
+            }
+            Format::Unknown | Format::ICalendar => {
+                Err(DomainError::invalid("format", "an iCalendar file cannot be imported").into())
+            }
+        }
+    }
+
+    /// Reads, cleans and applies contacts, a batch per transaction (one rolled-back
+    /// transaction for a dry run).
+    fn import_cards(
+        &self,
+        ctx: &Ctx,
+        cards: impl Iterator<Item = Result<ContactCard, ParseError>>,
+        options: &ImportOptions,
+        summary: &mut ImportSummary,
+        tick: &mut dyn FnMut(),
+    ) -> Result<()> {
+        summary.dry_run = options.dry_run;
+        let mut cards = cards.peekable();
+        let batch_size = options.batch.max(1);
+        let mut next_batch = |summary: &mut ImportSummary| {
+            let mut batch = Vec::with_capacity(batch_size.min(4096));
+            for item in cards.by_ref() {
+                match item.map_err(|e| Problem::from(&e)).and_then(clean) {
+                    Ok((card, warnings)) => {
+                        for w in warnings {
+                            summary.warn(w);
+                        }
+                        batch.push(card);
+                        if batch.len() >= batch_size {
+                            break;
+                        }
+                    }
+                    Err(p) => summary.reject(p),
+                }
+            }
+            tick();
+            batch
+        };
+        if options.dry_run {
+            // Everything in one transaction, so later contacts see earlier ones, then
+            // rolled back. A retried transaction could not re-read the input: refuse.
+            let mut started = false;
+            let mut result: Option<ImportSummary> = None;
+            let outcome = self.store.write(|tx| {
+                if started {
+                    return Err(StoreError::Config(
+                        "the database was busy during the dry run; run it again".into(),
+                    ));
+                }
+                started = true;
+                let mut s = summary.clone();
+                let mut orgs = HashMap::new();
+                loop {
+                    let batch = next_batch(&mut s);
+                    if batch.is_empty() {
+                        break;
+                    }
+                    for card in &batch {
+                        let o = self.apply(tx, ctx, card, options, &mut orgs)?;
+                        s.add(o);
+                    }
+                }
+                result = Some(s);
+                Err(StoreError::Config(ROLLBACK.into()))
+            });
+            return match (outcome, result) {
+                (_, Some(s)) => {
+                    *summary = s;
+                    Ok(())
+                }
+                (Err(e), None) => Err(e.into()),
+                (Ok(()), None) => Ok(()),
+            };
+        }
+        loop {
+            let batch = next_batch(summary);
+            if batch.is_empty() {
+                return Ok(());
+            }
+            let counts = self.store.write(|tx| {
+                let mut orgs = HashMap::new();
+                let mut out = Vec::with_capacity(batch.len());
+                for card in &batch {
+                    out.push(self.apply(tx, ctx, card, options, &mut orgs)?);
+                }
+                Ok(out)
+            })?;
+            for o in counts {
+                summary.add(o);
+            }
+        }
+    }
+
+    /// Matches one clean contact and creates or merges it.
+    fn apply(
+        &self,
+        tx: &mut Tx<'_>,
+        ctx: &Ctx,
+        card: &ContactCard,
+        options: &ImportOptions,
+        orgs: &mut HashMap<String, Organization>,
+    ) -> Result<Outcome, StoreError> {
+        if card.kind == SubjectKind::Organization {
+            return self.apply_org(tx, ctx, card, options, orgs);
+        }
+        let now = self.now();
+        let found = find_person(tx, &ctx.ws, card)?;
+        let (person, mut outcome) = match found {
+            None => {
+                let mut p = Person::named(self.new_meta(), card.name.clone());
+                merge_person(&mut p, card, false);
+                self.insert_audited(tx, ctx, &p)?;
+                (p, Outcome::Created)
+            }
+            Some(before) => {
+                let mut after = before.clone();
+                if merge_person(&mut after, card, options.overwrite) {
+                    tx.update(&ctx.ws, &mut after, before.meta.version, now)?;
+                    self.audit(
+                        tx,
+                        ctx,
+                        "update",
+                        &after.meta.id,
+                        Some(&before),
+                        Some(&after),
+                    )?;
+                    (after, Outcome::Merged)
+                } else {
+                    (after, Outcome::Skipped)
+                }
+            }
+        };
+        let fresh = outcome == Outcome::Created;
+        let mut more = false;
+        if let Some(org_name) = &card.organization {
+            let org = self.cached_org(tx, ctx, org_name, orgs)?;
+            let existing = if fresh {
+                None
+            } else {
+                tx.memberships_of(&ctx.ws, &person.meta.id)?
+                    .into_iter()
+                    .find(|m| m.organization_id == org.meta.id)
+            };
+            match existing {
+                None => {
+                    let m = Membership {
+                        meta: self.new_meta(),
+                        person_id: person.meta.id.clone(),
+                        organization_id: org.meta.id.clone(),
+                        title: card.title.clone(),
+                        from: None,
+                        to: None,
+                    };
+                    self.insert_audited(tx, ctx, &m)?;
+                    more = true;
+                }
+                Some(m) if card.title.is_some() && (m.title.is_none() || options.overwrite) => {
+                    if m.title != card.title {
+                        let mut after = m.clone();
+                        after.title = card.title.clone();
+                        tx.update(&ctx.ws, &mut after, m.meta.version, now)?;
+                        self.audit(tx, ctx, "update", &m.meta.id, Some(&m), Some(&after))?;
+                        more = true;
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some(body) = &card.note {
+            let known = !fresh
+                && tx
+                    .where_eq::<Note>(&ctx.ws, "link_id", (&person.meta.id).into())?
+                    .iter()
+                    .any(|n| n.body.trim() == body.trim());
+            if !known {
+                let n = Note {
+                    meta: self.new_meta(),
+                    link: Link {
+                        kind: EntityKind::Person,
+                        id: person.meta.id.clone(),
+                    },
+                    body: body.clone(),
+                };
+                self.insert_audited(tx, ctx, &n)?;
+                more = true;
+            }
+        }
+        if let Some(date) = card.anniversary {
+            let known = !fresh
+                && tx
+                    .where_eq::<ImportantDate>(&ctx.ws, "person_id", (&person.meta.id).into())?
+                    .iter()
+                    .any(|d| d.kind == DateKind::Anniversary);
+            if !known {
+                let d = ImportantDate {
+                    meta: self.new_meta(),
+                    person_id: person.meta.id.clone(),
+                    kind: DateKind::Anniversary,
+                    date,
+                    label: None,
+                };
+                self.insert_audited(tx, ctx, &d)?;
+                more = true;
+            }
+        }
+        if let Some(on) = card.connected_on {
+            let rels = if fresh {
+                Vec::new()
+            } else {
+                tx.relationships_of(&ctx.ws, &person.meta.id)?
+            };
+            match rels.into_iter().next() {
+                None => {
+                    let mut r = Relationship::new(
+                        self.new_meta(),
+                        Subject {
+                            kind: SubjectKind::Person,
+                            id: person.meta.id.clone(),
+                        },
+                        RelationshipKind::Other,
+                    );
+                    r.started_on = Some(on);
+                    self.insert_audited(tx, ctx, &r)?;
+                    more = true;
+                }
+                Some(r)
+                    if r.started_on.is_none()
+                        || (options.overwrite && r.started_on != Some(on)) =>
+                {
+                    let mut after = r.clone();
+                    after.started_on = Some(on);
+                    tx.update(&ctx.ws, &mut after, r.meta.version, now)?;
+                    self.audit(tx, ctx, "update", &r.meta.id, Some(&r), Some(&after))?;
+                    more = true;
+                }
+                Some(_) => {}
+            }
+        }
+        if more && outcome == Outcome::Skipped {
+            outcome = Outcome::Merged;
+        }
+        Ok(outcome)
+    }
+
+    /// The organization of that name from this batch's cache, the store, or new.
+    fn cached_org(
+        &self,
+        tx: &mut Tx<'_>,
+        ctx: &Ctx,
+        name: &str,
+        orgs: &mut HashMap<String, Organization>,
+    ) -> Result<Organization, StoreError> {
+        let key = fold(name);
+        if let Some(o) = orgs.get(&key) {
+            return Ok(o.clone());
+        }
+        let o = self.find_or_create_org(tx, ctx, name, &self.new_meta())?;
+        orgs.insert(key, o.clone());
+        Ok(o)
+    }
+
+    /// A `KIND:org` card: the organization of that name, created or merged.
+    fn apply_org(
+        &self,
+        tx: &mut Tx<'_>,
+        ctx: &Ctx,
+        card: &ContactCard,
+        options: &ImportOptions,
+        orgs: &mut HashMap<String, Organization>,
+    ) -> Result<Outcome, StoreError> {
+        let key = fold(&card.name);
+        let found = match orgs.get(&key) {
+            Some(o) => Some(tx.get::<Organization>(&ctx.ws, &o.meta.id)?),
+            None => tx
+                .by_name_key::<Organization>(&ctx.ws, &key)?
+                .into_iter()
+                .next(),
+        };
+        let (org, outcome) = match found {
+            None => {
+                let mut o = Organization::named(self.new_meta(), card.name.clone());
+                merge_org(&mut o, card, false);
+                self.insert_audited(tx, ctx, &o)?;
+                (o, Outcome::Created)
+            }
+            Some(before) => {
+                let mut after = before.clone();
+                if merge_org(&mut after, card, options.overwrite) {
+                    tx.update(&ctx.ws, &mut after, before.meta.version, self.now())?;
+                    self.audit(
+                        tx,
+                        ctx,
+                        "update",
+                        &after.meta.id,
+                        Some(&before),
+                        Some(&after),
+                    )?;
+                    (after, Outcome::Merged)
+                } else {
+                    (after, Outcome::Skipped)
+                }
+            }
+        };
+        orgs.insert(key, org);
+        Ok(outcome)
+    }
+}
+
+/// The person a contact is: same email, else same phone, else same folded name and the
+/// same organization (or both none) without disagreeing emails.
+fn find_person(tx: &mut Tx<'_>, ws: &Id, card: &ContactCard) -> Result<Option<Person>, StoreError> {
+    for e in &card.emails {
+        if let Some(p) = tx.people_by_email(ws, &e.value)?.into_iter().next() {
+            return Ok(Some(p));
+        }
+    }
+    for ph in &card.phones {
+        if phone_key(&ph.value).len() < 5 {
+            continue;
+        }
+        if let Some(p) = tx.people_by_phone(ws, &ph.value)?.into_iter().next() {
+            return Ok(Some(p));
+        }
+    }
+    let want_org = card.organization.as_deref().map(fold);
+    for p in tx.by_name_key::<Person>(ws, &fold(&card.name))? {
+        if !p.emails.is_empty() && !card.emails.is_empty() {
+            // Both have emails and none is shared (else the email lookup had matched).
+            continue;
+        }
+        let mut org_keys = Vec::new();
+        for m in tx.memberships_of(ws, &p.meta.id)? {
+            if let Some(o) = tx.find::<Organization>(ws, &m.organization_id)? {
+                org_keys.push(fold(&o.name));
+            }
+        }
+        let same_org = match &want_org {
+            Some(k) => org_keys.contains(k),
+            None => org_keys.is_empty(),
+        };
+        if same_org {
+            return Ok(Some(p));
+        }
+    }
+    Ok(None)
+}
+
+fn set_opt<T: PartialEq + Clone>(
+    field: &mut Option<T>,
+    value: &Option<T>,
+    overwrite: bool,
+) -> bool {
+    match value {
+        Some(v) if field.is_none() || (overwrite && field.as_ref() != Some(v)) => {
+            *field = Some(v.clone());
+            true
+        }
+        _ => false,
+    }
+}
+
+fn add_labeled(list: &mut Vec<Labeled>, new: &[Labeled], key: impl Fn(&str) -> String) -> bool {
+    let mut changed = false;
+    for l in new {
+        let k = key(&l.value);
+        if !list.iter().any(|x| key(&x.value) == k) {
+            list.push(l.clone());
+            changed = true;
+        }
+    }
+    changed
+}
+
+fn add_tags(tags: &mut Vec<String>, new: &[String]) -> bool {
+    let mut changed = false;
+    for t in new {
+        if !tags.contains(t) {
+            tags.push(t.clone());
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// Adds what `card` has and `p` lacks; with `overwrite`, the card's values win.
+/// True when anything changed.
+fn merge_person(p: &mut Person, card: &ContactCard, overwrite: bool) -> bool {
+    let mut changed = false;
+    if overwrite && p.name != card.name {
+        p.name = card.name.clone();
+        changed = true;
+    }
+    changed |= set_opt(&mut p.given_name, &card.given_name, overwrite);
+    changed |= set_opt(&mut p.family_name, &card.family_name, overwrite);
+    changed |= set_opt(&mut p.nickname, &card.nickname, overwrite);
+    changed |= set_opt(&mut p.birthday, &card.birthday, overwrite);
+    changed |= set_opt(&mut p.time_zone, &card.time_zone, overwrite);
+    changed |= set_opt(&mut p.photo, &card.photo, overwrite);
+    changed |= add_labeled(&mut p.emails, &card.emails, str::to_lowercase);
+    changed |= add_labeled(&mut p.phones, &card.phones, phone_key);
+    changed |= add_labeled(&mut p.urls, &card.urls, str::to_string);
+    for a in &card.addresses {
+        if !p.addresses.contains(a) {
+            p.addresses.push(a.clone());
+            changed = true;
+        }
+    }
+    changed |= add_tags(&mut p.tags, &card.tags);
+    changed
+}
+
+/// An organization card's fields: tags and the first address; its phones, emails and
+/// URLs as custom fields (an organization has no such lists).
+fn merge_org(o: &mut Organization, card: &ContactCard, overwrite: bool) -> bool {
+    let mut changed = add_tags(&mut o.tags, &card.tags);
+    changed |= set_opt(&mut o.address, &card.addresses.first().cloned(), overwrite);
+    for (field, list) in [
+        ("phone", &card.phones),
+        ("email", &card.emails),
+        ("url", &card.urls),
+    ] {
+        if let Some(first) = list.first() {
+            let cur = o.custom_fields.get(field);
+            if cur.is_none() || (overwrite && cur != Some(&first.value)) {
+                o.custom_fields.insert(field.into(), first.value.clone());
+                changed = true;
+            }
+        }
+    }
+    changed
+}
+
+/// Checks a contact against the record's rules: values that do not fit are dropped
+/// with a warning; a contact whose name does not fit is rejected.
+fn clean(mut card: ContactCard) -> Result<(ContactCard, Vec<Problem>), Problem> {
+    let line = card.line;
+    let mut warnings: Vec<Problem> = card.warnings.iter().map(Problem::from).collect();
+    let reject = |e: DomainError| Problem {
+        line,
+        reason: e.to_string(),
+    };
+    let mut warn = |what: String| warnings.push(Problem { line, reason: what });
+    card.name = required_text("name", &card.name, SHORT_TEXT).map_err(reject)?;
+    for (field, v) in [
+        ("given name", &mut card.given_name),
+        ("family name", &mut card.family_name),
+        ("nickname", &mut card.nickname),
+        ("organization", &mut card.organization),
+        ("title", &mut card.title),
+    ] {
+        if let Some(t) = v.as_deref() {
+            match optional_text(field, t, SHORT_TEXT) {
+                Ok(t) => *v = t,
+                Err(e) => {
+                    warn(format!("{field} dropped: {e}"));
+                    *v = None;
+                }
+            }
+        }
+    }
+    if let Some(t) = card.note.as_deref() {
+        match optional_text("note", t, LONG_TEXT) {
+            Ok(t) => card.note = t,
+            Err(e) => {
+                warn(format!("note dropped: {e}"));
+                card.note = None;
+            }
+        }
+    }
+    let mut emails: Vec<Labeled> = Vec::new();
+    for e in std::mem::take(&mut card.emails) {
+        match Email::parse(&e.value) {
+            Ok(v)
+                if !emails
+                    .iter()
+                    .any(|x| x.value.eq_ignore_ascii_case(v.as_str())) =>
+            {
+                emails.push(Labeled::new(v.as_str(), e.label));
+            }
+            Ok(_) => {}
+            Err(err) => warn(format!("email dropped: {err}")),
+        }
+    }
+    card.emails = emails;
+    let mut phones: Vec<Labeled> = Vec::new();
+    for p in std::mem::take(&mut card.phones) {
+        let raw = p.value.trim();
+        let raw = raw
+            .strip_prefix("tel:")
+            .unwrap_or(raw)
+            .replace(";ext=", " ext ");
+        match parse_phone(&raw) {
+            Ok(v) if !phones.iter().any(|x| phone_key(&x.value) == phone_key(&v)) => {
+                phones.push(Labeled::new(v, p.label));
+            }
+            Ok(_) => {}
+            Err(err) => warn(format!("phone dropped: {err}")),
+        }
+    }
+    card.phones = phones;
+    card.urls.retain(|u| {
+        let ok = u.value.chars().count() <= 2_000;
+        if !ok {
+            warnings.push(Problem {
+                line,
+                reason: "URL longer than 2,000 characters dropped".into(),
+            });
+        }
+        ok
+    });
+    let mut tags: Vec<String> = Vec::new();
+    for t in std::mem::take(&mut card.tags) {
+        match parse_tag(&t) {
+            Ok(t) if !tags.contains(&t) => tags.push(t),
+            Ok(_) => {}
+            Err(e) => warnings.push(Problem {
+                line,
+                reason: format!("tag dropped: {e}"),
+            }),
+        }
+    }
+    card.tags = tags;
+    if let Some(tz) = card.time_zone.take() {
+        match parse_time_zone(&tz) {
+            Ok(tz) => card.time_zone = Some(tz),
+            Err(e) => warnings.push(Problem {
+                line,
+                reason: format!("time zone dropped: {e}"),
+            }),
+        }
+    }
+    if card.photo.as_ref().is_some_and(|p| p.len() > 2_000_000) {
+        card.photo = None;
+        warnings.push(Problem {
+            line,
+            reason: "photo larger than 2 MB dropped".into(),
+        });
+    }
+    Ok((card, warnings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_drops_bad_values_and_keeps_the_rest() {
+        let mut c = ContactCard::named("Ada");
+        c.line = 7;
+        c.emails = vec![
+            Labeled::new("ada@EXAMPLE.com", None),
+            Labeled::new("ada@example.com", None),
+            Labeled::new("not an email", None),
+        ];
+        c.phones = vec![
+            Labeled::new("tel:+81-3-1234-5678;ext=102", None),
+            Labeled::new("call me", None),
+        ];
+        c.tags = vec!["VIP".into(), "vip".into(), "a,b".into()];
+        c.time_zone = Some("+02:00".into());
+        let (c, warnings) = clean(c).unwrap_or_else(|p| panic!("{p:?}"));
+        assert_eq!(c.emails, vec![Labeled::new("ada@example.com", None)]);
+        assert_eq!(
+            c.phones,
+            vec![Labeled::new("+81-3-1234-5678 ext 102", None)]
+        );
+        assert_eq!(c.tags, vec!["vip".to_string()]);
+        assert_eq!(c.time_zone, None);
+        assert_eq!(warnings.len(), 4, "{warnings:?}");
+        assert!(warnings.iter().all(|w| w.line == 7));
+        assert!(clean(ContactCard::named(" ")).is_err());
+    }
+
+    #[test]
+    fn merge_adds_and_never_overwrites_without_asking() {
+        let meta = Meta::new(Id::v7(1, [0; 10]), jiff::Timestamp::UNIX_EPOCH);
+        let mut p = Person::named(meta, "Ada".into());
+        p.emails.push(Labeled::new("ada@example.com", None));
+        p.birthday = AnnualDate::new(None, 12, 10).ok();
+        let mut c = ContactCard::named("Ada Lovelace");
+        c.emails = vec![
+            Labeled::new("ADA@example.com", None),
+            Labeled::new("ada@work.example", None),
+        ];
+        c.birthday = AnnualDate::new(Some(1815), 12, 10).ok();
+        assert!(merge_person(&mut p, &c, false));
+        assert_eq!(p.name, "Ada");
+        assert_eq!(p.emails.len(), 2);
+        assert_eq!(p.birthday, AnnualDate::new(None, 12, 10).ok());
+        assert!(
+            !merge_person(&mut p, &c, false),
+            "nothing new the second time"
+        );
+        assert!(merge_person(&mut p, &c, true));
+        assert_eq!(p.name, "Ada Lovelace");
+        assert_eq!(p.birthday, c.birthday);
+    }
+
+    #[test]
+    fn formats_parse() {
+        assert_eq!(
+            "LinkedIn".parse::<ImportFormat>().ok(),
+            Some(ImportFormat::LinkedIn)
+        );
+        assert!("xls".parse::<ImportFormat>().is_err());
+    }
+}
