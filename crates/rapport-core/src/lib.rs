@@ -9,6 +9,7 @@ pub mod enums;
 pub mod error;
 pub mod health;
 pub mod id;
+pub mod metrics;
 pub mod records;
 pub mod reference;
 pub mod validate;
