@@ -10,6 +10,7 @@ pub mod error;
 pub mod health;
 pub mod id;
 pub mod metrics;
+pub mod network;
 pub mod records;
 pub mod reference;
 pub mod validate;
