@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod network;
 pub mod records;
 pub mod reference;
+pub mod stakeholders;
 pub mod validate;
 pub mod values;
 pub mod when;
