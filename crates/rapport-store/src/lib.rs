@@ -4,6 +4,7 @@
 //! [`Tx`] from [`Store::read`] or [`Store::write`] and call its methods; they never
 //! see SQL, a driver type or an engine difference.
 
+mod analytics;
 mod conn;
 mod entity;
 mod error;
