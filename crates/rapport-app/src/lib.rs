@@ -8,9 +8,12 @@ pub mod demo;
 mod error;
 pub mod export;
 pub mod health;
+pub mod metrics;
+mod network;
 mod ops;
 pub mod records;
 pub mod resolve;
+pub mod stakeholders;
 mod today;
 
 use jiff::Timestamp;
