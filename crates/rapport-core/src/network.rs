@@ -376,6 +376,16 @@ impl Graph {
         }
     }
 
+    /// The end a tie is shown from: me, else the end whose name sorts first.
+    fn first_end(&self, e: &Edge) -> u32 {
+        let key = |n: u32| (self.names[n as usize].as_str(), &self.ids[n as usize]);
+        if e.a == 0 || key(e.a) <= key(e.b) {
+            e.a
+        } else {
+            e.b
+        }
+    }
+
     /// The `limit` ties between people with the highest score, best first.
     pub fn strongest(&self, limit: usize) -> Vec<TieView> {
         let mut ks: Vec<u32> = (0..self.edges.len() as u32)
@@ -391,7 +401,7 @@ impl Graph {
         ks.truncate(limit);
         ks.sort_by(order);
         ks.into_iter()
-            .map(|k| self.view(k, self.edges[k as usize].a))
+            .map(|k| self.view(k, self.first_end(&self.edges[k as usize])))
             .collect()
     }
 
@@ -414,7 +424,7 @@ impl Graph {
         });
         ks.truncate(limit);
         ks.into_iter()
-            .map(|k| self.view(k, self.edges[k as usize].a))
+            .map(|k| self.view(k, self.first_end(&self.edges[k as usize])))
             .collect()
     }
 
@@ -533,7 +543,12 @@ impl Graph {
         let scale = people as f64 / sources.len().max(1) as f64 / 2.0;
         let pairs = ((people.saturating_sub(1)) * people.saturating_sub(2)) as f64 / 2.0;
         let mut ranked: Vec<u32> = (1..n as u32).filter(|&v| bc[v as usize] > 0.0).collect();
-        ranked.sort_by(|x, y| bc[*y as usize].total_cmp(&bc[*x as usize]).then(x.cmp(y)));
+        ranked.sort_by(|x, y| {
+            bc[*y as usize]
+                .total_cmp(&bc[*x as usize])
+                .then_with(|| self.names[*x as usize].cmp(&self.names[*y as usize]))
+                .then(x.cmp(y))
+        });
         ranked.truncate(limit);
         Connectors {
             people: ranked

@@ -50,7 +50,7 @@ impl Tx<'_> {
     /// Every live person: (id, name).
     pub fn person_names(&mut self, ws: &Id) -> Result<Vec<(Id, String)>, StoreError> {
         let rows = self.c.query(
-            "SELECT id, name FROM people WHERE workspace_id = $1 AND deleted_at IS NULL",
+            "SELECT id, name FROM people WHERE workspace_id = $1 AND deleted_at IS NULL ORDER BY id",
             &[ws.into()],
         )?;
         rows.iter().map(|r| Ok((r.id(0)?, r.text(1)?))).collect()

@@ -288,10 +288,20 @@ impl Env {
             a.project.tag.as_deref(),
             a.project.deal.as_deref(),
         )?;
+        let level = |field: &str, s: &str| {
+            Level::parse(s).map_err(|_| {
+                DomainError::invalid(field, format!("`{s}` is not a whole number from 1 to 5"))
+            })
+        };
         let levels = StakeLevels {
-            power: Level::parse(&a.power)?,
-            interest: Level::parse(&a.interest)?,
-            attitude: Attitude::parse(&a.attitude)?,
+            power: level("power", &a.power)?,
+            interest: level("interest", &a.interest)?,
+            attitude: Attitude::parse(&a.attitude).map_err(|_| {
+                DomainError::invalid(
+                    "attitude",
+                    format!("`{}` is not a whole number from -2 to 2", a.attitude),
+                )
+            })?,
         };
         let (s, new) = self.app.set_stake(&self.ctx, &person, project, levels)?;
         let q = rapport_core::stakeholders::quadrant(s.power, s.interest);

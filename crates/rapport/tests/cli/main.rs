@@ -4,6 +4,7 @@
 
 mod backup;
 mod health;
+mod metrics;
 mod records;
 mod support;
 mod today;
@@ -15,5 +16,6 @@ fn main() {
     all.extend_from_slice(backup::ALL);
     all.extend_from_slice(today::ALL);
     all.extend_from_slice(health::ALL);
+    all.extend_from_slice(metrics::ALL);
     libtest_mimic::run(&args, rapport_testkit::trials(&all)).exit();
 }
