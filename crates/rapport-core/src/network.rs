@@ -35,7 +35,7 @@ pub const DORMANT_DAYS: i64 = 180;
 /// Up to this many people, betweenness is exact; above, it is sampled.
 pub const EXACT_BETWEENNESS_LIMIT: usize = 2_000;
 /// Sources sampled for approximate betweenness on larger networks.
-pub const BETWEENNESS_SAMPLES: usize = 24;
+pub const BETWEENNESS_SAMPLES: usize = 16;
 
 /// A recorded tie between two people.
 #[derive(Debug, Clone, PartialEq)]
@@ -159,10 +159,11 @@ pub struct Graph {
     names: Vec<String>,
     index: HashMap<Id, u32>,
     edges: Vec<Edge>,
-    /// Adjacency in compressed form: node n's (neighbor, edge) pairs are
-    /// `adj[offsets[n]..offsets[n + 1]]`.
+    /// Adjacency in compressed form: node n's (neighbor, −ln score) pairs are
+    /// `adj[offsets[n]..offsets[n + 1]]`, and `adj_edge` holds the same slots' edges.
     offsets: Vec<u32>,
-    adj: Vec<(u32, u32)>,
+    adj: Vec<(u32, f32)>,
+    adj_edge: Vec<u32>,
     now: i64,
 }
 
@@ -199,7 +200,8 @@ fn plural(n: i64, one: &str) -> String {
 }
 
 impl Graph {
-    /// Builds the graph of `input` as of `now`.
+    /// Builds the graph of `input` as of `now`: every piece of evidence becomes one
+    /// (pair, evidence) entry; sorting them by pair and folding each run gives the ties.
     pub fn build(input: &NetworkInput, now: Timestamp) -> Graph {
         let n = input.people.len() + 1;
         let mut ids = Vec::with_capacity(n);
@@ -215,21 +217,26 @@ impl Graph {
             ids.push(Some(id.clone()));
             names.push(name.clone());
         }
-        let mut acc: HashMap<(u32, u32), Acc> = HashMap::with_capacity(input.ties.len() * 2);
-        let key = |a: u32, b: u32| if a < b { (a, b) } else { (b, a) };
+        // (pair key, evidence): a < b packed as a << 32 | b.
+        let key = |a: u32, b: u32| {
+            let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+            (u64::from(lo) << 32) | u64::from(hi)
+        };
+        let mut raw: Vec<(u64, Acc)> = Vec::with_capacity(input.ties.len() + input.mine.len());
         for t in &input.ties {
             let (Some(&a), Some(&b)) = (index.get(&t.a), index.get(&t.b)) else {
                 continue;
             };
-            if a == b {
-                continue;
+            if a != b {
+                raw.push((
+                    key(a, b),
+                    Acc {
+                        declared: Some((t.strength.get(), Some(t.kind))),
+                        met: 0,
+                        last: t.at.as_second(),
+                    },
+                ));
             }
-            let e = acc.entry(key(a, b)).or_default();
-            let s = t.strength.get();
-            if e.declared.is_none_or(|(d, _)| s > d) {
-                e.declared = Some((s, Some(t.kind)));
-            }
-            e.last = e.last.max(t.at.as_second());
         }
         let mut group: Vec<u32> = Vec::new();
         for m in &input.meetings {
@@ -237,67 +244,82 @@ impl Graph {
             group.extend(m.people.iter().filter_map(|p| index.get(p).copied()));
             group.sort_unstable();
             group.dedup();
-            let at = m.at.as_second();
-            for &p in &group {
-                let e = acc.entry((0, p)).or_default();
-                e.met += 1;
-                e.last = e.last.max(at);
-            }
+            let met = Acc {
+                declared: None,
+                met: 1,
+                last: m.at.as_second(),
+            };
+            raw.extend(group.iter().map(|&p| (key(0, p), met)));
             if group.len() > MAX_GROUP {
                 continue;
             }
             for (i, &a) in group.iter().enumerate() {
-                for &b in &group[i + 1..] {
-                    let e = acc.entry((a, b)).or_default();
-                    e.met += 1;
-                    e.last = e.last.max(at);
-                }
+                raw.extend(group[i + 1..].iter().map(|&b| (key(a, b), met)));
             }
         }
         for r in &input.mine {
-            let Some(&p) = index.get(&r.person) else {
-                continue;
-            };
-            let e = acc.entry((0, p)).or_default();
-            let s = r.importance.get();
-            if e.declared.is_none_or(|(d, _)| s > d) {
-                e.declared = Some((s, None));
+            if let Some(&p) = index.get(&r.person) {
+                raw.push((
+                    key(0, p),
+                    Acc {
+                        declared: Some((r.importance.get(), None)),
+                        met: 0,
+                        last: r.since.as_second(),
+                    },
+                ));
             }
-            e.last = e.last.max(r.since.as_second());
         }
+        raw.sort_unstable_by_key(|(k, _)| *k);
         let now = now.as_second();
-        let mut edges: Vec<Edge> = acc
-            .into_iter()
-            .map(|((a, b), acc)| {
-                let s = strength(acc.declared.map(|d| d.0), acc.met);
-                let days = (now - acc.last) as f64 / 86_400.0;
-                Edge {
-                    a,
-                    b,
-                    acc,
-                    strength: s as f32,
-                    score: score(s, days) as f32,
+        let mut edges: Vec<Edge> = Vec::with_capacity(raw.len());
+        let mut i = 0;
+        while i < raw.len() {
+            let k = raw[i].0;
+            let mut acc = Acc::default();
+            while i < raw.len() && raw[i].0 == k {
+                let e = raw[i].1;
+                // The strongest record wins (a recorded tie over my relationship on a tie).
+                if let Some((s, kind)) = e.declared
+                    && acc
+                        .declared
+                        .is_none_or(|(d, dk)| s > d || (s == d && dk.is_none() && kind.is_some()))
+                {
+                    acc.declared = Some((s, kind));
                 }
-            })
-            .collect();
-        // A stable order, whatever the hash map's.
-        edges.sort_unstable_by_key(|e| (e.a, e.b));
-        let mut degree = vec![0u32; n + 1];
+                acc.met += e.met;
+                acc.last = acc.last.max(e.last);
+                i += 1;
+            }
+            let s = strength(acc.declared.map(|d| d.0), acc.met);
+            let days = (now - acc.last) as f64 / 86_400.0;
+            edges.push(Edge {
+                a: (k >> 32) as u32,
+                b: (k & 0xffff_ffff) as u32,
+                acc,
+                strength: s as f32,
+                score: score(s, days) as f32,
+            });
+        }
+        drop(raw);
+        let mut offsets = vec![0u32; n + 1];
         for e in &edges {
-            degree[e.a as usize + 1] += 1;
-            degree[e.b as usize + 1] += 1;
+            offsets[e.a as usize + 1] += 1;
+            offsets[e.b as usize + 1] += 1;
         }
-        for i in 1..degree.len() {
-            degree[i] += degree[i - 1];
+        for i in 1..offsets.len() {
+            offsets[i] += offsets[i - 1];
         }
-        let offsets = degree.clone();
-        let mut fill = degree;
-        let mut adj = vec![(0u32, 0u32); edges.len() * 2];
+        let mut fill = offsets.clone();
+        let mut adj = vec![(0u32, 0f32); edges.len() * 2];
+        let mut adj_edge = vec![0u32; edges.len() * 2];
         for (k, e) in edges.iter().enumerate() {
-            adj[fill[e.a as usize] as usize] = (e.b, k as u32);
-            fill[e.a as usize] += 1;
-            adj[fill[e.b as usize] as usize] = (e.a, k as u32);
-            fill[e.b as usize] += 1;
+            let cost = -f64::from(e.score).max(1e-9).ln() as f32;
+            for (from, to) in [(e.a, e.b), (e.b, e.a)] {
+                let at = fill[from as usize] as usize;
+                adj[at] = (to, cost);
+                adj_edge[at] = k as u32;
+                fill[from as usize] += 1;
+            }
         }
         Graph {
             ids,
@@ -306,6 +328,7 @@ impl Graph {
             edges,
             offsets,
             adj,
+            adj_edge,
             now,
         }
     }
@@ -320,10 +343,13 @@ impl Graph {
         self.edges.iter().filter(|e| e.a != 0).count()
     }
 
-    fn neighbors(&self, n: u32) -> &[(u32, u32)] {
-        let lo = self.offsets[n as usize] as usize;
-        let hi = self.offsets[n as usize + 1] as usize;
-        &self.adj[lo..hi]
+    fn range(&self, n: u32) -> std::ops::Range<usize> {
+        self.offsets[n as usize] as usize..self.offsets[n as usize + 1] as usize
+    }
+
+    /// Neighbors of `n` with the cost of the tie to each.
+    fn neighbors(&self, n: u32) -> &[(u32, f32)] {
+        &self.adj[self.range(n)]
     }
 
     fn node(&self, n: u32) -> NodeRef {
@@ -433,48 +459,57 @@ impl Graph {
     pub fn intro(&self, target: &Id) -> Option<IntroPath> {
         let t = *self.index.get(target)?;
         let n = self.ids.len();
-        let mut cost = vec![f64::INFINITY; n];
-        let mut via: Vec<(u32, u32)> = vec![(u32::MAX, u32::MAX); n];
+        let mut cost = vec![f32::INFINITY; n];
+        // The adjacency slot each node was reached through.
+        let mut via: Vec<u32> = vec![u32::MAX; n];
+        let mut from: Vec<u32> = vec![u32::MAX; n];
         let mut heap = BinaryHeap::new();
         cost[0] = 0.0;
-        heap.push(Reverse((0u64, 0u32)));
-        while let Some(Reverse((bits, u))) = heap.pop() {
-            let c = f64::from_bits(bits);
+        // Non-negative floats order like their bit patterns: (cost, node) in one u64.
+        heap.push(Reverse(0u64));
+        while let Some(Reverse(packed)) = heap.pop() {
+            let u = (packed & 0xffff_ffff) as u32;
+            let c = f32::from_bits((packed >> 32) as u32);
             if c > cost[u as usize] {
                 continue;
             }
             if u == t {
                 break;
             }
-            for &(v, k) in self.neighbors(u) {
-                let s = f64::from(self.edges[k as usize].score).max(1e-9);
-                let nc = c - s.ln();
+            let range = self.range(u);
+            for (slot, &(v, w)) in range.clone().zip(&self.adj[range]) {
+                let nc = c + w;
                 if nc < cost[v as usize] {
                     cost[v as usize] = nc;
-                    via[v as usize] = (u, k);
-                    // Non-negative floats order like their bit patterns.
-                    heap.push(Reverse((nc.to_bits(), v)));
+                    via[v as usize] = slot as u32;
+                    from[v as usize] = u;
+                    heap.push(Reverse((u64::from(nc.to_bits()) << 32) | u64::from(v)));
                 }
             }
         }
         if !cost[t as usize].is_finite() {
             return None;
         }
-        let mut hops = vec![];
+        let mut chain = vec![];
         let mut at = t;
         while at != 0 {
-            let (prev, k) = via[at as usize];
-            if prev == u32::MAX {
-                return None;
-            }
-            hops.push(self.view(k, prev));
+            let (prev, slot) = (from[at as usize], via[at as usize]);
+            chain.push((*self.adj_edge.get(slot as usize)?, prev));
             at = prev;
         }
-        hops.reverse();
+        chain.reverse();
+        let score: f64 = chain
+            .iter()
+            .map(|(k, _)| f64::from(self.edges[*k as usize].score))
+            .product();
+        let hops = chain
+            .into_iter()
+            .map(|(k, prev)| self.view(k, prev))
+            .collect();
         Some(IntroPath {
             target: self.node(t),
             hops,
-            score: round((-cost[t as usize]).exp(), 3),
+            score: round(score, 3),
         })
     }
 
@@ -493,49 +528,67 @@ impl Graph {
                 .map(|i| 1 + (i as f64 * step) as u32)
                 .collect()
         };
+        // The people-only adjacency as bare node numbers: half the memory traffic of the
+        // weighted one, and no test for "me" in the inner loops.
+        let mut off = vec![0u32; n + 1];
+        let mut nbr: Vec<u32> = Vec::with_capacity(self.adj.len());
+        for v in 0..n as u32 {
+            if v != 0 {
+                nbr.extend(
+                    self.neighbors(v)
+                        .iter()
+                        .map(|(w, _)| *w)
+                        .filter(|w| *w != 0),
+                );
+            }
+            off[v as usize + 1] = nbr.len() as u32;
+        }
+        let around = |v: u32| &nbr[off[v as usize] as usize..off[v as usize + 1] as usize];
         let mut bc = vec![0f64; n];
-        let mut dist = vec![-1i32; n];
+        let mut dist = vec![u32::MAX; n];
         let mut sigma = vec![0f64; n];
         let mut delta = vec![0f64; n];
         let mut order: Vec<u32> = Vec::with_capacity(n);
-        let mut queue = std::collections::VecDeque::new();
         for &s in &sources {
             for &v in &order {
-                dist[v as usize] = -1;
+                dist[v as usize] = u32::MAX;
                 sigma[v as usize] = 0.0;
                 delta[v as usize] = 0.0;
             }
             order.clear();
             dist[s as usize] = 0;
             sigma[s as usize] = 1.0;
-            queue.push_back(s);
-            while let Some(v) = queue.pop_front() {
-                order.push(v);
+            order.push(s);
+            // `order` is the BFS queue too: nodes are appended as found, read in turn.
+            let mut head = 0;
+            while head < order.len() {
+                let v = order[head];
+                head += 1;
                 let dv = dist[v as usize];
-                for &(w, _) in self.neighbors(v) {
-                    if w == 0 {
-                        continue;
-                    }
-                    if dist[w as usize] < 0 {
+                let sv = sigma[v as usize];
+                for &w in around(v) {
+                    let dw = dist[w as usize];
+                    if dw == u32::MAX {
                         dist[w as usize] = dv + 1;
-                        queue.push_back(w);
-                    }
-                    if dist[w as usize] == dv + 1 {
-                        sigma[w as usize] += sigma[v as usize];
+                        sigma[w as usize] = sv;
+                        order.push(w);
+                    } else if dw == dv + 1 {
+                        sigma[w as usize] += sv;
                     }
                 }
             }
             for &w in order.iter().rev() {
                 let dw = dist[w as usize];
-                for &(v, _) in self.neighbors(w) {
-                    if v != 0 && dist[v as usize] == dw - 1 {
-                        delta[v as usize] +=
-                            sigma[v as usize] / sigma[w as usize] * (1.0 + delta[w as usize]);
+                if dw == 0 {
+                    continue;
+                }
+                let coeff = (1.0 + delta[w as usize]) / sigma[w as usize];
+                for &v in around(w) {
+                    if dist[v as usize] == dw - 1 {
+                        delta[v as usize] += sigma[v as usize] * coeff;
                     }
                 }
-                if w != s {
-                    bc[w as usize] += delta[w as usize];
-                }
+                bc[w as usize] += delta[w as usize];
             }
         }
         // Undirected: each pair was counted from both ends. Scale samples up, then to a
@@ -578,4 +631,56 @@ impl Graph {
             dormant: self.dormant(limit),
         }
     }
+}
+
+/// A deterministic synthetic network for benchmarks and load tests: `people` people in
+/// communities of 100, each with `ties_per_person` recorded ties (all but one inside
+/// the community, one to anyone), dated over the year before `now`; I hold a
+/// relationship with every 500th person.
+pub fn synthetic(people: usize, ties_per_person: usize, seed: u64, now: Timestamp) -> NetworkInput {
+    let mut state = seed;
+    let mut next = |below: u64| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) % below.max(1)
+    };
+    let id = |n: u64| Id::v7(1_600_000_000_000 + n, [(n % 251) as u8; 10]);
+    let ago = |days: u64| {
+        now.checked_sub(jiff::SignedDuration::from_hours(24 * days as i64))
+            .unwrap_or(now)
+    };
+    let n = people as u64;
+    let mut input = NetworkInput {
+        people: (0..n).map(|i| (id(i), format!("Person {i}"))).collect(),
+        ..NetworkInput::default()
+    };
+    for i in 0..n {
+        let community = i / 100 * 100;
+        for t in 0..ties_per_person {
+            let j = if t + 1 == ties_per_person {
+                next(n)
+            } else {
+                (community + next(100)).min(n - 1)
+            };
+            if i == j {
+                continue;
+            }
+            input.ties.push(TieFact {
+                a: id(i),
+                b: id(j),
+                kind: TieKind::Knows,
+                strength: Strength::clamped(1 + next(5) as i64),
+                at: ago(next(365)),
+            });
+        }
+        if i % 500 == 0 {
+            input.mine.push(MyRelationship {
+                person: id(i),
+                importance: Importance::clamped(1 + next(5) as i64),
+                since: ago(next(365)),
+            });
+        }
+    }
+    input
 }
