@@ -11,10 +11,13 @@ pub mod export;
 pub mod health;
 pub mod import;
 pub mod merge;
+pub mod metrics;
+pub mod network;
 mod ops;
 pub mod records;
 pub mod resolve;
 pub mod resources;
+pub mod stakeholders;
 mod today;
 pub mod views;
 

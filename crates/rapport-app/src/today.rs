@@ -159,6 +159,7 @@ impl App {
                     });
                 }
             }
+            input.stakeholders = self.stakeholder_facts(tx, ctx)?;
             Ok(input)
         })?;
         Ok(agenda(&input, budget))

@@ -117,6 +117,8 @@ pub struct AgendaInput {
     pub conflicts: Vec<OpenConflict>,
     pub dates: Vec<UpcomingDate>,
     pub tasks: Vec<DueTask>,
+    /// Stakeholders of projects; overdue "manage closely" ones become check-ins.
+    pub stakeholders: Vec<crate::stakeholders::StakeholderFacts>,
 }
 
 impl AgendaInput {
@@ -129,6 +131,7 @@ impl AgendaInput {
             conflicts: vec![],
             dates: vec![],
             tasks: vec![],
+            stakeholders: vec![],
         }
     }
 }
@@ -246,6 +249,16 @@ pub fn rank(input: &AgendaInput) -> Vec<AgendaItem> {
             });
         }
     }
+    let checked: std::collections::HashSet<Id> = items
+        .iter()
+        .filter(|i| i.kind == ItemKind::CheckIn)
+        .filter_map(|i| i.subject.as_ref().map(|s| s.id.clone()))
+        .collect();
+    items.extend(crate::stakeholders::check_ins(
+        &input.stakeholders,
+        today,
+        &checked,
+    ));
     for c in &input.commitments {
         let Some(due) = c.due else { continue };
         let until = days(today, due);

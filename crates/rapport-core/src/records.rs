@@ -416,6 +416,16 @@ pub enum Project {
     Deal(Id),
 }
 
+impl Project {
+    /// The project as two texts: `("tag", name)` or `("deal", id)`.
+    pub fn key(&self) -> (&'static str, String) {
+        match self {
+            Project::Tag(t) => ("tag", t.clone()),
+            Project::Deal(id) => ("deal", id.to_string()),
+        }
+    }
+}
+
 /// One person's place on a project's stakeholder map.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Stake {

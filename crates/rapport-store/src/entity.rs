@@ -404,10 +404,7 @@ impl Entity for Stake {
     const COLUMNS: &'static [&'static str] = &["person_id", "project_kind", "project_value"];
     meta_access!();
     fn values(&self) -> Vec<Value> {
-        let (k, v) = match &self.project {
-            Project::Tag(t) => ("tag", t.clone()),
-            Project::Deal(id) => ("deal", id.to_string()),
-        };
+        let (k, v) = self.project.key();
         vec![(&self.person_id).into(), k.into(), v.into()]
     }
 }

@@ -5,6 +5,7 @@
 //! see SQL, a driver type or an engine difference.
 
 mod accounts;
+mod analytics;
 mod conn;
 mod entity;
 mod error;

@@ -71,6 +71,16 @@ pub enum Command {
     Today(TodayArgs),
     /// Search people, organizations, deals and notes (accent- and typo-tolerant).
     Search(SearchArgs),
+    /// Business metrics of a period: retention, churn, referrals, NPS, health, pipeline.
+    Metrics(MetricsArgs),
+    /// The network of ties: strongest ties, connectors, dormant ties worth reviving.
+    Network(NetworkArgs),
+    /// The warm-introduction path from you to a person.
+    Intro(IntroArgs),
+    /// A project's stakeholder map (power × interest), for a tag or a deal.
+    Stakeholders(StakeholdersArgs),
+    /// Set a person's power, interest and attitude in a project (a tag or a deal).
+    Stake(StakeArgs),
     /// Fill the database with realistic generated data.
     Demo(DemoArgs),
     /// Write a consistent backup to FILE: a SQLite copy, or a JSON export on PostgreSQL.
@@ -501,4 +511,61 @@ pub struct MergeArgs {
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// The period ending today: 90d, 12w, 6m, 1y.
+    #[arg(long, default_value = "90d")]
+    pub period: String,
+    /// Segment by kind, tag or owner.
+    #[arg(long)]
+    pub by: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct NetworkArgs {
+    /// How many of each list to show.
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct IntroArgs {
+    /// The person you want to be introduced to.
+    pub reference: String,
+}
+
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct ProjectArgs {
+    /// The project is everyone with this tag.
+    #[arg(long)]
+    pub tag: Option<String>,
+    /// The project is this deal (id or title fragment).
+    #[arg(long)]
+    pub deal: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StakeholdersArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StakeArgs {
+    /// The person.
+    pub reference: String,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// Power over the project, 1–5.
+    #[arg(long)]
+    pub power: String,
+    /// Interest in the project, 1–5.
+    #[arg(long)]
+    pub interest: String,
+    /// Attitude, −2 (opposed) to +2 (champion).
+    #[arg(long, default_value = "0", allow_hyphen_values = true)]
+    pub attitude: String,
 }

@@ -13,6 +13,8 @@ use rapport_store::{ListQuery, Store};
 use crate::cli::*;
 use crate::output::{Table, json, outln};
 
+mod insights;
+
 /// Exit codes: 1 for everything a user can fix (bad input, unknown reference,
 /// conflicts), 2 for usage errors (clap's), 3 for database and internal failures.
 pub fn exit_code(e: &anyhow::Error) -> u8 {
@@ -161,6 +163,11 @@ impl Env {
             Command::Health(a) => self.health(a),
             Command::Today(a) => self.today(a),
             Command::Search(a) => self.search(a),
+            Command::Metrics(a) => self.metrics(a),
+            Command::Network(a) => self.network(a),
+            Command::Intro(a) => self.intro(a),
+            Command::Stakeholders(a) => self.stakeholders(a),
+            Command::Stake(a) => self.stake(a),
             Command::Demo(a) => self.demo(a),
             Command::Backup(a) => self.backup(a),
             Command::Import(a) => self.import(a),

@@ -5,6 +5,7 @@
 mod backup;
 mod health;
 mod import;
+mod metrics;
 mod records;
 mod support;
 mod today;
@@ -17,5 +18,6 @@ fn main() {
     all.extend_from_slice(today::ALL);
     all.extend_from_slice(health::ALL);
     all.extend_from_slice(import::ALL);
+    all.extend_from_slice(metrics::ALL);
     libtest_mimic::run(&args, rapport_testkit::trials(&all)).exit();
 }

@@ -1,0 +1,686 @@
+//! The network of ties between people: how strong and how recent each tie is, the
+//! strongest ties, the connectors who bridge groups, strong ties gone dormant, and the
+//! warm-introduction path from me to someone. `docs/metrics.md` gives every formula.
+//!
+//! A tie is evidenced by a recorded `Tie` (its kind and strength) and by meetings: two
+//! people who took part in the same interaction have met, and the latest such meeting
+//! dates the tie. "Me" — the workspace — is node 0: the people I hold a relationship
+//! with, or logged an interaction with, are my first hop.
+//!
+//! Pure: "now" is a parameter. The graph is kept in compressed adjacency arrays so that
+//! a 100k-person, 1M-tie network fits in memory and is searched in milliseconds.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::Id;
+use crate::enums::TieKind;
+use crate::values::{Importance, Strength};
+
+#[cfg(test)]
+mod tests;
+
+/// An interaction with more participants than this (a conference, a mailing) is not
+/// evidence that each pair of them know each other; it still links each of them to me.
+pub const MAX_GROUP: usize = 12;
+/// Days for a tie's warmth to halve without a new meeting.
+pub const HALF_LIFE_DAYS: f64 = 180.0;
+/// A tie this strong or stronger…
+pub const DORMANT_STRENGTH: f64 = 4.0;
+/// …without a meeting for this many days is dormant and worth reviving.
+pub const DORMANT_DAYS: i64 = 180;
+/// Up to this many people, betweenness is exact; above, it is sampled.
+pub const EXACT_BETWEENNESS_LIMIT: usize = 2_000;
+/// Sources sampled for approximate betweenness on larger networks.
+pub const BETWEENNESS_SAMPLES: usize = 16;
+
+/// A recorded tie between two people.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TieFact {
+    pub a: Id,
+    pub b: Id,
+    pub kind: TieKind,
+    pub strength: Strength,
+    /// When it was recorded or last changed.
+    pub at: Timestamp,
+}
+
+/// An interaction and the people who took part.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeetingFact {
+    pub at: Timestamp,
+    pub people: Vec<Id>,
+}
+
+/// A person I hold a relationship with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MyRelationship {
+    pub person: Id,
+    pub importance: Importance,
+    /// When it began.
+    pub since: Timestamp,
+}
+
+/// Everything the network is computed from.
+#[derive(Debug, Clone, Default)]
+pub struct NetworkInput {
+    /// Every live person: id and name.
+    pub people: Vec<(Id, String)>,
+    pub ties: Vec<TieFact>,
+    pub meetings: Vec<MeetingFact>,
+    pub mine: Vec<MyRelationship>,
+}
+
+/// A person in the network, or me (`id` absent, name "you").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NodeRef {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<Id>,
+    pub name: String,
+}
+
+/// One tie as shown: its two ends, strength, recency and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TieView {
+    pub from: NodeRef,
+    pub to: NodeRef,
+    /// 1–5: the recorded strength, or more when they met often.
+    pub strength: f64,
+    /// Days since the latest evidence (meeting or record).
+    pub days_since: i64,
+    /// 0–1: strength scaled by recency; what path search maximizes.
+    pub score: f64,
+    pub why: String,
+}
+
+/// Someone who bridges groups: many shortest paths between others pass through them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Connector {
+    pub person: NodeRef,
+    /// Betweenness centrality (estimated when `approximate`), as a share of all pairs in
+    /// percent.
+    pub betweenness: f64,
+    /// Number of people they have a tie with.
+    pub ties: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Connectors {
+    pub people: Vec<Connector>,
+    /// True when betweenness was estimated from `sources` sampled people.
+    pub approximate: bool,
+    pub sources: usize,
+}
+
+/// The warm path from me to someone: each hop a tie, best first by the product of scores.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IntroPath {
+    pub target: NodeRef,
+    pub hops: Vec<TieView>,
+    /// Product of the hops' scores, 0–1.
+    pub score: f64,
+}
+
+/// The network at a glance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Network {
+    pub people: usize,
+    /// Ties between people (links to me not counted).
+    pub ties: usize,
+    pub strongest: Vec<TieView>,
+    pub connectors: Connectors,
+    pub dormant: Vec<TieView>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Acc {
+    /// Recorded strength (or my relationship's importance), and the tie's kind.
+    declared: Option<(u8, Option<TieKind>)>,
+    met: u32,
+    /// Latest evidence, seconds since the epoch.
+    last: i64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Edge {
+    a: u32,
+    b: u32,
+    acc: Acc,
+    strength: f32,
+    score: f32,
+}
+
+/// The network as arrays: node 0 is me, people from 1.
+pub struct Graph {
+    ids: Vec<Option<Id>>,
+    names: Vec<String>,
+    index: HashMap<Id, u32>,
+    edges: Vec<Edge>,
+    /// Adjacency in compressed form: node n's (neighbor, −ln score) pairs are
+    /// `adj[offsets[n]..offsets[n + 1]]`, and `adj_edge` holds the same slots' edges.
+    offsets: Vec<u32>,
+    adj: Vec<(u32, f32)>,
+    adj_edge: Vec<u32>,
+    now: i64,
+}
+
+fn round(x: f64, places: i32) -> f64 {
+    let f = 10f64.powi(places);
+    (x * f).round() / f
+}
+
+/// Strength (1–5) from the recorded strength and the number of meetings: each meeting
+/// is worth half a point above 1, capped at 5; the larger of the two counts.
+pub fn strength(declared: Option<u8>, met: u32) -> f64 {
+    let from_meetings = if met > 0 {
+        (1.0 + 0.5 * f64::from(met)).min(5.0)
+    } else {
+        0.0
+    };
+    f64::from(declared.unwrap_or(0)).max(from_meetings)
+}
+
+/// Score 0–1 of a tie: strength / 5 × (0.3 + 0.7 × warmth), warmth halving every
+/// [`HALF_LIFE_DAYS`] since the latest evidence. A strong tie never falls below 30% of
+/// its strength, so an old friend still beats a stranger.
+pub fn score(strength: f64, days_since: f64) -> f64 {
+    let warmth = 0.5f64.powf(days_since.max(0.0) / HALF_LIFE_DAYS);
+    strength / 5.0 * (0.3 + 0.7 * warmth)
+}
+
+fn plural(n: i64, one: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {one}s")
+    }
+}
+
+impl Graph {
+    /// Builds the graph of `input` as of `now`: every piece of evidence becomes one
+    /// (pair, evidence) entry; sorting them by pair and folding each run gives the ties.
+    pub fn build(input: &NetworkInput, now: Timestamp) -> Graph {
+        let n = input.people.len() + 1;
+        let mut ids = Vec::with_capacity(n);
+        let mut names = Vec::with_capacity(n);
+        let mut index = HashMap::with_capacity(n);
+        ids.push(None);
+        names.push("you".to_string());
+        for (id, name) in &input.people {
+            if index.contains_key(id) {
+                continue;
+            }
+            index.insert(id.clone(), ids.len() as u32);
+            ids.push(Some(id.clone()));
+            names.push(name.clone());
+        }
+        // (pair key, evidence): a < b packed as a << 32 | b.
+        let key = |a: u32, b: u32| {
+            let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+            (u64::from(lo) << 32) | u64::from(hi)
+        };
+        let mut raw: Vec<(u64, Acc)> = Vec::with_capacity(input.ties.len() + input.mine.len());
+        for t in &input.ties {
+            let (Some(&a), Some(&b)) = (index.get(&t.a), index.get(&t.b)) else {
+                continue;
+            };
+            if a != b {
+                raw.push((
+                    key(a, b),
+                    Acc {
+                        declared: Some((t.strength.get(), Some(t.kind))),
+                        met: 0,
+                        last: t.at.as_second(),
+                    },
+                ));
+            }
+        }
+        let mut group: Vec<u32> = Vec::new();
+        for m in &input.meetings {
+            group.clear();
+            group.extend(m.people.iter().filter_map(|p| index.get(p).copied()));
+            group.sort_unstable();
+            group.dedup();
+            let met = Acc {
+                declared: None,
+                met: 1,
+                last: m.at.as_second(),
+            };
+            raw.extend(group.iter().map(|&p| (key(0, p), met)));
+            if group.len() > MAX_GROUP {
+                continue;
+            }
+            for (i, &a) in group.iter().enumerate() {
+                raw.extend(group[i + 1..].iter().map(|&b| (key(a, b), met)));
+            }
+        }
+        for r in &input.mine {
+            if let Some(&p) = index.get(&r.person) {
+                raw.push((
+                    key(0, p),
+                    Acc {
+                        declared: Some((r.importance.get(), None)),
+                        met: 0,
+                        last: r.since.as_second(),
+                    },
+                ));
+            }
+        }
+        raw.sort_unstable_by_key(|(k, _)| *k);
+        let now = now.as_second();
+        let mut edges: Vec<Edge> = Vec::with_capacity(raw.len());
+        let mut i = 0;
+        while i < raw.len() {
+            let k = raw[i].0;
+            let mut acc = Acc::default();
+            while i < raw.len() && raw[i].0 == k {
+                let e = raw[i].1;
+                // The strongest record wins (a recorded tie over my relationship on a tie).
+                if let Some((s, kind)) = e.declared
+                    && acc
+                        .declared
+                        .is_none_or(|(d, dk)| s > d || (s == d && dk.is_none() && kind.is_some()))
+                {
+                    acc.declared = Some((s, kind));
+                }
+                acc.met += e.met;
+                acc.last = acc.last.max(e.last);
+                i += 1;
+            }
+            let s = strength(acc.declared.map(|d| d.0), acc.met);
+            let days = (now - acc.last) as f64 / 86_400.0;
+            edges.push(Edge {
+                a: (k >> 32) as u32,
+                b: (k & 0xffff_ffff) as u32,
+                acc,
+                strength: s as f32,
+                score: score(s, days) as f32,
+            });
+        }
+        drop(raw);
+        let mut offsets = vec![0u32; n + 1];
+        for e in &edges {
+            offsets[e.a as usize + 1] += 1;
+            offsets[e.b as usize + 1] += 1;
+        }
+        for i in 1..offsets.len() {
+            offsets[i] += offsets[i - 1];
+        }
+        let mut fill = offsets.clone();
+        let mut adj = vec![(0u32, 0f32); edges.len() * 2];
+        let mut adj_edge = vec![0u32; edges.len() * 2];
+        for (k, e) in edges.iter().enumerate() {
+            let cost = -f64::from(e.score).max(1e-9).ln() as f32;
+            for (from, to) in [(e.a, e.b), (e.b, e.a)] {
+                let at = fill[from as usize] as usize;
+                adj[at] = (to, cost);
+                adj_edge[at] = k as u32;
+                fill[from as usize] += 1;
+            }
+        }
+        Graph {
+            ids,
+            names,
+            index,
+            edges,
+            offsets,
+            adj,
+            adj_edge,
+            now,
+        }
+    }
+
+    /// People in the graph (me not counted).
+    pub fn people(&self) -> usize {
+        self.ids.len() - 1
+    }
+
+    /// Ties between people (links to me not counted).
+    pub fn ties(&self) -> usize {
+        self.edges.iter().filter(|e| e.a != 0).count()
+    }
+
+    fn range(&self, n: u32) -> std::ops::Range<usize> {
+        self.offsets[n as usize] as usize..self.offsets[n as usize + 1] as usize
+    }
+
+    /// Neighbors of `n` with the cost of the tie to each.
+    fn neighbors(&self, n: u32) -> &[(u32, f32)] {
+        &self.adj[self.range(n)]
+    }
+
+    fn node(&self, n: u32) -> NodeRef {
+        NodeRef {
+            id: self.ids[n as usize].clone(),
+            name: self.names[n as usize].clone(),
+        }
+    }
+
+    fn days_since(&self, e: &Edge) -> i64 {
+        ((self.now - e.acc.last) / 86_400).max(0)
+    }
+
+    fn why(&self, e: &Edge) -> String {
+        let mut parts = vec![];
+        let ago = match self.days_since(e) {
+            0 => "today".to_string(),
+            1 => "yesterday".to_string(),
+            d => format!("{d} days ago"),
+        };
+        if e.acc.met > 0 {
+            let who = if e.a == 0 { "you met" } else { "met" };
+            parts.push(format!(
+                "{who} {}, last {ago}",
+                plural(i64::from(e.acc.met), "time")
+            ));
+        }
+        match e.acc.declared {
+            Some((s, Some(kind))) => parts.push(format!("recorded tie: {kind}, strength {s}")),
+            Some((s, None)) => parts.push(format!("your relationship, importance {s}")),
+            None => {}
+        }
+        if e.acc.met == 0 {
+            parts.push(format!("last evidence {ago}"));
+        }
+        parts.join("; ")
+    }
+
+    /// The tie from `from` to the other end of edge `k`.
+    fn view(&self, k: u32, from: u32) -> TieView {
+        let e = &self.edges[k as usize];
+        let to = if e.a == from { e.b } else { e.a };
+        TieView {
+            from: self.node(from),
+            to: self.node(to),
+            strength: round(f64::from(e.strength), 1),
+            days_since: self.days_since(e),
+            score: round(f64::from(e.score), 3),
+            why: self.why(e),
+        }
+    }
+
+    /// The end a tie is shown from: me, else the end whose name sorts first.
+    fn first_end(&self, e: &Edge) -> u32 {
+        let key = |n: u32| (self.names[n as usize].as_str(), &self.ids[n as usize]);
+        if e.a == 0 || key(e.a) <= key(e.b) {
+            e.a
+        } else {
+            e.b
+        }
+    }
+
+    /// The `limit` ties between people with the highest score, best first.
+    pub fn strongest(&self, limit: usize) -> Vec<TieView> {
+        let mut ks: Vec<u32> = (0..self.edges.len() as u32)
+            .filter(|&k| self.edges[k as usize].a != 0)
+            .collect();
+        let order = |x: &u32, y: &u32| {
+            let (ex, ey) = (&self.edges[*x as usize], &self.edges[*y as usize]);
+            ey.score.total_cmp(&ex.score).then(x.cmp(y))
+        };
+        if ks.len() > limit && limit > 0 {
+            ks.select_nth_unstable_by(limit - 1, order);
+        }
+        ks.truncate(limit);
+        ks.sort_by(order);
+        ks.into_iter()
+            .map(|k| self.view(k, self.first_end(&self.edges[k as usize])))
+            .collect()
+    }
+
+    /// Strong ties (strength ≥ [`DORMANT_STRENGTH`]) with no evidence for
+    /// [`DORMANT_DAYS`]: mine first, then the strongest and the longest silent.
+    pub fn dormant(&self, limit: usize) -> Vec<TieView> {
+        let mut ks: Vec<u32> = (0..self.edges.len() as u32)
+            .filter(|&k| {
+                let e = &self.edges[k as usize];
+                f64::from(e.strength) >= DORMANT_STRENGTH && self.days_since(e) >= DORMANT_DAYS
+            })
+            .collect();
+        ks.sort_by(|x, y| {
+            let (ex, ey) = (&self.edges[*x as usize], &self.edges[*y as usize]);
+            (ex.a != 0)
+                .cmp(&(ey.a != 0))
+                .then(ey.strength.total_cmp(&ex.strength))
+                .then(ex.acc.last.cmp(&ey.acc.last))
+                .then(x.cmp(y))
+        });
+        ks.truncate(limit);
+        ks.into_iter()
+            .map(|k| self.view(k, self.first_end(&self.edges[k as usize])))
+            .collect()
+    }
+
+    /// The best chain of ties from me to `target`: the path maximizing the product of
+    /// the ties' scores (Dijkstra on −ln score). `None` when no chain exists.
+    pub fn intro(&self, target: &Id) -> Option<IntroPath> {
+        let t = *self.index.get(target)?;
+        let n = self.ids.len();
+        let mut cost = vec![f32::INFINITY; n];
+        // The adjacency slot each node was reached through.
+        let mut via: Vec<u32> = vec![u32::MAX; n];
+        let mut from: Vec<u32> = vec![u32::MAX; n];
+        let mut heap = BinaryHeap::new();
+        cost[0] = 0.0;
+        // Non-negative floats order like their bit patterns: (cost, node) in one u64.
+        heap.push(Reverse(0u64));
+        while let Some(Reverse(packed)) = heap.pop() {
+            let u = (packed & 0xffff_ffff) as u32;
+            let c = f32::from_bits((packed >> 32) as u32);
+            if c > cost[u as usize] {
+                continue;
+            }
+            if u == t {
+                break;
+            }
+            let range = self.range(u);
+            for (slot, &(v, w)) in range.clone().zip(&self.adj[range]) {
+                let nc = c + w;
+                if nc < cost[v as usize] {
+                    cost[v as usize] = nc;
+                    via[v as usize] = slot as u32;
+                    from[v as usize] = u;
+                    heap.push(Reverse((u64::from(nc.to_bits()) << 32) | u64::from(v)));
+                }
+            }
+        }
+        if !cost[t as usize].is_finite() {
+            return None;
+        }
+        let mut chain = vec![];
+        let mut at = t;
+        while at != 0 {
+            let (prev, slot) = (from[at as usize], via[at as usize]);
+            chain.push((*self.adj_edge.get(slot as usize)?, prev));
+            at = prev;
+        }
+        chain.reverse();
+        let score: f64 = chain
+            .iter()
+            .map(|(k, _)| f64::from(self.edges[*k as usize].score))
+            .product();
+        let hops = chain
+            .into_iter()
+            .map(|(k, prev)| self.view(k, prev))
+            .collect();
+        Some(IntroPath {
+            target: self.node(t),
+            hops,
+            score: round(score, 3),
+        })
+    }
+
+    /// The `limit` people with the highest betweenness among people (me left out: I
+    /// would bridge everyone I know). Exact (Brandes) up to
+    /// [`EXACT_BETWEENNESS_LIMIT`] people; above, estimated from
+    /// [`BETWEENNESS_SAMPLES`] sources spread evenly over the people and scaled up.
+    pub fn connectors(&self, limit: usize) -> Connectors {
+        let n = self.ids.len();
+        let people = n.saturating_sub(1);
+        let sources: Vec<u32> = if people <= EXACT_BETWEENNESS_LIMIT {
+            (1..n as u32).collect()
+        } else {
+            let step = people as f64 / BETWEENNESS_SAMPLES as f64;
+            (0..BETWEENNESS_SAMPLES)
+                .map(|i| 1 + (i as f64 * step) as u32)
+                .collect()
+        };
+        // The people-only adjacency as bare node numbers: half the memory traffic of the
+        // weighted one, and no test for "me" in the inner loops.
+        let mut off = vec![0u32; n + 1];
+        let mut nbr: Vec<u32> = Vec::with_capacity(self.adj.len());
+        for v in 0..n as u32 {
+            if v != 0 {
+                nbr.extend(
+                    self.neighbors(v)
+                        .iter()
+                        .map(|(w, _)| *w)
+                        .filter(|w| *w != 0),
+                );
+            }
+            off[v as usize + 1] = nbr.len() as u32;
+        }
+        let around = |v: u32| &nbr[off[v as usize] as usize..off[v as usize + 1] as usize];
+        let mut bc = vec![0f64; n];
+        let mut dist = vec![u32::MAX; n];
+        let mut sigma = vec![0f64; n];
+        let mut delta = vec![0f64; n];
+        let mut order: Vec<u32> = Vec::with_capacity(n);
+        for &s in &sources {
+            for &v in &order {
+                dist[v as usize] = u32::MAX;
+                sigma[v as usize] = 0.0;
+                delta[v as usize] = 0.0;
+            }
+            order.clear();
+            dist[s as usize] = 0;
+            sigma[s as usize] = 1.0;
+            order.push(s);
+            // `order` is the BFS queue too: nodes are appended as found, read in turn.
+            let mut head = 0;
+            while head < order.len() {
+                let v = order[head];
+                head += 1;
+                let dv = dist[v as usize];
+                let sv = sigma[v as usize];
+                for &w in around(v) {
+                    let dw = dist[w as usize];
+                    if dw == u32::MAX {
+                        dist[w as usize] = dv + 1;
+                        sigma[w as usize] = sv;
+                        order.push(w);
+                    } else if dw == dv + 1 {
+                        sigma[w as usize] += sv;
+                    }
+                }
+            }
+            for &w in order.iter().rev() {
+                let dw = dist[w as usize];
+                if dw == 0 {
+                    continue;
+                }
+                let coeff = (1.0 + delta[w as usize]) / sigma[w as usize];
+                for &v in around(w) {
+                    if dist[v as usize] == dw - 1 {
+                        delta[v as usize] += sigma[v as usize] * coeff;
+                    }
+                }
+                bc[w as usize] += delta[w as usize];
+            }
+        }
+        // Undirected: each pair was counted from both ends. Scale samples up, then to a
+        // share of the (people−1)(people−2)/2 pairs a person could sit between.
+        let scale = people as f64 / sources.len().max(1) as f64 / 2.0;
+        let pairs = ((people.saturating_sub(1)) * people.saturating_sub(2)) as f64 / 2.0;
+        let mut ranked: Vec<u32> = (1..n as u32).filter(|&v| bc[v as usize] > 0.0).collect();
+        ranked.sort_by(|x, y| {
+            bc[*y as usize]
+                .total_cmp(&bc[*x as usize])
+                .then_with(|| self.names[*x as usize].cmp(&self.names[*y as usize]))
+                .then(x.cmp(y))
+        });
+        ranked.truncate(limit);
+        Connectors {
+            people: ranked
+                .into_iter()
+                .map(|v| Connector {
+                    person: self.node(v),
+                    betweenness: if pairs > 0.0 {
+                        round(100.0 * bc[v as usize] * scale / pairs, 2)
+                    } else {
+                        0.0
+                    },
+                    ties: self.neighbors(v).iter().filter(|(w, _)| *w != 0).count(),
+                })
+                .collect(),
+            approximate: sources.len() < people,
+            sources: sources.len(),
+        }
+    }
+
+    /// The overview: strongest ties, connectors and dormant ties, `limit` of each.
+    pub fn overview(&self, limit: usize) -> Network {
+        Network {
+            people: self.people(),
+            ties: self.ties(),
+            strongest: self.strongest(limit),
+            connectors: self.connectors(limit),
+            dormant: self.dormant(limit),
+        }
+    }
+}
+
+/// A deterministic synthetic network for benchmarks and load tests: `people` people in
+/// communities of 100, each with `ties_per_person` recorded ties (all but one inside
+/// the community, one to anyone), dated over the year before `now`; I hold a
+/// relationship with every 500th person.
+pub fn synthetic(people: usize, ties_per_person: usize, seed: u64, now: Timestamp) -> NetworkInput {
+    let mut state = seed;
+    let mut next = |below: u64| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) % below.max(1)
+    };
+    let id = |n: u64| Id::v7(1_600_000_000_000 + n, [(n % 251) as u8; 10]);
+    let ago = |days: u64| {
+        now.checked_sub(jiff::SignedDuration::from_hours(24 * days as i64))
+            .unwrap_or(now)
+    };
+    let n = people as u64;
+    let mut input = NetworkInput {
+        people: (0..n).map(|i| (id(i), format!("Person {i}"))).collect(),
+        ..NetworkInput::default()
+    };
+    for i in 0..n {
+        let community = i / 100 * 100;
+        for t in 0..ties_per_person {
+            let j = if t + 1 == ties_per_person {
+                next(n)
+            } else {
+                (community + next(100)).min(n - 1)
+            };
+            if i == j {
+                continue;
+            }
+            input.ties.push(TieFact {
+                a: id(i),
+                b: id(j),
+                kind: TieKind::Knows,
+                strength: Strength::clamped(1 + next(5) as i64),
+                at: ago(next(365)),
+            });
+        }
+        if i % 500 == 0 {
+            input.mine.push(MyRelationship {
+                person: id(i),
+                importance: Importance::clamped(1 + next(5) as i64),
+                since: ago(next(365)),
+            });
+        }
+    }
+    input
+}

@@ -1,0 +1,122 @@
+//! Reads for metrics, the network and stakeholder maps: whole-workspace scans that
+//! return only the columns the computation needs (the network reads projected columns,
+//! not documents, so that a million ties load quickly).
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+use rapport_core::network::{MeetingFact, TieFact};
+use rapport_core::*;
+
+use crate::entity::Entity;
+use crate::{StoreError, Tx};
+
+impl Tx<'_> {
+    /// Every live record of one type in the workspace, in id order.
+    pub fn all_live<E: Entity>(&mut self, ws: &Id) -> Result<Vec<E>, StoreError> {
+        let sql = format!(
+            "SELECT doc FROM {} WHERE workspace_id = $1 AND deleted_at IS NULL ORDER BY id",
+            E::TABLE
+        );
+        self.c
+            .query(&sql, &[ws.into()])?
+            .iter()
+            .map(|r| r.json(0))
+            .collect()
+    }
+
+    /// Tags of every person and organization: (subject id, tag).
+    pub fn subject_tags(&mut self, ws: &Id) -> Result<Vec<(Id, String)>, StoreError> {
+        let rows = self.c.query(
+            "SELECT entity_id, tag FROM tags WHERE workspace_id = $1 AND entity_kind IN ($2, $3)",
+            &[
+                ws.into(),
+                EntityKind::Person.as_str().into(),
+                EntityKind::Organization.as_str().into(),
+            ],
+        )?;
+        rows.iter().map(|r| Ok((r.id(0)?, r.text(1)?))).collect()
+    }
+
+    /// Login names of the workspace's users by id.
+    pub fn user_names(&mut self, ws: &Id) -> Result<HashMap<Id, String>, StoreError> {
+        let rows = self.c.query(
+            "SELECT id, name FROM users WHERE workspace_id = $1",
+            &[ws.into()],
+        )?;
+        rows.iter().map(|r| Ok((r.id(0)?, r.text(1)?))).collect()
+    }
+
+    /// Every live tie, from its projected columns; dated by its last change.
+    pub fn tie_facts(&mut self, ws: &Id) -> Result<Vec<TieFact>, StoreError> {
+        let rows = self.c.query(
+            "SELECT from_person_id, to_person_id, kind, strength, updated_at FROM ties
+             WHERE workspace_id = $1 AND deleted_at IS NULL",
+            &[ws.into()],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(TieFact {
+                    a: r.id(0)?,
+                    b: r.id(1)?,
+                    kind: TieKind::parse(&r.text(2)?)?,
+                    strength: Strength::clamped(r.i64(3)?),
+                    at: r.timestamp(4)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Every live interaction with the people and organizations who took part.
+    pub fn meeting_facts(&mut self, ws: &Id) -> Result<Vec<MeetingFact>, StoreError> {
+        let rows = self.c.query(
+            "SELECT s.interaction_id, s.subject_id, s.at FROM interaction_subjects s
+             JOIN interactions i ON i.id = s.interaction_id
+             WHERE s.workspace_id = $1 AND i.deleted_at IS NULL",
+            &[ws.into()],
+        )?;
+        let mut by: HashMap<String, (Timestamp, Vec<Id>)> = HashMap::new();
+        for r in rows {
+            let e = by
+                .entry(r.text(0)?)
+                .or_insert_with(|| (Timestamp::UNIX_EPOCH, vec![]));
+            e.0 = r.timestamp(2)?;
+            e.1.push(r.id(1)?);
+        }
+        let mut out: Vec<(String, MeetingFact)> = by
+            .into_iter()
+            .map(|(k, (at, people))| (k, MeetingFact { at, people }))
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(out.into_iter().map(|(_, m)| m).collect())
+    }
+
+    /// The live stakes of one project.
+    pub fn stakes_of(&mut self, ws: &Id, project: &Project) -> Result<Vec<Stake>, StoreError> {
+        let (kind, value) = project.key();
+        let rows = self.c.query(
+            "SELECT doc FROM stakes WHERE workspace_id = $1 AND project_kind = $2 AND project_value = $3
+             AND deleted_at IS NULL ORDER BY id",
+            &[ws.into(), kind.into(), value.into()],
+        )?;
+        rows.iter().map(|r| r.json(0)).collect()
+    }
+
+    /// A person's stake in a project, live or trashed.
+    pub fn stake_of(
+        &mut self,
+        ws: &Id,
+        person: &Id,
+        project: &Project,
+    ) -> Result<Option<Stake>, StoreError> {
+        let (kind, value) = project.key();
+        self.c
+            .query_one(
+                "SELECT doc FROM stakes WHERE workspace_id = $1 AND person_id = $2 AND project_kind = $3
+                 AND project_value = $4",
+                &[ws.into(), person.into(), kind.into(), value.into()],
+            )?
+            .map(|r| r.json(0))
+            .transpose()
+    }
+}
