@@ -35,6 +35,8 @@ pub const WINDOW: (u32, u32) = (1280, 800);
 
 /// How long chromedriver may take to answer its `/status`.
 const DRIVER_START: Duration = Duration::from_secs(20);
+/// How long chromedriver may take to exit when asked to.
+const DRIVER_STOP: Duration = Duration::from_secs(3);
 /// The session's page-load and script timeouts (enforced by the driver).
 const PAGE_LOAD: Duration = Duration::from_secs(30);
 const SCRIPT: Duration = Duration::from_secs(10);
@@ -382,7 +384,13 @@ impl Drop for Browser {
             // Closes Chromium; errors do not matter any more.
             let _ = http(self.port, "DELETE", &self.path(""), None);
         }
-        // The driver is ours: stop it by its pid and reap it.
+        // Let the driver exit by itself (it reaps what it started), for a bounded
+        // while; then stop it by its pid. Either way, reap it.
+        let _ = http(self.port, "GET", "/shutdown", None);
+        let deadline = Instant::now() + DRIVER_STOP;
+        while matches!(self.driver.try_wait(), Ok(None)) && Instant::now() < deadline {
+            pause();
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }

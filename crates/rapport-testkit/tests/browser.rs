@@ -50,8 +50,10 @@ impl Site {
                 if flag.load(Ordering::SeqCst) {
                     break;
                 }
+                // One thread per connection: Chromium may open a connection it does
+                // not use yet, which must not hold up the next request.
                 if let Ok(s) = stream {
-                    serve(s);
+                    std::thread::spawn(move || serve(s));
                 }
             }
         });
@@ -79,6 +81,7 @@ impl Drop for Site {
 }
 
 fn serve(mut s: TcpStream) {
+    let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(10)));
     let mut reader = BufReader::new(s.try_clone().unwrap());
     let mut request_line = String::new();
     if reader.read_line(&mut request_line).is_err() {
