@@ -231,3 +231,30 @@ fn engine_trials(tests: &[Body], needs_browser: bool) -> Vec<libtest_mimic::Tria
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::BrowserGate;
+
+    fn gate(ok: bool, required: bool) -> BrowserGate {
+        BrowserGate {
+            needed: true,
+            ok,
+            required,
+        }
+    }
+
+    #[test]
+    fn a_missing_browser_skips_unless_required_and_never_passes() {
+        assert!(gate(false, false).skip());
+        assert!(gate(false, false).check().is_err());
+        assert!(!gate(false, true).skip());
+        assert!(gate(false, true).check().is_err());
+        for required in [false, true] {
+            assert!(!gate(true, required).skip());
+            assert!(gate(true, required).check().is_ok());
+        }
+        assert!(!BrowserGate::none().skip());
+        assert!(BrowserGate::none().check().is_ok());
+    }
+}
