@@ -4,6 +4,13 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`); every test gets its own database,
 //! dropped afterwards. Without a server the PostgreSQL tests are reported as ignored,
 //! unless `RAPPORT_REQUIRE_POSTGRES=1`, which makes them fail instead (CI sets it).
+//!
+//! Browser: [`Browser`] drives a headless Chromium over WebDriver (see [`browser`]);
+//! [`browser_trials`] and [`browser_trial`] skip or fail without one, the same way.
+
+pub mod browser;
+
+pub use browser::{Browser, Cookie, Element, browser_available, browser_required};
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -106,13 +113,86 @@ impl Engine {
     }
 }
 
-/// Builds one trial per engine for each named test body. PostgreSQL trials are
-/// ignored (never passed) when no server answers, unless `RAPPORT_REQUIRE_POSTGRES=1`,
-/// in which case they fail.
 /// A named test body that runs against a fresh database.
 pub type Body = (&'static str, fn(&Fresh));
 
+/// Builds one trial per engine for each named test body. PostgreSQL trials are
+/// ignored (never passed) when no server answers, unless `RAPPORT_REQUIRE_POSTGRES=1`,
+/// in which case they fail.
 pub fn trials(tests: &[Body]) -> Vec<libtest_mimic::Trial> {
+    engine_trials(tests, false)
+}
+
+/// Like [`trials`], for bodies that also drive a [`Browser`]: without Chromium and
+/// chromedriver every trial is ignored, unless `RAPPORT_REQUIRE_BROWSER=1`, in which
+/// case it fails.
+pub fn browser_trials(tests: &[Body]) -> Vec<libtest_mimic::Trial> {
+    engine_trials(tests, true)
+}
+
+/// One trial that drives a [`Browser`] and needs no database; ignored or failed
+/// without a browser exactly like [`browser_trials`].
+pub fn browser_trial(name: &str, body: fn()) -> libtest_mimic::Trial {
+    let gate = BrowserGate::probe();
+    libtest_mimic::Trial::test(name, move || {
+        gate.check()?;
+        body();
+        Ok(())
+    })
+    .with_ignored_flag(gate.skip())
+}
+
+/// Whether the browser tests can run, and what to do when they cannot.
+#[derive(Clone, Copy)]
+struct BrowserGate {
+    needed: bool,
+    ok: bool,
+    required: bool,
+}
+
+impl BrowserGate {
+    fn probe() -> BrowserGate {
+        let gate = BrowserGate {
+            needed: true,
+            ok: browser_available(),
+            required: browser_required(),
+        };
+        if !gate.ok && !gate.required {
+            eprintln!(
+                "note: {} or {} is missing: browser tests are ignored",
+                browser::chromium_path().display(),
+                browser::chromedriver_path().display()
+            );
+        }
+        gate
+    }
+
+    fn none() -> BrowserGate {
+        BrowserGate {
+            needed: false,
+            ok: true,
+            required: false,
+        }
+    }
+
+    fn skip(self) -> bool {
+        self.needed && !self.ok && !self.required
+    }
+
+    fn check(self) -> Result<(), libtest_mimic::Failed> {
+        if self.needed && !self.ok {
+            return Err(format!(
+                "a browser is required (RAPPORT_REQUIRE_BROWSER=1) but {} or {} is missing",
+                browser::chromium_path().display(),
+                browser::chromedriver_path().display()
+            )
+            .into());
+        }
+        Ok(())
+    }
+}
+
+fn engine_trials(tests: &[Body], needs_browser: bool) -> Vec<libtest_mimic::Trial> {
     let pg_ok = pg_available();
     let required = pg_required();
     if !pg_ok && !required {
@@ -121,16 +201,20 @@ pub fn trials(tests: &[Body]) -> Vec<libtest_mimic::Trial> {
             pg_base()
         );
     }
+    let gate = if needs_browser {
+        BrowserGate::probe()
+    } else {
+        BrowserGate::none()
+    };
     let mut out = Vec::new();
     for (name, body) in tests {
         let body = *body;
-        out.push(libtest_mimic::Trial::test(
-            format!("sqlite::{name}"),
-            move || {
-                body(&Fresh::sqlite());
-                Ok(())
-            },
-        ));
+        let sqlite = libtest_mimic::Trial::test(format!("sqlite::{name}"), move || {
+            gate.check()?;
+            body(&Fresh::sqlite());
+            Ok(())
+        });
+        out.push(sqlite.with_ignored_flag(gate.skip()));
         let pg = libtest_mimic::Trial::test(format!("postgres::{name}"), move || {
             if !pg_ok {
                 return Err(format!(
@@ -139,10 +223,38 @@ pub fn trials(tests: &[Body]) -> Vec<libtest_mimic::Trial> {
                 )
                 .into());
             }
+            gate.check()?;
             body(&Fresh::postgres());
             Ok(())
         });
-        out.push(pg.with_ignored_flag(!pg_ok && !required));
+        out.push(pg.with_ignored_flag((!pg_ok && !required) || gate.skip()));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BrowserGate;
+
+    fn gate(ok: bool, required: bool) -> BrowserGate {
+        BrowserGate {
+            needed: true,
+            ok,
+            required,
+        }
+    }
+
+    #[test]
+    fn a_missing_browser_skips_unless_required_and_never_passes() {
+        assert!(gate(false, false).skip());
+        assert!(gate(false, false).check().is_err());
+        assert!(!gate(false, true).skip());
+        assert!(gate(false, true).check().is_err());
+        for required in [false, true] {
+            assert!(!gate(true, required).skip());
+            assert!(gate(true, required).check().is_ok());
+        }
+        assert!(!BrowserGate::none().skip());
+        assert!(BrowserGate::none().check().is_ok());
+    }
 }
