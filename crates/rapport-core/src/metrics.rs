@@ -21,7 +21,7 @@ use crate::{DomainError, Id};
 mod tests;
 
 /// How relationships are grouped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SegmentBy {
     Kind,
@@ -45,7 +45,7 @@ impl SegmentBy {
 
 /// A period of `days` days ending on `to`: the days after `from` up to and including `to`.
 /// "At the start" means on `from`, "at the end" on `to`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Period {
     pub from: Date,
     pub to: Date,
@@ -90,7 +90,7 @@ pub struct MetricsInput {
 }
 
 /// A share: `count` of `of`, and the rate in percent (absent when `of` is 0).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Share {
     pub count: usize,
     pub of: usize,
@@ -107,7 +107,7 @@ impl Share {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Retention {
     /// Relationships that existed on the first day (`from`).
     pub at_start: usize,
@@ -125,7 +125,7 @@ pub struct Retention {
     pub end_reasons: BTreeMap<String, usize>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct RepeatBusiness {
     /// Deals won during the period.
     pub deals_won: usize,
@@ -137,7 +137,7 @@ pub struct RepeatBusiness {
     pub repeat_customers: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Satisfaction {
     /// NPS responses in the period.
     pub nps_responses: usize,
@@ -154,7 +154,7 @@ pub struct Satisfaction {
     pub csat_mean: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct HealthChange {
     /// Relationships with a score on the last day.
     pub scored: usize,
@@ -166,7 +166,7 @@ pub struct HealthChange {
     pub change: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct StageValue {
     pub stage: DealStage,
     pub deals: usize,
@@ -174,7 +174,7 @@ pub struct StageValue {
     pub amounts: BTreeMap<String, f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct KeptRate {
     pub kept: usize,
     pub broken: usize,
@@ -182,7 +182,7 @@ pub struct KeptRate {
     pub percent: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Commitments {
     /// Promises I made, closed during the period.
     pub mine: KeptRate,
@@ -190,7 +190,7 @@ pub struct Commitments {
     pub theirs: KeptRate,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Conflicts {
     pub opened: usize,
     pub resolved: usize,
@@ -199,7 +199,7 @@ pub struct Conflicts {
 }
 
 /// All metrics of one segment.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct SegmentMetrics {
     pub segment: String,
     /// Relationships with status `active` on the last day.
@@ -217,7 +217,7 @@ pub struct SegmentMetrics {
     pub conflicts: Conflicts,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Metrics {
     pub period: Period,
     /// `None`: one segment, `all`.

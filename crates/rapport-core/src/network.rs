@@ -75,7 +75,7 @@ pub struct NetworkInput {
 }
 
 /// A person in the network, or me (`id` absent, name "you").
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct NodeRef {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<Id>,
@@ -83,7 +83,7 @@ pub struct NodeRef {
 }
 
 /// One tie as shown: its two ends, strength, recency and why.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct TieView {
     pub from: NodeRef,
     pub to: NodeRef,
@@ -97,7 +97,7 @@ pub struct TieView {
 }
 
 /// Someone who bridges groups: many shortest paths between others pass through them.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Connector {
     pub person: NodeRef,
     /// Betweenness centrality (estimated when `approximate`), as a share of all pairs in
@@ -107,7 +107,7 @@ pub struct Connector {
     pub ties: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Connectors {
     pub people: Vec<Connector>,
     /// True when betweenness was estimated from `sources` sampled people.
@@ -116,7 +116,7 @@ pub struct Connectors {
 }
 
 /// The warm path from me to someone: each hop a tie, best first by the product of scores.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct IntroPath {
     pub target: NodeRef,
     pub hops: Vec<TieView>,
@@ -125,7 +125,7 @@ pub struct IntroPath {
 }
 
 /// The network at a glance.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Network {
     pub people: usize,
     /// Ties between people (links to me not counted).

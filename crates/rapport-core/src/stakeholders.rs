@@ -15,7 +15,9 @@ use crate::values::{Attitude, Level};
 
 /// Where a stakeholder sits on the power × interest grid. Power or interest of 3 or more
 /// is "high".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Quadrant {
     /// High power, high interest.
@@ -95,7 +97,7 @@ pub struct StakeholderFacts {
 }
 
 /// A stakeholder placed on the map.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Placed {
     pub stake_id: Id,
     pub person: SubjectRef,
@@ -112,7 +114,7 @@ pub struct Placed {
 }
 
 /// One quadrant of the map and its people, most powerful first.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct QuadrantGroup {
     pub quadrant: Quadrant,
     pub engagement: &'static str,
@@ -120,7 +122,7 @@ pub struct QuadrantGroup {
 }
 
 /// A project's stakeholder map: the four quadrants, always in the same order.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct StakeholderMap {
     pub project: String,
     pub quadrants: Vec<QuadrantGroup>,

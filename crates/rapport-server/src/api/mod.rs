@@ -2,6 +2,7 @@
 //! handlers, plus agenda, health, search, audit and accounts.
 
 pub mod auth;
+mod insights;
 pub mod problem;
 
 use std::collections::HashMap;
@@ -121,7 +122,7 @@ fn json_body(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result
 }
 
 /// Query parameters as given; each endpoint parses what it knows.
-type Params = HashMap<String, String>;
+pub(crate) type Params = HashMap<String, String>;
 
 fn query(
     q: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
@@ -797,6 +798,7 @@ pub fn routes() -> Routes {
         .errors(&[400, 422]),
         get(search),
     );
+    insights::register(&mut r);
     let event = r.schema::<AuditEvent>();
     r.add(
         Op::new(

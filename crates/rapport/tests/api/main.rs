@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod data;
 mod records;
 mod security;
 mod support;
@@ -12,6 +13,7 @@ fn main() {
     let args = libtest_mimic::Arguments::from_args();
     let mut all: Vec<rapport_testkit::Body> = Vec::new();
     all.extend_from_slice(records::ALL);
+    all.extend_from_slice(data::ALL);
     all.extend_from_slice(security::ALL);
     all.extend_from_slice(web::ALL);
     libtest_mimic::run(&args, rapport_testkit::trials(&all)).exit();
