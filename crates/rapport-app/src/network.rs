@@ -45,4 +45,11 @@ impl App {
     pub fn intro(&self, ctx: &Ctx, target: &Person) -> Result<Option<IntroPath>> {
         Ok(self.network_graph(ctx)?.intro(&target.meta.id))
     }
+
+    /// A person's strongest ties, for drawing their neighbourhood.
+    pub fn neighbourhood(&self, ctx: &Ctx, person: &Person, limit: usize) -> Result<Vec<TieView>> {
+        Ok(self
+            .network_graph(ctx)?
+            .neighbourhood(&person.meta.id, limit))
+    }
 }

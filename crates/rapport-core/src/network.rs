@@ -684,3 +684,21 @@ pub fn synthetic(people: usize, ties_per_person: usize, seed: u64, now: Timestam
     }
     input
 }
+
+impl Graph {
+    /// A person's ties, strongest first (at most `limit`): the neighbourhood drawn on
+    /// the network page. Empty when the person is not in the graph.
+    pub fn neighbourhood(&self, person: &Id, limit: usize) -> Vec<TieView> {
+        let Some(&n) = self.index.get(person) else {
+            return vec![];
+        };
+        let mut ks: Vec<u32> = self.adj_edge[self.range(n)].to_vec();
+        ks.sort_by(|x, y| {
+            let (ex, ey) = (&self.edges[*x as usize], &self.edges[*y as usize]);
+            ey.score.total_cmp(&ex.score).then(x.cmp(y))
+        });
+        ks.dedup();
+        ks.truncate(limit);
+        ks.into_iter().map(|k| self.view(k, n)).collect()
+    }
+}

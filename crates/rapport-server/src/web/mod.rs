@@ -4,6 +4,7 @@
 //! token; every id from a form is looked up in the caller's workspace before use.
 
 mod assets;
+mod insights;
 mod pages;
 pub mod svg;
 
@@ -154,5 +155,16 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/users", post(pages::add_user))
         .route("/settings/tokens", post(pages::add_token))
         .route("/settings/feed", post(pages::rotate_feed))
+        .route("/network", get(insights::network))
+        .route(
+            "/stakeholders",
+            get(insights::stakeholders).post(insights::set_stake),
+        )
+        .route(
+            "/import",
+            get(insights::import_form).post(insights::import).layer(
+                axum::extract::DefaultBodyLimit::max(insights::MAX_WEB_IMPORT),
+            ),
+        )
         .route("/static/{name}", get(assets::serve))
 }

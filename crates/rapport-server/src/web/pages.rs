@@ -28,7 +28,9 @@ const LOGIN_CSRF_COOKIE: &str = "rapport_login";
 type Form = HashMap<String, String>;
 
 /// Reads an urlencoded form body (at most 1 MiB).
-async fn read_form(req: Request) -> Result<(axum::http::request::Parts, Form), WebError> {
+pub(super) async fn read_form(
+    req: Request,
+) -> Result<(axum::http::request::Parts, Form), WebError> {
     let (parts, body) = req.into_parts();
     let bytes = axum::body::to_bytes(body, crate::api::MAX_BODY)
         .await
@@ -38,7 +40,7 @@ async fn read_form(req: Request) -> Result<(axum::http::request::Parts, Form), W
     Ok((parts, form))
 }
 
-fn check_csrf(user: &WebUser, form: &Form) -> Result<(), WebError> {
+pub(super) fn check_csrf(user: &WebUser, form: &Form) -> Result<(), WebError> {
     match form.get("csrf") {
         Some(t) if *t == user.csrf => Ok(()),
         _ => Err(WebError::forbidden_csrf()),
@@ -68,7 +70,7 @@ pub struct Layout {
 }
 
 impl Layout {
-    fn new(title: impl Into<String>, user: &WebUser, nav: &'static str) -> Layout {
+    pub(super) fn new(title: impl Into<String>, user: &WebUser, nav: &'static str) -> Layout {
         Layout {
             title: title.into(),
             user: user.ctx.actor.name.clone(),
@@ -222,6 +224,13 @@ struct DashboardPage {
     health_chart: String,
     relationships: usize,
     average: Option<u8>,
+    /// Key figures of the last 90 days: (label, value).
+    figures: Vec<(String, String)>,
+    pipeline_chart: String,
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map(|p| format!("{p:.0}%")).unwrap_or_else(|| "—".into())
 }
 
 fn subject_href(kind: SubjectKind, id: &Id) -> String {
@@ -233,7 +242,7 @@ fn subject_href(kind: SubjectKind, id: &Id) -> String {
 
 pub async fn dashboard(State(s): State<AppState>, user: WebUser) -> Result<Response, WebError> {
     let ctx = user.ctx.clone();
-    let (agenda, health, kinds) = blocking(&s, move |app| {
+    let (agenda, health, kinds, metrics) = blocking(&s, move |app| {
         let agenda = app.agenda(&ctx, None, None)?;
         let health = app.all_health(&ctx, None)?;
         let ids: Vec<Id> = agenda
@@ -242,9 +251,45 @@ pub async fn dashboard(State(s): State<AppState>, user: WebUser) -> Result<Respo
             .filter_map(|i| i.subject.as_ref().map(|s| s.id.clone()))
             .collect();
         let kinds = app.subject_kinds(&ctx, &ids)?;
-        Ok((agenda, health, kinds))
+        let metrics = app.metrics(&ctx, 90, None)?;
+        Ok((agenda, health, kinds, metrics))
     })
     .await?;
+    let (figures, pipeline_chart) = match metrics.segments.first() {
+        Some(m) => {
+            let figures = vec![
+                ("Active relationships".to_string(), m.active.to_string()),
+                (
+                    "Retention (90 days)".into(),
+                    pct(m.retention.retention_percent),
+                ),
+                ("Referral rate".into(), pct(m.referral.percent)),
+                (
+                    "NPS".into(),
+                    m.satisfaction
+                        .nps
+                        .map(|n| format!("{n:.0}"))
+                        .unwrap_or_else(|| "—".into()),
+                ),
+                ("Promises I kept".into(), pct(m.commitments.mine.percent)),
+                (
+                    "Promises they kept".into(),
+                    pct(m.commitments.theirs.percent),
+                ),
+                (
+                    "Conflicts opened / resolved".into(),
+                    format!("{} / {}", m.conflicts.opened, m.conflicts.resolved),
+                ),
+            ];
+            let bars: Vec<(String, f64)> = m
+                .pipeline
+                .iter()
+                .map(|st| (st.stage.to_string(), st.amounts.values().sum::<f64>()))
+                .collect();
+            (figures, svg::bars(&bars, "Pipeline value by stage"))
+        }
+        None => (vec![], String::new()),
+    };
     let rows = agenda
         .items
         .iter()
@@ -320,6 +365,8 @@ pub async fn dashboard(State(s): State<AppState>, user: WebUser) -> Result<Respo
         health_chart: svg::bars(&counts, "Relationships by health"),
         relationships: health.len(),
         average,
+        figures,
+        pipeline_chart,
     };
     Ok(render(&page))
 }

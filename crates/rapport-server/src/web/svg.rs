@@ -130,6 +130,105 @@ fn format_number(v: f64) -> String {
     }
 }
 
+/// A person at the centre with their ties around: line width by strength.
+pub fn ego(center: &str, around: &[(String, f64)], title: &str) -> String {
+    let (w, h) = (360.0_f64, 300.0_f64);
+    let (cx, cy, r) = (w / 2.0, h / 2.0, 110.0_f64);
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg class="chart graph" viewBox="0 0 {w} {h}" role="img" aria-label="{}"><title>{}</title>"#,
+        esc(title),
+        esc(title)
+    );
+    let n = around.len().max(1) as f64;
+    let points: Vec<(f64, f64)> = (0..around.len())
+        .map(|i| {
+            let a = std::f64::consts::TAU * i as f64 / n - std::f64::consts::FRAC_PI_2;
+            (cx + r * a.cos(), cy + r * a.sin())
+        })
+        .collect();
+    for ((_, strength), (x, y)) in around.iter().zip(&points) {
+        let _ = write!(
+            svg,
+            r#"<line x1="{cx}" y1="{cy}" x2="{x:.1}" y2="{y:.1}" class="edge" stroke-width="{:.1}"/>"#,
+            strength.clamp(0.5, 6.0)
+        );
+    }
+    for ((name, strength), (x, y)) in around.iter().zip(&points) {
+        let _ = write!(
+            svg,
+            r#"<circle cx="{x:.1}" cy="{y:.1}" r="6" class="node"><title>{}: strength {strength:.1}</title></circle><text x="{x:.1}" y="{:.1}" class="label" text-anchor="middle">{}</text>"#,
+            esc(name),
+            y + 18.0,
+            esc(name)
+        );
+    }
+    let _ = write!(
+        svg,
+        r#"<circle cx="{cx}" cy="{cy}" r="10" class="node me"/><text x="{cx}" y="{:.1}" class="label strong" text-anchor="middle">{}</text></svg>"#,
+        cy + 26.0,
+        esc(center)
+    );
+    svg
+}
+
+/// The power × interest grid (1–5 each) with people placed on it.
+pub fn stakeholder_grid(people: &[(String, u8, u8)], title: &str) -> String {
+    let (w, h, pad) = (360.0_f64, 360.0_f64, 36.0_f64);
+    let cell = (w - 2.0 * pad) / 5.0;
+    let x = |interest: u8| pad + cell * (f64::from(interest) - 0.5);
+    let y = |power: u8| h - pad - cell * (f64::from(power) - 0.5);
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg class="chart grid-map" viewBox="0 0 {w} {h}" role="img" aria-label="{}"><title>{}</title>"#,
+        esc(title),
+        esc(title)
+    );
+    let mid_x = pad + (w - 2.0 * pad) / 2.0;
+    let mid_y = pad + (h - 2.0 * pad) / 2.0;
+    let span = w - 2.0 * pad;
+    let half = span / 2.0;
+    for (qx, qy, label) in [
+        (pad, pad, "keep satisfied"),
+        (mid_x, pad, "manage closely"),
+        (pad, mid_y, "monitor"),
+        (mid_x, mid_y, "keep informed"),
+    ] {
+        let _ = write!(
+            svg,
+            r#"<rect x="{qx}" y="{qy}" width="{half}" height="{half}" class="quadrant"/><text x="{}" y="{}" class="qlabel">{label}</text>"#,
+            qx + 6.0,
+            qy + 16.0
+        );
+    }
+    let _ = write!(
+        svg,
+        r#"<text x="{mid_x}" y="{}" class="axis" text-anchor="middle">interest →</text><text x="12" y="{mid_y}" class="axis" transform="rotate(-90 12 {mid_y})" text-anchor="middle">power →</text>"#,
+        h - 8.0
+    );
+    // People sharing a cell are fanned out a little so that none hides another.
+    let mut seen: std::collections::HashMap<(u8, u8), usize> = std::collections::HashMap::new();
+    for (name, power, interest) in people {
+        let k = seen.entry((*power, *interest)).or_insert(0);
+        let dy = *k as f64 * 14.0;
+        *k += 1;
+        let _ = write!(
+            svg,
+            r#"<circle cx="{:.1}" cy="{:.1}" r="5" class="node"><title>{}: power {power}, interest {interest}</title></circle><text x="{:.1}" y="{:.1}" class="label">{}</text>"#,
+            x(*interest),
+            y(*power) + dy,
+            esc(name),
+            x(*interest) + 8.0,
+            y(*power) + dy + 4.0,
+            esc(name)
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,6 +239,16 @@ mod tests {
         assert!(!s.contains("<script>"));
         assert!(s.contains("&lt;script&gt;"));
         assert!(s.contains("a&quot;b"));
+    }
+
+    #[test]
+    fn grid_places_and_escapes_people() {
+        let s = stakeholder_grid(&[("<b>A</b>".into(), 5, 5), ("B".into(), 1, 1)], "g");
+        assert_eq!(s.matches("<circle").count(), 2);
+        assert!(s.contains("&lt;b&gt;A&lt;/b&gt;"));
+        assert!(s.contains("manage closely") && s.contains("monitor"));
+        let e = ego("Me & you", &[("X".into(), 3.0)], "e");
+        assert!(e.contains("Me &amp; you") && e.contains("<line"));
     }
 
     #[test]

@@ -108,6 +108,11 @@ fn web_login_pages_and_logout(db: &Fresh) {
         "/organizations",
         "/pipeline",
         "/settings",
+        "/network",
+        "/network?to=a",
+        "/import",
+        "/stakeholders",
+        "/stakeholders?tag=vip",
     ] {
         let r = s.req("GET", path).header("Cookie", &sess.cookie).send();
         assert_eq!(r.status, 200, "{path}: {}", r.body);

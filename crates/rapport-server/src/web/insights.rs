@@ -1,0 +1,378 @@
+//! Pages for the network, stakeholder maps and import.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Multipart, Query, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use rapport_app::import::{ImportFormat, ImportOptions, ImportSummary};
+use rapport_app::stakeholders::StakeLevels;
+use rapport_core::network::TieView;
+use rapport_core::*;
+
+use super::pages::{Layout, check_csrf, read_form};
+use super::{WebError, WebUser, render, svg, urlencode};
+use crate::{AppState, blocking};
+
+type Form = HashMap<String, String>;
+
+fn tie_row(t: &TieView) -> (String, String, String, String) {
+    (
+        format!("{} — {}", t.from.name, t.to.name),
+        format!("{:.1}", t.strength),
+        t.days_since.to_string(),
+        t.why.clone(),
+    )
+}
+
+#[derive(Template)]
+#[template(path = "network.html")]
+struct NetworkPage {
+    l: Layout,
+    people: usize,
+    ties: usize,
+    to: String,
+    error: Option<String>,
+    path: Vec<(String, String, String, String)>,
+    path_target: String,
+    path_score: String,
+    searched: bool,
+    graph: String,
+    strongest: Vec<(String, String, String, String)>,
+    connectors: Vec<(String, String, String, usize)>,
+    approximate: bool,
+    dormant: Vec<(String, String, String, String)>,
+}
+
+pub async fn network(
+    State(s): State<AppState>,
+    user: WebUser,
+    Query(q): Query<Form>,
+) -> Result<Response, WebError> {
+    let to = q
+        .get("to")
+        .map(|t| t.trim().to_string())
+        .unwrap_or_default();
+    let ctx = user.ctx.clone();
+    let target = to.clone();
+    let (overview, found) = blocking(&s, move |app| {
+        let overview = app.network(&ctx, 10)?;
+        let found = if target.is_empty() {
+            None
+        } else {
+            Some(match app.resolve_person(&ctx, &target) {
+                Ok(p) => {
+                    let path = app.intro(&ctx, &p)?;
+                    let around = app.neighbourhood(&ctx, &p, 12)?;
+                    Ok((p, path, around))
+                }
+                Err(e) => Err(e.to_string()),
+            })
+        };
+        Ok((overview, found))
+    })
+    .await?;
+    let mut page = NetworkPage {
+        l: Layout::new("Network", &user, "network"),
+        people: overview.people,
+        ties: overview.ties,
+        to: to.clone(),
+        error: None,
+        path: vec![],
+        path_target: String::new(),
+        path_score: String::new(),
+        searched: false,
+        graph: String::new(),
+        strongest: overview.strongest.iter().map(tie_row).collect(),
+        connectors: overview
+            .connectors
+            .people
+            .iter()
+            .map(|c| {
+                (
+                    c.person
+                        .id
+                        .as_ref()
+                        .map(|i| i.to_string())
+                        .unwrap_or_default(),
+                    c.person.name.clone(),
+                    format!("{:.1}", c.betweenness),
+                    c.ties,
+                )
+            })
+            .collect(),
+        approximate: overview.connectors.approximate,
+        dormant: overview.dormant.iter().map(tie_row).collect(),
+    };
+    match found {
+        None => {}
+        Some(Err(e)) => page.error = Some(e),
+        Some(Ok((person, path, around))) => {
+            page.searched = true;
+            page.path_target = person.name.clone();
+            if let Some(p) = path {
+                page.path = p.hops.iter().map(tie_row).collect();
+                page.path_score = format!("{:.2}", p.score);
+            }
+            let neighbours: Vec<(String, f64)> = around
+                .iter()
+                .map(|t| (t.to.name.clone(), t.strength))
+                .collect();
+            page.graph = svg::ego(
+                &person.name,
+                &neighbours,
+                &format!("Ties of {}", person.name),
+            );
+        }
+    }
+    Ok(render(&page))
+}
+
+pub struct PlacedView {
+    pub id: String,
+    pub name: String,
+    pub power: u8,
+    pub interest: u8,
+    pub attitude: String,
+    pub contact: String,
+    pub overdue: bool,
+}
+
+#[derive(Template)]
+#[template(path = "stakeholders.html")]
+struct StakeholdersPage {
+    l: Layout,
+    tag: String,
+    project: String,
+    grid: String,
+    quadrants: Vec<(String, String, Vec<PlacedView>)>,
+    error: Option<String>,
+    flash: Option<String>,
+}
+
+pub async fn stakeholders(
+    State(s): State<AppState>,
+    user: WebUser,
+    Query(q): Query<Form>,
+) -> Result<Response, WebError> {
+    let tag = q
+        .get("tag")
+        .map(|t| t.trim().to_string())
+        .unwrap_or_default();
+    let flash = q.get("done").cloned();
+    let mut page = StakeholdersPage {
+        l: Layout::new("Stakeholders", &user, "stakeholders"),
+        tag: tag.clone(),
+        project: String::new(),
+        grid: String::new(),
+        quadrants: vec![],
+        error: None,
+        flash,
+    };
+    if tag.is_empty() {
+        return Ok(render(&page));
+    }
+    let ctx = user.ctx.clone();
+    let t = tag.clone();
+    let map = blocking(&s, move |app| {
+        let project = app.project(&ctx, Some(&t), None)?;
+        app.stakeholder_map(&ctx, &project)
+    })
+    .await;
+    match map {
+        Ok(m) => {
+            let mut all = Vec::new();
+            page.project = m.project.clone();
+            for g in &m.quadrants {
+                let people: Vec<PlacedView> = g
+                    .people
+                    .iter()
+                    .map(|p| {
+                        all.push((p.person.name.clone(), p.power.get(), p.interest.get()));
+                        PlacedView {
+                            id: p.person.id.to_string(),
+                            name: p.person.name.clone(),
+                            power: p.power.get(),
+                            interest: p.interest.get(),
+                            attitude: format!("{:+}", p.attitude.get()),
+                            contact: match p.last_contact {
+                                Some(d) => format!("last {d}, every {} days", p.cadence_days),
+                                None => format!("never, every {} days", p.cadence_days),
+                            },
+                            overdue: p.overdue,
+                        }
+                    })
+                    .collect();
+                page.quadrants.push((
+                    g.quadrant.as_str().to_string(),
+                    g.engagement.to_string(),
+                    people,
+                ));
+            }
+            page.grid = svg::stakeholder_grid(&all, &format!("Stakeholders of {}", m.project));
+        }
+        Err(p) if p.status == 422 => page.error = Some(p.detail),
+        Err(p) => return Err(p.into()),
+    }
+    Ok(render(&page))
+}
+
+pub async fn set_stake(
+    State(s): State<AppState>,
+    user: WebUser,
+    req: Request,
+) -> Result<Response, WebError> {
+    let (_, form) = read_form(req).await?;
+    check_csrf(&user, &form)?;
+    let text = |k: &str| {
+        form.get(k)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let tag = text("tag");
+    let person = text("person");
+    let level = |k: &str| {
+        Level::parse(&text(k)).map_err(|_| {
+            WebError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("{k} must be a whole number from 1 to 5"),
+            )
+        })
+    };
+    let levels = StakeLevels {
+        power: level("power")?,
+        interest: level("interest")?,
+        attitude: Attitude::parse(&text("attitude")).map_err(|_| {
+            WebError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "attitude must be a whole number from -2 to 2",
+            )
+        })?,
+    };
+    let ctx = user.ctx.clone();
+    let t = tag.clone();
+    blocking(&s, move |app| {
+        let p = match Id::parse(&person) {
+            Ok(id) => app.get_record::<Person>(&ctx, &id)?,
+            Err(_) => app.resolve_person(&ctx, &person)?,
+        };
+        let project = app.project(&ctx, Some(&t), None)?;
+        app.set_stake(&ctx, &p, project, levels)
+    })
+    .await?;
+    Ok(Redirect::to(&format!("/stakeholders?tag={}&done=Saved", urlencode(&tag))).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct ImportPage {
+    l: Layout,
+    formats: Vec<&'static str>,
+    summary: Option<ImportSummary>,
+    content: String,
+    format: String,
+    error: Option<String>,
+}
+
+const FORMATS: &[&str] = &[
+    "auto", "vcard", "csv", "google", "linkedin", "outlook", "json",
+];
+/// The largest file the web import takes (the API and CLI take more).
+pub const MAX_WEB_IMPORT: usize = 8 * 1024 * 1024;
+
+pub async fn import_form(user: WebUser) -> Result<Response, WebError> {
+    Ok(render(&ImportPage {
+        l: Layout::new("Import", &user, "import"),
+        formats: FORMATS.to_vec(),
+        summary: None,
+        content: String::new(),
+        format: "auto".into(),
+        error: None,
+    }))
+}
+
+/// Upload → dry run and its summary → confirm → import. The confirm form carries the
+/// file's text back, so no server keeps anything between the two steps.
+pub async fn import(
+    State(s): State<AppState>,
+    user: WebUser,
+    mut mp: Multipart,
+) -> Result<Response, WebError> {
+    let mut fields: Form = HashMap::new();
+    let mut file: Option<Vec<u8>> = None;
+    while let Some(field) = mp.next_field().await.map_err(|e| {
+        WebError::new(
+            StatusCode::BAD_REQUEST,
+            format!("The upload could not be read: {e}"),
+        )
+    })? {
+        let name = field.name().unwrap_or("").to_string();
+        let bytes = field.bytes().await.map_err(|e| {
+            WebError::new(
+                StatusCode::BAD_REQUEST,
+                format!("The upload could not be read: {e}"),
+            )
+        })?;
+        if name == "file" {
+            if !bytes.is_empty() {
+                file = Some(bytes.to_vec());
+            }
+        } else {
+            fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
+        }
+    }
+    check_csrf(&user, &fields)?;
+    let bytes = match file {
+        Some(b) => b,
+        None => fields
+            .get("content")
+            .cloned()
+            .unwrap_or_default()
+            .into_bytes(),
+    };
+    let format_text = fields
+        .get("format")
+        .cloned()
+        .unwrap_or_else(|| "auto".into());
+    let mut page = ImportPage {
+        l: Layout::new("Import", &user, "import"),
+        formats: FORMATS.to_vec(),
+        summary: None,
+        content: String::new(),
+        format: format_text.clone(),
+        error: None,
+    };
+    if bytes.is_empty() {
+        page.error = Some("Choose a file to import.".into());
+        let mut r = render(&page);
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(r);
+    }
+    let format: ImportFormat = format_text.parse()?;
+    let confirm = fields.get("step").is_some_and(|s| s == "confirm");
+    let options = ImportOptions {
+        format,
+        dry_run: !confirm,
+        ..ImportOptions::default()
+    };
+    let ctx = user.ctx.clone();
+    let data = bytes.clone();
+    let result = blocking(&s, move |app| {
+        app.import(&ctx, &mut data.as_slice(), &options, &mut |_| {})
+    })
+    .await;
+    match result {
+        Ok(summary) => {
+            if !confirm {
+                // The file goes back in the confirm form (as text; a binary file would
+                // have been rejected by the parsers already).
+                page.content = String::from_utf8_lossy(&bytes).into_owned();
+            }
+            page.summary = Some(summary);
+        }
+        Err(p) if p.status == 422 || p.status == 400 => page.error = Some(p.detail),
+        Err(p) => return Err(p.into()),
+    }
+    Ok(render(&page))
+}
