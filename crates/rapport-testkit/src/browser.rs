@@ -27,8 +27,9 @@ pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// How long [`Browser::find`], [`Browser::wait_for_text`] and [`Browser::wait_until`]
-/// keep polling before they give up.
-pub const WAIT: Duration = Duration::from_secs(5);
+/// keep polling before they give up: generous, because a loaded 2-core machine running
+/// both engines at once can take seconds to render a page; a bound, never a pass.
+pub const WAIT: Duration = Duration::from_secs(20);
 
 /// The default window size of [`Browser::start`].
 pub const WINDOW: (u32, u32) = (1280, 800);

@@ -1,8 +1,10 @@
-//! Black-box tests of the HTTP API: the real binary serves on a free loopback port,
-//! each test on SQLite and on PostgreSQL.
+//! Black-box tests of the HTTP API and the web UI: the real binary serves on a free
+//! loopback port, each test on SQLite and on PostgreSQL; the browser tests drive
+//! headless Chromium against it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod browser;
 mod data;
 mod records;
 mod security;
@@ -16,5 +18,7 @@ fn main() {
     all.extend_from_slice(data::ALL);
     all.extend_from_slice(security::ALL);
     all.extend_from_slice(web::ALL);
-    libtest_mimic::run(&args, rapport_testkit::trials(&all)).exit();
+    let mut trials = rapport_testkit::trials(&all);
+    trials.extend(rapport_testkit::browser_trials(browser::ALL));
+    libtest_mimic::run(&args, trials).exit();
 }

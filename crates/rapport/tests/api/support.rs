@@ -71,14 +71,22 @@ pub fn user_token(db: &Fresh, workspace: &str, name: &str, role: &str) -> String
 pub struct Server {
     child: Child,
     pub addr: String,
+    /// Kept open: the server may print more, and a closed pipe would end it.
+    _stdout: BufReader<std::process::ChildStdout>,
 }
 
 impl Server {
     pub fn start(db: &Fresh) -> Server {
+        Server::start_with(db, &[])
+    }
+
+    /// Starts `rapport serve` with extra arguments (`--demo`).
+    pub fn start_with(db: &Fresh, extra: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_rapport"))
             .arg("--db")
             .arg(db.url())
             .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(extra)
             .env_remove("RAPPORT_DB")
             .env_remove("RAPPORT_NOW")
             .stdout(Stdio::piped())
@@ -86,14 +94,18 @@ impl Server {
             .spawn()
             .expect("start rapport serve");
         let mut line = String::new();
-        let stdout = child.stdout.take().unwrap();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        stdout.read_line(&mut line).unwrap();
         let addr = line
             .split("http://")
             .nth(1)
             .map(|s| s.trim().to_string())
             .unwrap_or_else(|| panic!("no address in `{line}`"));
-        Server { child, addr }
+        Server {
+            child,
+            addr,
+            _stdout: stdout,
+        }
     }
 
     /// Sends SIGTERM and waits for the server to exit (bounded: killed after 20 s).
