@@ -57,14 +57,7 @@ async fn network(
     q: QueryResult,
 ) -> Result<Response, Problem> {
     let p = query(q)?;
-    let limit = match p.get("limit") {
-        Some(l) => l
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=100).contains(n))
-            .ok_or_else(|| invalid("limit", "must be 1 to 100"))?,
-        None => 10,
-    };
+    let limit = super::limit_param(&p, 100, 10)?;
     let n = blocking(&s, move |app| app.network(&ctx, limit)).await?;
     Ok(json_response(StatusCode::OK, &n))
 }

@@ -131,6 +131,24 @@ fn query(
         .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, e.body_text()))
 }
 
+/// The `limit` parameter: a whole number in `1..=max`, `default` when absent.
+pub(crate) fn limit_param(p: &Params, max: usize, default: usize) -> Result<usize, Problem> {
+    match p.get("limit") {
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| {
+                Problem::field(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "limit",
+                    format!("must be 1 to {max}"),
+                )
+            }),
+        None => Ok(default),
+    }
+}
+
 fn list_query<E: Resource>(p: &Params) -> Result<ListQuery, Problem> {
     let mut q = ListQuery {
         limit: 50,
@@ -138,19 +156,7 @@ fn list_query<E: Resource>(p: &Params) -> Result<ListQuery, Problem> {
     };
     for (k, v) in p {
         match k.as_str() {
-            "limit" => {
-                q.limit = v
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|n| (1..=500).contains(n))
-                    .ok_or_else(|| {
-                        Problem::field(
-                            StatusCode::UNPROCESSABLE_ENTITY,
-                            "limit",
-                            "must be 1 to 500",
-                        )
-                    })?;
-            }
+            "limit" => q.limit = limit_param(p, 500, 50)?,
             "cursor" => {
                 rapport_store::decode_cursor(v).map_err(|_| {
                     Problem::field(
@@ -281,13 +287,7 @@ async fn trash<E: Resource + Send + 'static>(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let id = parse_id(&id)?;
-    let expected = if_match(&headers)?;
-    let rec: E = blocking(&s, move |app| {
-        app.trash_record::<E>(&ctx, &id, true, expected)
-    })
-    .await?;
-    Ok(record_response(StatusCode::OK, &rec))
+    set_trashed::<E>(s, ctx, id, headers, true).await
 }
 
 async fn restore<E: Resource + Send + 'static>(
@@ -296,10 +296,20 @@ async fn restore<E: Resource + Send + 'static>(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
+    set_trashed::<E>(s, ctx, id, headers, false).await
+}
+
+async fn set_trashed<E: Resource + Send + 'static>(
+    s: AppState,
+    ctx: rapport_app::Ctx,
+    id: String,
+    headers: HeaderMap,
+    trashed: bool,
+) -> Result<Response, Problem> {
     let id = parse_id(&id)?;
     let expected = if_match(&headers)?;
     let rec: E = blocking(&s, move |app| {
-        app.trash_record::<E>(&ctx, &id, false, expected)
+        app.trash_record::<E>(&ctx, &id, trashed, expected)
     })
     .await?;
     Ok(record_response(StatusCode::OK, &rec))
@@ -505,20 +515,7 @@ async fn search(
         .filter(|t| !t.trim().is_empty())
         .cloned()
         .ok_or_else(|| Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "q", "is required"))?;
-    let limit = match p.get("limit") {
-        Some(l) => l
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=200).contains(n))
-            .ok_or_else(|| {
-                Problem::field(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "limit",
-                    "must be 1 to 200",
-                )
-            })?,
-        None => 20,
-    };
+    let limit = limit_param(&p, 200, 20)?;
     let hits = blocking(&s, move |app| app.search(&ctx, &text, limit)).await?;
     Ok(json_response(StatusCode::OK, &json!({"items": hits})))
 }
@@ -529,20 +526,7 @@ async fn audit(
     q: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Problem> {
     let p = query(q)?;
-    let limit = match p.get("limit") {
-        Some(l) => l
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=500).contains(n))
-            .ok_or_else(|| {
-                Problem::field(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "limit",
-                    "must be 1 to 500",
-                )
-            })?,
-        None => 50,
-    };
+    let limit = limit_param(&p, 500, 50)?;
     let cursor = p.get("cursor").cloned();
     let page = blocking(&s, move |app| {
         app.audit_trail(&ctx, cursor.as_deref(), limit)
