@@ -17,8 +17,14 @@ use rapport_store::Store;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let db = args.get(1).ok_or("usage: network_db DB [PEOPLE] [TIES_PER_PERSON]")?;
-    let people: usize = args.get(2).map(|s| s.parse()).transpose()?.unwrap_or(100_000);
+    let db = args
+        .get(1)
+        .ok_or("usage: network_db DB [PEOPLE] [TIES_PER_PERSON]")?;
+    let people: usize = args
+        .get(2)
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(100_000);
     let per: usize = args.get(3).map(|s| s.parse()).transpose()?.unwrap_or(10);
     let now: jiff::Timestamp = "2026-11-23T09:00:00Z".parse()?;
     let app = App::new(Store::open(db)?, Box::new(FixedClock(now)));

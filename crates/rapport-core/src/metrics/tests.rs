@@ -301,7 +301,8 @@ fn repeat_business_and_pipeline() {
     // Won in the period: 301 (subject 1) and 303 (subject 4); subject 1 also won 302 before.
     assert_eq!((b.deals_won, b.customers, b.repeat_customers), (2, 2, 1));
     assert_eq!(b.deals_per_customer, Some(1.0));
-    let stages: Vec<(DealStage, usize, Vec<(String, f64)>)> = m
+    type Stages = Vec<(DealStage, usize, Vec<(String, f64)>)>;
+    let stages: Stages = m
         .pipeline
         .iter()
         .map(|s| (s.stage, s.deals, s.amounts.clone().into_iter().collect()))
