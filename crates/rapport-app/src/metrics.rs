@@ -61,7 +61,8 @@ impl App {
                 zone: self.clock.zone(),
                 relationships,
                 exchanges: tx.all_live(&ctx.ws)?,
-                ties: tx.all_live(&ctx.ws)?,
+                // Only these kinds count as referrals; skip parsing every other tie.
+                ties: tx.ties_of_kinds(&ctx.ws, &[TieKind::IntroducedBy, TieKind::ReferredBy])?,
                 deals: tx.all_live(&ctx.ws)?,
                 feedback: tx.all_live(&ctx.ws)?,
                 commitments: tx.all_live(&ctx.ws)?,

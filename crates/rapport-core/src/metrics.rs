@@ -80,6 +80,7 @@ pub struct MetricsInput {
     pub zone: TimeZone,
     pub relationships: Vec<SegmentedRelationship>,
     pub exchanges: Vec<Exchange>,
+    /// Ties; only `introduced-by` and `referred-by` ones are used.
     pub ties: Vec<Tie>,
     pub deals: Vec<Deal>,
     pub feedback: Vec<Feedback>,

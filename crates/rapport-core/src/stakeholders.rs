@@ -295,7 +295,8 @@ mod tests {
             ],
             today,
         );
-        let got: Vec<(Quadrant, Vec<(String, i64, bool)>)> = m
+        type Placement = Vec<(Quadrant, Vec<(String, i64, bool)>)>;
+        let got: Placement = m
             .quadrants
             .iter()
             .map(|g| {

@@ -67,6 +67,25 @@ impl Tx<'_> {
             .collect()
     }
 
+    /// The live ties of the given kinds (an index-free scan of one column, no documents
+    /// parsed for the other kinds).
+    pub fn ties_of_kinds(&mut self, ws: &Id, kinds: &[TieKind]) -> Result<Vec<Tie>, StoreError> {
+        if kinds.is_empty() {
+            return Ok(vec![]);
+        }
+        let sql = format!(
+            "SELECT doc FROM ties WHERE workspace_id = $1 AND deleted_at IS NULL AND kind IN ({}) ORDER BY id",
+            crate::conn::placeholders(2, kinds.len())
+        );
+        let mut params: Vec<crate::Value> = vec![ws.into()];
+        params.extend(kinds.iter().map(|k| crate::Value::from(k.as_str())));
+        self.c
+            .query(&sql, &params)?
+            .iter()
+            .map(|r| r.json(0))
+            .collect()
+    }
+
     /// Every live interaction with the people and organizations who took part.
     pub fn meeting_facts(&mut self, ws: &Id) -> Result<Vec<MeetingFact>, StoreError> {
         let rows = self.c.query(

@@ -301,7 +301,8 @@ fn repeat_business_and_pipeline() {
     // Won in the period: 301 (subject 1) and 303 (subject 4); subject 1 also won 302 before.
     assert_eq!((b.deals_won, b.customers, b.repeat_customers), (2, 2, 1));
     assert_eq!(b.deals_per_customer, Some(1.0));
-    let stages: Vec<(DealStage, usize, Vec<(String, f64)>)> = m
+    type Stages = Vec<(DealStage, usize, Vec<(String, f64)>)>;
+    let stages: Stages = m
         .pipeline
         .iter()
         .map(|s| (s.stage, s.deals, s.amounts.clone().into_iter().collect()))
@@ -399,4 +400,25 @@ fn nps_and_median_helpers() {
     assert_eq!(nps(&[10, 10, 0]), Some(33.3));
     assert_eq!(median(vec![]), None);
     assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), Some(2.5));
+}
+
+proptest::proptest! {
+    /// NPS stays within −100..100 and equals the promoter share minus the detractor share.
+    #[test]
+    fn nps_is_bounded(scores in proptest::collection::vec(0u8..=10, 1..200)) {
+        let n = nps(&scores).unwrap_or(f64::NAN);
+        proptest::prop_assert!((-100.0..=100.0).contains(&n));
+        let p = scores.iter().filter(|s| **s >= 9).count() as f64;
+        let d = scores.iter().filter(|s| **s <= 6).count() as f64;
+        proptest::prop_assert!((n - 100.0 * (p - d) / scores.len() as f64).abs() <= 0.050_001);
+    }
+
+    /// The median lies between the smallest and the largest value.
+    #[test]
+    fn median_is_within_range(xs in proptest::collection::vec(-1e6f64..1e6, 1..100)) {
+        let m = median(xs.clone()).unwrap_or(f64::NAN);
+        let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        proptest::prop_assert!(lo <= m && m <= hi);
+    }
 }

@@ -202,3 +202,47 @@ fn sampled_betweenness_on_a_large_star() {
     assert_eq!(c.people.len(), 1);
     assert_eq!(c.people[0].person.name, "P1");
 }
+
+proptest::proptest! {
+    /// More meetings never weaken a tie; time never warms one; scores stay in 0–1.
+    #[test]
+    fn score_is_monotone_and_bounded(
+        declared in proptest::option::of(1u8..=5),
+        met in 0u32..100,
+        days in 0f64..5000.0,
+        later in 0f64..1000.0,
+    ) {
+        let s = strength(declared, met);
+        proptest::prop_assert!(strength(declared, met + 1) >= s);
+        proptest::prop_assert!((0.0..=5.0).contains(&s));
+        let now = score(s, days);
+        proptest::prop_assert!((0.0..=1.0).contains(&now));
+        proptest::prop_assert!(score(s, days + later) <= now);
+        proptest::prop_assert!(score(s, days) >= 0.3 * s / 5.0 - 1e-12);
+    }
+
+    /// Every hop of a found path is a tie of the graph, and the path starts with me.
+    #[test]
+    fn paths_are_chains_of_ties(
+        edges in proptest::collection::vec((1u64..30, 1u64..30, 1i64..=5, 0i64..400), 0..80),
+        target in 1u64..30,
+    ) {
+        let input = NetworkInput {
+            people: (1..30).map(|i| (id(i), format!("P{i:02}"))).collect(),
+            ties: edges.iter().filter(|e| e.0 != e.1).map(|&(a, b, s, d)| tie(a, b, s, d)).collect(),
+            meetings: vec![],
+            mine: vec![MyRelationship { person: id(1), importance: Importance::clamped(3), since: ago(5) }],
+        };
+        let g = Graph::build(&input, now());
+        if let Some(p) = g.intro(&id(target)) {
+            proptest::prop_assert_eq!(p.hops[0].from.name.as_str(), "you");
+            for w in p.hops.windows(2) {
+                proptest::prop_assert_eq!(&w[0].to, &w[1].from);
+            }
+            proptest::prop_assert_eq!(p.hops.last().map(|h| h.to.id.clone()), Some(Some(id(target))));
+            let product: f64 = p.hops.iter().map(|h| h.score).product();
+            proptest::prop_assert!((0.0..=1.0).contains(&p.score));
+            proptest::prop_assert!((product - p.score).abs() < 0.01 * p.hops.len() as f64 + 0.001);
+        }
+    }
+}

@@ -267,7 +267,10 @@ fn network(db: &Fresh) {
     );
 }
 
-fn quadrants(m: &Value) -> Vec<(String, Vec<(String, i64, bool)>)> {
+/// A quadrant's name and its people: (name, cadence in days, overdue).
+type Quadrants = Vec<(String, Vec<(String, i64, bool)>)>;
+
+fn quadrants(m: &Value) -> Quadrants {
     m["quadrants"]
         .as_array()
         .map(|qs| {
