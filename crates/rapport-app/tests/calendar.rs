@@ -20,12 +20,22 @@ fn check(db: &Fresh) {
         actor: Actor::local(),
     };
     let vcf = "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Ada Lovelace\r\nBDAY:--1210\r\nANNIVERSARY:18350708\r\nEND:VCARD\r\n";
-    app.import(&ctx, &mut vcf.as_bytes(), &ImportOptions::default(), &mut |_| ())
-        .unwrap();
+    app.import(
+        &ctx,
+        &mut vcf.as_bytes(),
+        &ImportOptions::default(),
+        &mut |_| (),
+    )
+    .unwrap();
     let csv = "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n\
                Grace,Hopper,https://www.linkedin.com/in/grace,,Navy,Admiral,01 Nov 2026\n";
-    app.import(&ctx, &mut csv.as_bytes(), &ImportOptions::default(), &mut |_| ())
-        .unwrap();
+    app.import(
+        &ctx,
+        &mut csv.as_bytes(),
+        &ImportOptions::default(),
+        &mut |_| (),
+    )
+    .unwrap();
     let grace = app.resolve(&ctx, "grace", Accept::Any).unwrap();
     let due = jiff::civil::date(2026, 11, 30);
     app.promise(&ctx, &grace, "Send the paper", OwedBy::Me, Some(due))
