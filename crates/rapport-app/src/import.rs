@@ -338,7 +338,6 @@ impl App {
                     Err(p) => summary.reject(p),
                 }
             }
-            tick();
             batch
         };
         if options.dry_run {
@@ -364,6 +363,7 @@ impl App {
                         let o = self.apply(tx, ctx, card, options, &mut orgs)?;
                         s.add(o);
                     }
+                    tick();
                 }
                 result = Some(s);
                 Err(StoreError::Config(ROLLBACK.into()))
@@ -393,6 +393,8 @@ impl App {
             for o in counts {
                 summary.add(o);
             }
+            // Progress counts what is written, not what is read ahead.
+            tick();
         }
     }
 
