@@ -273,15 +273,15 @@ fn person_card(tx: &mut Tx<'_>, ws: &Id, p: &Person) -> Result<ContactCard, Stor
     c.photo.clone_from(&p.photo);
     c.time_zone.clone_from(&p.time_zone);
     c.source_id = format!("urn:uuid:{}", p.meta.id);
-    if let Some(m) = tx
+    let current = tx
         .memberships_of(ws, &p.meta.id)?
         .into_iter()
-        .find(|m| m.to.is_none())
+        .find(|m| m.to.is_none());
+    if let Some(m) = current
+        && let Some(o) = tx.find::<Organization>(ws, &m.organization_id)?
     {
-        if let Some(o) = tx.find::<Organization>(ws, &m.organization_id)? {
-            c.organization = Some(o.name);
-            c.title = m.title;
-        }
+        c.organization = Some(o.name);
+        c.title = m.title;
     }
     c.anniversary = tx
         .where_eq::<ImportantDate>(ws, "person_id", (&p.meta.id).into())?

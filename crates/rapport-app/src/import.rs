@@ -338,7 +338,6 @@ impl App {
                     Err(p) => summary.reject(p),
                 }
             }
-            tick();
             batch
         };
         if options.dry_run {
@@ -364,6 +363,7 @@ impl App {
                         let o = self.apply(tx, ctx, card, options, &mut orgs)?;
                         s.add(o);
                     }
+                    tick();
                 }
                 result = Some(s);
                 Err(StoreError::Config(ROLLBACK.into()))
@@ -393,6 +393,8 @@ impl App {
             for o in counts {
                 summary.add(o);
             }
+            // Progress counts what is written, not what is read ahead.
+            tick();
         }
     }
 
@@ -627,18 +629,10 @@ fn find_person(tx: &mut Tx<'_>, ws: &Id, card: &ContactCard) -> Result<Option<Pe
             return Ok(Some(p));
         }
     }
+    // Both having emails and none shared (else the email lookup had matched) means two
+    // people: only people without email can match a card with emails by name.
     let want_org = card.organization.as_deref().map(fold);
-    for p in tx.by_name_key::<Person>(ws, &fold(&card.name))? {
-        if !p.emails.is_empty() && !card.emails.is_empty() {
-            // Both have emails and none is shared (else the email lookup had matched).
-            continue;
-        }
-        let mut org_keys = Vec::new();
-        for m in tx.memberships_of(ws, &p.meta.id)? {
-            if let Some(o) = tx.find::<Organization>(ws, &m.organization_id)? {
-                org_keys.push(fold(&o.name));
-            }
-        }
+    for (p, org_keys) in tx.people_named(ws, &fold(&card.name), !card.emails.is_empty())? {
         let same_org = match &want_org {
             Some(k) => org_keys.contains(k),
             None => org_keys.is_empty(),

@@ -396,7 +396,10 @@ fn dry_run(db: &Fresh) {
         let other_db = Fresh::sqlite();
         let other = Rapport::new(&other_db);
         let s = other.json(&["import", &export, "--dry-run"]);
-        assert_eq!(other.ok(&["export"]).contains("Grace"), false);
+        assert!(
+            !other.ok(&["export"]).contains("Grace"),
+            "a dry run writes nothing"
+        );
         s
     };
     assert!(json_dry["created"].as_u64().unwrap() > 3, "{json_dry}");
