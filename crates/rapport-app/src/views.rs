@@ -48,6 +48,8 @@ pub struct PersonRow {
     pub health: Option<u8>,
     pub status: Option<HealthStatus>,
     pub kinds: Vec<RelationshipKind>,
+    /// The users who own the person's relationships (the actor sees).
+    pub owners: Vec<Id>,
     pub last_contact: Option<Timestamp>,
     /// Past the check-in cadence of one of their relationships.
     pub overdue: bool,
@@ -59,6 +61,8 @@ pub struct PeopleQuery {
     pub q: Option<String>,
     pub tag: Option<String>,
     pub kind: Option<RelationshipKind>,
+    /// Only people with a relationship owned by this user.
+    pub owner: Option<Id>,
     /// Only people whose health is in this band.
     pub band: Option<HealthStatus>,
     pub overdue: bool,
@@ -178,11 +182,13 @@ impl App {
             }
         }
         let kinds = rels.iter().map(|r| r.kind).collect();
+        let owners = rels.iter().filter_map(|r| r.owner_id.clone()).collect();
         Ok(PersonRow {
             person,
             health,
             status,
             kinds,
+            owners,
             last_contact,
             overdue,
         })
@@ -205,6 +211,7 @@ impl App {
             || q.band.is_some()
             || q.overdue
             || q.kind.is_some()
+            || q.owner.is_some()
             || ids.is_some();
         if !needs_rows && q.tag.is_none() {
             // The common case scales: keyset pages in name order, rows for the page only.
@@ -247,6 +254,9 @@ impl App {
         for p in candidates {
             let row = self.person_row(ctx, p)?;
             if q.kind.is_some_and(|k| !row.kinds.contains(&k)) {
+                continue;
+            }
+            if q.owner.as_ref().is_some_and(|o| !row.owners.contains(o)) {
                 continue;
             }
             if q.band.is_some() && row.status != q.band {

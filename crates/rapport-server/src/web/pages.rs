@@ -344,19 +344,33 @@ pub async fn dashboard(State(s): State<AppState>, user: WebUser) -> Result<Respo
         .collect();
     let average =
         (!scores.is_empty()).then(|| (scores.iter().sum::<u32>() / scores.len() as u32) as u8);
-    let at_risk = health
+    // Falling health first (the agenda's at-risk items say why), then the lowest scores.
+    let mut at_risk: Vec<(String, String, Option<u8>, String)> = agenda
+        .items
         .iter()
-        .filter(|h| h.health.status == HealthStatus::AtRisk)
-        .take(10)
-        .map(|h| {
-            (
+        .filter(|i| i.kind == rapport_core::agenda::ItemKind::AtRisk)
+        .filter_map(|i| {
+            let h = health.iter().find(|h| h.relationship_id == i.record_id)?;
+            Some((
                 subject_href(h.subject.kind, &h.subject.id),
                 h.name.clone(),
                 h.health.score,
-                h.kind.to_string(),
-            )
+                i.reason.clone(),
+            ))
         })
         .collect();
+    for h in health
+        .iter()
+        .filter(|h| h.health.status == HealthStatus::AtRisk)
+    {
+        if at_risk.len() >= 10 {
+            break;
+        }
+        let href = subject_href(h.subject.kind, &h.subject.id);
+        if !at_risk.iter().any(|(x, ..)| *x == href) {
+            at_risk.push((href, h.name.clone(), h.health.score, h.kind.to_string()));
+        }
+    }
     let page = DashboardPage {
         l: Layout::new("Today", &user, "dashboard"),
         agenda: rows,
@@ -395,6 +409,8 @@ struct PeoplePage {
     kind: String,
     band: String,
     sort: String,
+    owner: String,
+    owners: Vec<(String, String)>,
     overdue: bool,
     next: Option<String>,
     kinds: Vec<&'static str>,
@@ -445,10 +461,18 @@ pub async fn people(
             ));
         }
     };
+    let owner = get("owner")
+        .map(|o| {
+            Id::parse(&o).map_err(|_| {
+                WebError::new(StatusCode::UNPROCESSABLE_ENTITY, "`owner` must be a user")
+            })
+        })
+        .transpose()?;
     let q = PeopleQuery {
         q: get("q"),
         tag: get("tag"),
         kind,
+        owner,
         band,
         overdue: get("overdue").is_some(),
         sort,
@@ -457,7 +481,10 @@ pub async fn people(
     };
     let ctx = user.ctx.clone();
     let qq = q.clone();
-    let page = blocking(&s, move |app| app.people_table(&ctx, &qq)).await?;
+    let (page, users) = blocking(&s, move |app| {
+        Ok((app.people_table(&ctx, &qq)?, app.users(&ctx)?))
+    })
+    .await?;
     let rows: Vec<PersonRowView> = page
         .items
         .into_iter()
@@ -506,6 +533,11 @@ pub async fn people(
         kind: get("kind").unwrap_or_default(),
         band: get("band").unwrap_or_default(),
         sort: get("sort").unwrap_or_else(|| "name".into()),
+        owner: get("owner").unwrap_or_default(),
+        owners: users
+            .into_iter()
+            .map(|u| (u.meta.id.to_string(), u.name))
+            .collect(),
         overdue: q.overdue,
         next,
         kinds: RelationshipKind::ALL.iter().map(|k| k.as_str()).collect(),

@@ -131,6 +131,17 @@ fn web_login_pages_and_logout(db: &Fresh) {
         .send()
         .expect(200);
     assert!(page.body.contains("Health breakdown") || page.body.contains("Timeline"));
+    // An owner nobody is filters everyone out; a malformed one is refused.
+    let none = s
+        .req("GET", "/people?owner=01890000-0000-7000-8000-000000000000")
+        .header("Cookie", &sess.cookie)
+        .send()
+        .expect(200);
+    assert!(none.body.contains("No one matches"));
+    s.req("GET", "/people?owner=bob")
+        .header("Cookie", &sess.cookie)
+        .send()
+        .expect(422);
     // Search narrows the list; the partial is only the table.
     let partial = s
         .req("GET", "/people?q=zzzzqqq&partial=1")
