@@ -147,6 +147,7 @@ pub fn routes() -> Router<AppState> {
         .route("/people/{id}/edit", post(pages::edit_person))
         .route("/organizations", get(pages::organizations))
         .route("/organizations/{id}", get(pages::organization))
+        .route("/relationships/{id}/edit", post(pages::edit_relationship))
         .route("/log", post(pages::log_interaction))
         .route("/commitments/{id}/kept", post(pages::commitment_kept))
         .route("/pipeline", get(pages::pipeline))

@@ -570,6 +570,8 @@ pub struct RelView {
     pub stage: String,
     pub importance: u8,
     pub cadence: String,
+    /// The cadence as typed in the form (`14d`), empty for the default.
+    pub cadence_value: String,
     pub status: String,
     pub visibility: String,
     pub goals: String,
@@ -606,6 +608,8 @@ struct PersonPageT {
     dates: Vec<(String, String)>,
     deals: Vec<(String, String, String)>,
     channels: Vec<&'static str>,
+    stages: Vec<&'static str>,
+    statuses: Vec<&'static str>,
     errors: HashMap<String, String>,
     form: HashMap<String, String>,
     flash: Option<String>,
@@ -644,6 +648,10 @@ async fn person_response(
                     .cadence_days
                     .map(|c| format!("every {} days", c.get()))
                     .unwrap_or_else(|| "default for kind and importance".into()),
+                cadence_value: r
+                    .cadence_days
+                    .map(|c| format!("{}d", c.get()))
+                    .unwrap_or_default(),
                 status: r.status.to_string(),
                 visibility: r.visibility.to_string(),
                 goals: r.goals.clone().unwrap_or_default(),
@@ -792,6 +800,8 @@ async fn person_response(
             })
             .collect(),
         channels: Channel::ALL.iter().map(|c| c.as_str()).collect(),
+        stages: Stage::ALL.iter().map(|c| c.as_str()).collect(),
+        statuses: RelationshipStatus::ALL.iter().map(|c| c.as_str()).collect(),
         errors,
         form,
         flash,
@@ -875,6 +885,94 @@ pub async fn edit_person(
             let mut r = person_response(&s, &user, id, errors, form, None).await?;
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(r)
+        }
+        Err(p) => Err(p.into()),
+    }
+}
+
+pub async fn edit_relationship(
+    State(s): State<AppState>,
+    user: WebUser,
+    Path(id): Path<String>,
+    req: Request,
+) -> Result<Response, WebError> {
+    let id = parse_id(&id)?;
+    let (_, form) = read_form(req).await?;
+    check_csrf(&user, &form)?;
+    let text = |k: &str| {
+        form.get(k)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let mut patch = serde_json::Map::new();
+    for k in ["stage", "status", "visibility"] {
+        patch.insert(k.into(), json!(text(k)));
+    }
+    let importance = text("importance");
+    patch.insert(
+        "importance".into(),
+        importance
+            .parse::<i64>()
+            .map(|n| json!(n))
+            .unwrap_or(json!(importance)),
+    );
+    let cadence = text("cadence");
+    patch.insert(
+        "cadence_days".into(),
+        if cadence.is_empty() {
+            serde_json::Value::Null
+        } else {
+            match CadenceDays::parse_span(&cadence) {
+                Ok(c) => json!(c.get()),
+                Err(_) => json!(cadence),
+            }
+        },
+    );
+    for k in ["goals", "boundaries"] {
+        let v = text(k);
+        patch.insert(
+            k.into(),
+            if v.is_empty() {
+                serde_json::Value::Null
+            } else {
+                json!(v)
+            },
+        );
+    }
+    let ctx = user.ctx.clone();
+    let rid = id.clone();
+    let patch = serde_json::Value::Object(patch);
+    let rel = blocking(&s, move |app| {
+        app.patch_record::<Relationship>(&ctx, &rid, patch, None)
+    })
+    .await;
+    let subject_page = |r: &Relationship| match r.subject.kind {
+        SubjectKind::Person => format!("/people/{}", r.subject.id),
+        SubjectKind::Organization => format!("/organizations/{}", r.subject.id),
+    };
+    match rel {
+        Ok(r) => Ok(Redirect::to(&with_flash(&subject_page(&r), "Saved")).into_response()),
+        Err(p) if p.status == 422 => {
+            let ctx = user.ctx.clone();
+            let rid = id.clone();
+            let r = blocking(&s, move |app| app.get_record::<Relationship>(&ctx, &rid)).await?;
+            let mut errors = HashMap::new();
+            for e in &p.errors {
+                let key = if e.field == "cadence_days" {
+                    "cadence".to_string()
+                } else {
+                    e.field.clone()
+                };
+                errors.insert(format!("rel-{id}-{key}"), e.message.clone());
+            }
+            let mut resp = match r.subject.kind {
+                SubjectKind::Person => {
+                    person_response(&s, &user, r.subject.id, errors, form, None).await?
+                }
+                SubjectKind::Organization => return Err(p.into()),
+            };
+            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(resp)
         }
         Err(p) => Err(p.into()),
     }

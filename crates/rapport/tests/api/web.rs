@@ -311,6 +311,49 @@ fn web_forms_need_csrf_and_own_ids(db: &Fresh) {
         .expect(200)
         .json();
     assert_eq!(d3["stage"], "won");
+    // Relationship settings: a bad importance is named; a good edit is saved.
+    let rid = rel["id"].as_str().unwrap();
+    let r = post(
+        &s,
+        &alice,
+        &format!("/relationships/{rid}/edit"),
+        &format!(
+            "csrf={t}&stage=relational&importance=9&cadence=30d&status=active&visibility=workspace"
+        ),
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("field-error"), "{}", r.body);
+    post(
+        &s,
+        &alice,
+        &format!("/relationships/{rid}/edit"),
+        &format!("csrf={t}&stage=integrative&importance=4&cadence=30d&status=active&visibility=workspace&goals=Renew+in+spring"),
+    )
+    .expect(303);
+    let r2 = s
+        .req("GET", &format!("/api/v1/relationships/{rid}"))
+        .token(&a)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(r2["importance"], 4);
+    assert_eq!(r2["cadence_days"], 30);
+    assert_eq!(r2["stage"], "integrative");
+    assert_eq!(r2["goals"], "Renew in spring");
+    post(
+        &s,
+        &bob,
+        &format!("/relationships/{rid}/edit"),
+        &format!("csrf={}&importance=1", bob.csrf),
+    )
+    .expect(404);
+    post(
+        &s,
+        &alice,
+        &format!("/relationships/{rid}/edit"),
+        "importance=1",
+    )
+    .expect(403);
     // An invalid edit comes back with the message next to the field.
     let r = post(
         &s,
