@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod backup;
+mod demo;
 mod health;
 mod records;
 mod support;
@@ -15,5 +16,6 @@ fn main() {
     all.extend_from_slice(backup::ALL);
     all.extend_from_slice(today::ALL);
     all.extend_from_slice(health::ALL);
+    all.extend_from_slice(demo::ALL);
     libtest_mimic::run(&args, rapport_testkit::trials(&all)).exit();
 }
