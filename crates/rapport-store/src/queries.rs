@@ -18,6 +18,27 @@ pub struct SubjectCard {
     pub preferred_channel: Option<Channel>,
 }
 
+/// A live relationship as the agenda reads it: projected columns only, never the
+/// document (except for the start date when there is no contact to go by), with its
+/// subject's name, preferred channel and last contact.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgendaRelationship {
+    pub id: Id,
+    pub subject: Subject,
+    pub kind: RelationshipKind,
+    pub status: RelationshipStatus,
+    pub importance: Importance,
+    pub cadence_days: Option<CadenceDays>,
+    pub owner_id: Option<Id>,
+    pub visibility: Visibility,
+    /// The subject's name and channel; `None` when the subject is missing.
+    pub card: Option<SubjectCard>,
+    /// The subject's own last live interaction.
+    pub last_at: Option<Timestamp>,
+    /// Read from the document only when the subject has no last contact of its own.
+    pub started_on: Option<Date>,
+}
+
 /// Everything recorded about one relationship, for health and the person page.
 #[derive(Debug, Clone, Default)]
 pub struct RelationshipRecord {
@@ -353,6 +374,79 @@ impl Tx<'_> {
                     "SELECT id, name, {channel} FROM {table} WHERE id = $1 AND workspace_id = $2"
                 );
                 add(self.c.query(&sql, &[id.into(), ws.into()])?, None)?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every live relationship of the workspace for the agenda: one indexed pass that
+    /// joins each relationship to its subject and the subject's activity.
+    pub fn agenda_relationships(&mut self, ws: &Id) -> Result<Vec<AgendaRelationship>, StoreError> {
+        let rows = self.c.query(
+            "SELECT r.id, r.subject_kind, r.subject_id, r.kind, r.status, r.importance, r.cadence_days,
+                    r.owner_id, r.visibility, a.last_at, COALESCE(p.name, o.name), p.preferred_channel,
+                    CASE WHEN a.last_at IS NULL THEN r.doc END
+             FROM relationships r
+             LEFT JOIN subject_activity a ON a.subject_id = r.subject_id AND a.workspace_id = r.workspace_id
+             LEFT JOIN people p ON r.subject_kind = 'person' AND p.id = r.subject_id AND p.workspace_id = r.workspace_id
+             LEFT JOIN organizations o ON r.subject_kind = 'organization' AND o.id = r.subject_id AND o.workspace_id = r.workspace_id
+             WHERE r.workspace_id = $1 AND r.deleted_at IS NULL",
+            &[ws.into()],
+        )?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let started_on = match r.opt_text(12)? {
+                Some(doc) => {
+                    let rel: Relationship = serde_json::from_str(&doc).map_err(|e| {
+                        StoreError::Corrupt(format!("relationship: bad document: {e}"))
+                    })?;
+                    rel.started_on
+                }
+                None => None,
+            };
+            let card = match r.opt_text(10)? {
+                Some(name) => Some(SubjectCard {
+                    name,
+                    preferred_channel: r.opt_text(11)?.and_then(|c| Channel::parse(&c).ok()),
+                }),
+                None => None,
+            };
+            out.push(AgendaRelationship {
+                id: r.id(0)?,
+                subject: Subject {
+                    kind: SubjectKind::parse(&r.text(1)?)?,
+                    id: r.id(2)?,
+                },
+                kind: RelationshipKind::parse(&r.text(3)?)?,
+                status: RelationshipStatus::parse(&r.text(4)?)?,
+                importance: Importance::new(r.i64(5)?)?,
+                cadence_days: r.opt_i64(6)?.map(CadenceDays::new).transpose()?,
+                owner_id: r.opt_text(7)?.map(|s| Id::parse(&s)).transpose()?,
+                visibility: Visibility::parse(&r.text(8)?)?,
+                card,
+                last_at: r.opt_i64(9)?.map(crate::value::from_micros).transpose()?,
+                started_on,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Last live interaction of the current members of organizations that are the subject
+    /// of a live relationship: `(organization, member's last contact)`.
+    pub fn member_contacts(&mut self, ws: &Id) -> Result<Vec<(Id, Timestamp)>, StoreError> {
+        let rows = self.c.query(
+            "SELECT m.organization_id, a.last_at, m.doc FROM memberships m
+             JOIN subject_activity a ON a.subject_id = m.person_id
+             WHERE m.workspace_id = $1 AND m.deleted_at IS NULL AND a.workspace_id = $1 AND a.last_at IS NOT NULL
+               AND m.organization_id IN (SELECT subject_id FROM relationships
+                                         WHERE workspace_id = $1 AND subject_kind = 'organization' AND deleted_at IS NULL)",
+            &[ws.into()],
+        )?;
+        let mut out = Vec::new();
+        for r in rows {
+            let m: Membership = r.json(2)?;
+            if m.to.is_none() {
+                out.push((r.id(0)?, r.timestamp(1)?));
             }
         }
         Ok(out)
