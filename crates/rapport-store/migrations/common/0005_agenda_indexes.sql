@@ -7,3 +7,9 @@ CREATE INDEX relationships_agenda ON relationships
 CREATE INDEX people_card ON people (id, workspace_id, name, preferred_channel);
 CREATE INDEX organizations_card ON organizations (id, workspace_id, name);
 CREATE INDEX subject_activity_last ON subject_activity (subject_id, workspace_id, last_at);
+
+-- A relationship's conflicts by (relationship_id, workspace_id): with only
+-- (relationship_id) the planner preferred conflicts_open (workspace_id, status) and
+-- scanned every conflict of the workspace for each relationship's health.
+DROP INDEX conflicts_rel;
+CREATE INDEX conflicts_rel ON conflicts (relationship_id, workspace_id);
