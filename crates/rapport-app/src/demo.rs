@@ -19,7 +19,15 @@ pub struct DemoConfig {
     pub id_salt: u64,
     pub today: Date,
     pub now: Timestamp,
+    /// About this many interactions per person on average; `None` keeps the history the
+    /// cadences give (about 9 per person). More are added as extra exchanges between the
+    /// cadence's check-ins, so last contacts stay as they would be.
+    pub interactions_per_person: Option<u32>,
 }
+
+/// Interactions per person that the cadences alone give, on average (measured: 893,267
+/// for 100,000 people).
+const NATURAL_INTERACTIONS_PER_PERSON: f64 = 8.93;
 
 /// Everything generated for a group of people.
 #[derive(Debug, Default, serde::Serialize)]
@@ -453,6 +461,9 @@ pub struct DemoGenerator {
     cfg: DemoConfig,
     rng: Rng,
     ids: Rng,
+    /// The streams of the extra interactions of `interactions_per_person`.
+    extra_rng: Rng,
+    extra_ids: Rng,
     done: u32,
     orgs: Vec<(Id, String, Vec<String>)>,
     people: Vec<Id>,
@@ -476,10 +487,14 @@ impl DemoGenerator {
     pub fn new(cfg: DemoConfig) -> DemoGenerator {
         let rng = Rng(cfg.seed ^ 0x5241_5050_4f52_5400);
         let ids = Rng(cfg.seed ^ cfg.id_salt.rotate_left(17) ^ 0x01D5_0FDE_3000);
+        let extra_rng = Rng(cfg.seed ^ 0x4558_5452_4153_0000);
+        let extra_ids = Rng(cfg.seed ^ cfg.id_salt.rotate_left(29) ^ 0x0455_81D5);
         DemoGenerator {
             cfg,
             rng,
             ids,
+            extra_rng,
+            extra_ids,
             done: 0,
             orgs: Vec::new(),
             people: Vec::new(),
@@ -768,6 +783,62 @@ impl DemoGenerator {
         b.people.push(p);
     }
 
+    /// One interaction with `subject`, `day` days ago.
+    fn interaction(
+        &mut self,
+        b: &mut DemoBatch,
+        subject: &Subject,
+        partners: &[Id],
+        tended: bool,
+        day: i64,
+    ) {
+        let at = self.days_ago(day);
+        let meta = self.meta_at(at);
+        let channel = self.rng.weighted(&[
+            (Channel::Email, 5),
+            (Channel::Call, 4),
+            (Channel::Meeting, 2),
+            (Channel::Video, 2),
+            (Channel::Message, 4),
+            (Channel::Event, 1),
+        ]);
+        let minutes = match channel {
+            Channel::Meeting => 45,
+            Channel::Call | Channel::Video => 20,
+            Channel::Event => 90,
+            _ => 5,
+        };
+        let mut participants = vec![subject.id.clone()];
+        if !partners.is_empty() && self.rng.chance(0.1) {
+            participants.push(partners[0].clone());
+        }
+        let sentiment = if tended {
+            self.rng.weighted(&[(2i64, 3), (1, 5), (0, 3), (-1, 1)])
+        } else {
+            self.rng.weighted(&[(1i64, 2), (0, 4), (-1, 3), (-2, 1)])
+        };
+        let n = self.interactions;
+        self.interactions += 1;
+        b.interactions.push(Interaction {
+            meta,
+            at,
+            channel,
+            direction: self.rng.weighted(&[
+                (Direction::Outbound, 5),
+                (Direction::Inbound, 4),
+                (Direction::Mutual, 3),
+            ]),
+            participants,
+            organization_ids: vec![],
+            minutes: Some(minutes),
+            sentiment: Some(Sentiment::clamped(sentiment)),
+            summary: self.rng.pick(SUMMARIES).to_string(),
+            body: None,
+            source: Source::Demo,
+            source_id: Some(source_id(self.cfg.seed, n)),
+        });
+    }
+
     fn relationship(
         &mut self,
         b: &mut DemoBatch,
@@ -853,54 +924,31 @@ impl DemoGenerator {
         };
         let mut day = quiet_days;
         let mut count = 0;
-        while day < 365.min(age_days) && count < 30 {
-            let at = self.days_ago(day);
-            let meta = self.meta_at(at);
-            let channel = self.rng.weighted(&[
-                (Channel::Email, 5),
-                (Channel::Call, 4),
-                (Channel::Meeting, 2),
-                (Channel::Video, 2),
-                (Channel::Message, 4),
-                (Channel::Event, 1),
-            ]);
-            let minutes = match channel {
-                Channel::Meeting => 45,
-                Channel::Call | Channel::Video => 20,
-                Channel::Event => 90,
-                _ => 5,
-            };
-            let mut participants = vec![subject.id.clone()];
-            if !partners.is_empty() && self.rng.chance(0.1) {
-                participants.push(partners[0].clone());
-            }
-            let sentiment = if tended {
-                self.rng.weighted(&[(2i64, 3), (1, 5), (0, 3), (-1, 1)])
-            } else {
-                self.rng.weighted(&[(1i64, 2), (0, 4), (-1, 3), (-2, 1)])
-            };
-            let n = self.interactions;
-            self.interactions += 1;
-            b.interactions.push(Interaction {
-                meta,
-                at,
-                channel,
-                direction: self.rng.weighted(&[
-                    (Direction::Outbound, 5),
-                    (Direction::Inbound, 4),
-                    (Direction::Mutual, 3),
-                ]),
-                participants,
-                organization_ids: vec![],
-                minutes: Some(minutes),
-                sentiment: Some(Sentiment::clamped(sentiment)),
-                summary: self.rng.pick(SUMMARIES).to_string(),
-                body: None,
-                source: Source::Demo,
-                source_id: Some(source_id(self.cfg.seed, n)),
-            });
+        let limit = 365.min(age_days);
+        let extra = self
+            .cfg
+            .interactions_per_person
+            .map(|n| (f64::from(n) / NATURAL_INTERACTIONS_PER_PERSON - 1.0).max(0.0));
+        while day < limit && count < 30 {
+            self.interaction(b, subject, partners, tended, day);
             count += 1;
-            day += (cadence_days + self.rng.range(-cadence_days / 3, cadence_days / 2)).max(2);
+            let step = (cadence_days + self.rng.range(-cadence_days / 3, cadence_days / 2)).max(2);
+            // A denser history: more exchanges between this check-in and the one before.
+            // They draw from their own random streams, so everything else is the same
+            // as without them.
+            if let Some(extra) = extra {
+                std::mem::swap(&mut self.rng, &mut self.extra_rng);
+                std::mem::swap(&mut self.ids, &mut self.extra_ids);
+                let whole = extra.floor();
+                let n = whole as u64 + u64::from(self.rng.chance(extra - whole));
+                for _ in 0..n {
+                    let d = (day + self.rng.range(0, step - 1)).min(limit - 1);
+                    self.interaction(b, subject, partners, tended, d);
+                }
+                std::mem::swap(&mut self.rng, &mut self.extra_rng);
+                std::mem::swap(&mut self.ids, &mut self.extra_ids);
+            }
+            day += step;
         }
         for _ in 0..self.rng.below(4) {
             let mine = self.rng.chance(0.55);
@@ -1097,6 +1145,7 @@ mod tests {
             seed,
             today: jiff::civil::date(2026, 11, 23),
             now: "2026-11-23T09:00:00Z".parse().unwrap(),
+            interactions_per_person: None,
         }
     }
 
@@ -1117,6 +1166,34 @@ mod tests {
         let c = serde_json::to_string(&generate(120, 8).1).unwrap();
         assert_eq!(a, b);
         assert_ne!(a, c);
+    }
+
+    #[test]
+    fn denser_history_keeps_everything_else() {
+        let plain = generate(200, 9).1;
+        let mut c = cfg(200, 9);
+        c.interactions_per_person = Some(40);
+        let mut g = DemoGenerator::new(c);
+        g.organizations();
+        let mut dense = Vec::new();
+        while let Some(b) = g.next_batch(37) {
+            dense.push(b);
+        }
+        let all = |bs: &[DemoBatch]| {
+            let people: Vec<_> = bs.iter().flat_map(|b| b.people.clone()).collect();
+            let rels: Vec<_> = bs.iter().flat_map(|b| b.relationships.clone()).collect();
+            let n: usize = bs.iter().map(|b| b.interactions.len()).sum();
+            (people, rels, n)
+        };
+        let (p1, r1, n1) = all(&plain);
+        let (p2, r2, n2) = all(&dense);
+        assert_eq!(p1, p2);
+        assert_eq!(r1, r2);
+        let per_person = n2 as f64 / 200.0;
+        assert!(
+            (30.0..50.0).contains(&per_person),
+            "{per_person} a person, {n1} plain"
+        );
     }
 
     #[test]

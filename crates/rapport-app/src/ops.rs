@@ -58,9 +58,7 @@ impl fmt::Display for DemoSummary {
 }
 
 fn insert_all<E: Entity>(tx: &mut Tx<'_>, ws: &Id, recs: &[E]) -> Result<usize, StoreError> {
-    for r in recs {
-        tx.insert(ws, r)?;
-    }
+    tx.insert_many(ws, recs)?;
     Ok(recs.len())
 }
 
@@ -68,7 +66,26 @@ impl App {
     /// Generates and stores demo data, one transaction per batch of people. Demo data is
     /// generated, not typed by anyone: it is not written to the audit trail.
     pub fn load_demo(&self, ctx: &Ctx, people: u32, seed: u64) -> Result<DemoSummary> {
+        self.load_demo_with(ctx, people, seed, None)
+    }
+
+    /// `load_demo` with about `interactions_per_person` interactions per person on
+    /// average (1..=1000; `None`: the cadences' own, about 9), for benchmark databases.
+    pub fn load_demo_with(
+        &self,
+        ctx: &Ctx,
+        people: u32,
+        seed: u64,
+        interactions_per_person: Option<u32>,
+    ) -> Result<DemoSummary> {
         self.check_write(ctx)?;
+        if let Some(n) = interactions_per_person.filter(|n| !(1..=1000).contains(n)) {
+            return Err(DomainError::invalid(
+                "interactions",
+                format!("{n} is out of range 1..1000"),
+            )
+            .into());
+        }
         if people == 0 || people > 10_000_000 {
             return Err(DomainError::invalid(
                 "people",
@@ -91,6 +108,7 @@ impl App {
             id_salt,
             today: self.today(),
             now: self.now(),
+            interactions_per_person,
         };
         let mut generator = DemoGenerator::new(cfg);
         let mut summary = DemoSummary::default();
@@ -107,8 +125,14 @@ impl App {
             return Ok(summary);
         }
         summary.organizations = self.store.write(|tx| insert_all(tx, &ctx.ws, &orgs))?;
-        while let Some(batch) = generator.next_batch(2_000) {
-            let counts = self.store.write(|tx| insert_batch(tx, &ctx.ws, &batch))?;
+        // Batches of about 45,000 interactions: few commits, bounded memory.
+        let per_person = interactions_per_person.unwrap_or(9).max(1);
+        let batch_people = (45_000 / per_person as usize).clamp(50, 5_000);
+        while let Some(batch) = generator.next_batch(batch_people) {
+            let counts = self.store.write(|tx| {
+                tx.prepare_bulk_load()?;
+                insert_batch(tx, &ctx.ws, &batch)
+            })?;
             summary.people += counts.0;
             summary.relationships += counts.1;
             summary.interactions += counts.2;

@@ -6,15 +6,14 @@ use std::collections::HashMap;
 use jiff::civil::Date;
 use rapport_core::agenda::*;
 use rapport_core::*;
-use rapport_store::SubjectCard;
+use rapport_store::{AgendaRelationship, SubjectCard};
 
 use crate::{App, Ctx, Result};
 
-fn subject_ref(cards: &HashMap<Id, SubjectCard>, id: &Id) -> SubjectRef {
+fn subject_ref(card: Option<&SubjectCard>, id: &Id) -> SubjectRef {
     SubjectRef {
         id: id.clone(),
-        name: cards
-            .get(id)
+        name: card
             .map(|c| c.name.clone())
             .unwrap_or_else(|| id.short().to_string()),
     }
@@ -30,15 +29,18 @@ impl App {
         let today = day.unwrap_or_else(|| self.today());
         let zone = self.clock.zone();
         let input = self.store.read(|tx| {
-            let rels = self.visible(ctx, tx.all_relationships(&ctx.ws)?);
-            let rel_by_id: HashMap<Id, &Relationship> =
-                rels.iter().map(|r| (r.meta.id.clone(), r)).collect();
-            let last: HashMap<Id, Date> = tx
-                .last_contacts(&ctx.ws)?
-                .into_iter()
-                .map(|(id, at)| (id, at.to_zoned(zone.clone()).date()))
-                .collect();
-            let members = tx.current_members(&ctx.ws)?;
+            let mut rels = tx.agenda_relationships(&ctx.ws)?;
+            rels.retain(|r| self.may_see_owned(ctx, r.visibility, r.owner_id.as_ref()));
+            let rel_by_id: HashMap<&Id, &AgendaRelationship> =
+                rels.iter().map(|r| (&r.id, r)).collect();
+            let day_of = |at: jiff::Timestamp| at.to_zoned(zone.clone()).date();
+            // An organization is in touch when it, or one of its people, was.
+            let mut member_last: HashMap<Id, Date> = HashMap::new();
+            for (org, at) in tx.member_contacts(&ctx.ws)? {
+                let d = day_of(at);
+                let e = member_last.entry(org).or_insert(d);
+                *e = (*e).max(d);
+            }
             let soon = today
                 .checked_add(jiff::Span::new().days(3))
                 .unwrap_or(today);
@@ -51,8 +53,12 @@ impl App {
             let birthdays = tx.birthdays_between(&ctx.ws, &md(today), &md(week))?;
             let dates = tx.dates_between(&ctx.ws, &md(today), &md(week))?;
 
-            let mut ids: Vec<Id> = rels.iter().map(|r| r.subject.id.clone()).collect();
-            ids.extend(dates.iter().map(|d| d.person_id.clone()));
+            // The relationships' subjects come with their cards; look up the others.
+            let rel_cards: HashMap<&Id, &SubjectCard> = rels
+                .iter()
+                .filter_map(|r| r.card.as_ref().map(|c| (&r.subject.id, c)))
+                .collect();
+            let mut ids: Vec<Id> = dates.iter().map(|d| d.person_id.clone()).collect();
             ids.extend(
                 tasks
                     .iter()
@@ -60,7 +66,12 @@ impl App {
             );
             ids.sort();
             ids.dedup();
-            let cards = tx.subject_cards(&ctx.ws, &ids)?;
+            ids.retain(|id| !rel_cards.contains_key(id));
+            let other_cards = tx.subject_cards(&ctx.ws, &ids)?;
+            let card_of = |id: &Id| -> Option<&SubjectCard> {
+                rel_cards.get(id).copied().or(other_cards.get(id))
+            };
+            let rel_ref = |r: &AgendaRelationship| subject_ref(r.card.as_ref(), &r.subject.id);
 
             let fall_since = today
                 .checked_sub(jiff::Span::new().days(rapport_core::health::FALL_WINDOW_DAYS))
@@ -71,17 +82,14 @@ impl App {
                 .iter()
                 .filter(|r| r.status == RelationshipStatus::Active)
             {
-                // An organization is in touch when it, or one of its people, was.
-                let mut last_contact = last.get(&r.subject.id).copied();
+                let mut last_contact = r.last_at.map(day_of);
                 if r.subject.kind == SubjectKind::Organization {
-                    for m in members.get(&r.subject.id).into_iter().flatten() {
-                        last_contact = last_contact.max(last.get(m).copied());
-                    }
+                    last_contact = last_contact.max(member_last.get(&r.subject.id).copied());
                 }
-                let h = history.get(&r.meta.id);
+                let h = history.get(&r.id);
                 input.relationships.push(RelationshipFacts {
-                    id: r.meta.id.clone(),
-                    subject: subject_ref(&cards, &r.subject.id),
+                    id: r.id.clone(),
+                    subject: rel_ref(r),
                     kind: r.kind,
                     importance: r.importance,
                     cadence_days: r.cadence_days,
@@ -94,14 +102,14 @@ impl App {
                             .map(|(_, s)| *s)
                     }),
                     falling: h.and_then(|h| rapport_core::health::is_falling(h, today)),
-                    preferred_channel: cards.get(&r.subject.id).and_then(|c| c.preferred_channel),
+                    preferred_channel: r.card.as_ref().and_then(|c| c.preferred_channel),
                 });
             }
             for c in commitments {
                 if let Some(r) = rel_by_id.get(&c.relationship_id) {
                     input.commitments.push(OpenCommitment {
                         id: c.meta.id,
-                        subject: subject_ref(&cards, &r.subject.id),
+                        subject: rel_ref(r),
                         owed_by: c.owed_by,
                         text: c.text,
                         due: c.due,
@@ -112,7 +120,7 @@ impl App {
                 if let Some(r) = rel_by_id.get(&c.relationship_id) {
                     input.conflicts.push(OpenConflict {
                         id: c.meta.id,
-                        subject: subject_ref(&cards, &r.subject.id),
+                        subject: rel_ref(r),
                         severity: c.severity,
                         opened_on: c.opened_at.to_zoned(zone.clone()).date(),
                     });
@@ -135,7 +143,7 @@ impl App {
             for d in dates {
                 input.dates.push(UpcomingDate {
                     id: d.meta.id.clone(),
-                    subject: subject_ref(&cards, &d.person_id),
+                    subject: subject_ref(card_of(&d.person_id), &d.person_id),
                     kind: d.kind,
                     label: d.label.clone(),
                     next: d.date.next_on_or_after(today),
@@ -144,10 +152,10 @@ impl App {
             for t in tasks {
                 let subject = match &t.link {
                     Some(l) if l.kind == EntityKind::Relationship => match rel_by_id.get(&l.id) {
-                        Some(r) => Some(subject_ref(&cards, &r.subject.id)),
+                        Some(r) => Some(rel_ref(r)),
                         None => continue,
                     },
-                    Some(l) => Some(subject_ref(&cards, &l.id)),
+                    Some(l) => Some(subject_ref(card_of(&l.id), &l.id)),
                     None => None,
                 };
                 if let Some(due) = t.due {

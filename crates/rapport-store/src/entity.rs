@@ -3,6 +3,8 @@
 //! side indexes (emails, phones, tags, participants, search text) are rewritten here too.
 
 use rapport_core::*;
+use std::collections::{HashMap, HashSet};
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -11,7 +13,7 @@ use crate::value::{Row, Value};
 use crate::{StoreError, Tx};
 
 /// Side-index rows derived from a record.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Indexes {
     pub emails: Vec<String>,
     pub phones: Vec<String>,
@@ -435,42 +437,110 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+/// 1 GiB of page cache, in KiB (negative: a size, not a page count). The cache grows
+/// only as pages are used, so small loads stay small.
+const BULK_CACHE_PRAGMA: &str = "PRAGMA cache_size = -1048576";
+
 fn common_columns() -> &'static str {
     "id, workspace_id, created_at, updated_at, version, deleted_at, doc"
 }
 
 impl Tx<'_> {
+    /// Prepares this transaction's connection for loading many records: on SQLite a page
+    /// cache large enough to hold the indexes being filled (the default is sized for
+    /// interactive use). Durability is unchanged: each transaction still commits to the WAL.
+    pub fn prepare_bulk_load(&mut self) -> Result<(), StoreError> {
+        if self.c.dialect() == Dialect::Sqlite {
+            self.c.execute(BULK_CACHE_PRAGMA, &[])?;
+        }
+        Ok(())
+    }
+
     /// Inserts a new record and its side indexes.
     pub fn insert<E: Entity>(&mut self, ws: &Id, rec: &E) -> Result<(), StoreError> {
-        let m = rec.meta();
+        self.insert_many(ws, std::slice::from_ref(rec))
+    }
+
+    /// Inserts new records of one type and their side indexes with multi-row
+    /// statements: the bulk path (demo data, imports) and the single insert are the same
+    /// code, so the derived rows cannot differ between them.
+    pub fn insert_many<E: Entity>(&mut self, ws: &Id, recs: &[E]) -> Result<(), StoreError> {
+        if recs.is_empty() {
+            return Ok(());
+        }
         let cols = E::COLUMNS;
-        let n = 7 + cols.len();
-        let sql = format!(
-            "INSERT INTO {} ({}{}{}) VALUES ({})",
+        let head = format!(
+            "INSERT INTO {} ({}{}{})",
             E::TABLE,
             common_columns(),
             if cols.is_empty() { "" } else { ", " },
             cols.join(", "),
-            crate::conn::placeholders(1, n)
         );
-        let mut params: Vec<Value> = vec![
-            (&m.id).into(),
-            ws.into(),
-            m.created_at.into(),
-            m.updated_at.into(),
-            m.version.into(),
-            m.deleted_at.into(),
-            to_doc(rec)?.into(),
-        ];
-        params.extend(rec.values());
-        self.c.execute(&sql, &params).map_err(|e| {
+        let width = 7 + cols.len();
+        let mut params: Vec<Value> = Vec::with_capacity(recs.len() * width);
+        for rec in recs {
+            let m = rec.meta();
+            params.extend([
+                (&m.id).into(),
+                ws.into(),
+                m.created_at.into(),
+                m.updated_at.into(),
+                m.version.into(),
+                m.deleted_at.into(),
+                to_doc(rec)?.into(),
+            ]);
+            params.extend(rec.values());
+        }
+        self.insert_rows(&head, width, &params, "").map_err(|e| {
             if e.is_unique_violation() {
-                StoreError::Duplicate(format!("{} {}", E::KIND, m.id))
+                match recs {
+                    [one] => StoreError::Duplicate(format!("{} {}", E::KIND, one.meta().id)),
+                    _ => StoreError::Duplicate(format!("a {} among {}", E::KIND, recs.len())),
+                }
             } else {
                 e
             }
         })?;
-        self.write_indexes(ws, E::KIND, &m.id, &rec.indexes(), false)
+        let indexes: Vec<(&Id, Indexes)> =
+            recs.iter().map(|r| (&r.meta().id, r.indexes())).collect();
+        self.insert_indexes(ws, E::KIND, &indexes, true)
+    }
+
+    /// Runs `head VALUES (…), (…) tail` over `params`, `width` values a row, in chunks
+    /// that stay well under both engines' limit on parameters. Full chunks share one
+    /// statement text, so the prepared statement is reused.
+    fn insert_rows(
+        &mut self,
+        head: &str,
+        width: usize,
+        params: &[Value],
+        tail: &str,
+    ) -> Result<u64, StoreError> {
+        if width == 0 {
+            return Ok(0);
+        }
+        let per_stmt = (4_000 / width).clamp(1, 256);
+        let mut changed = 0;
+        for chunk in params.chunks(per_stmt * width) {
+            let rows = chunk.len() / width;
+            let mut sql = String::with_capacity(head.len() + tail.len() + rows * width * 6);
+            sql.push_str(head);
+            sql.push_str(" VALUES ");
+            for r in 0..rows {
+                if r > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push('(');
+                sql.push_str(&crate::conn::placeholders(1 + r * width, width));
+                sql.push(')');
+            }
+            if !tail.is_empty() {
+                sql.push(' ');
+                sql.push_str(tail);
+            }
+            changed += self.c.execute(&sql, chunk)?;
+        }
+        Ok(changed)
     }
 
     /// Replaces a record whose stored version is `expected`; bumps the version and
@@ -524,7 +594,7 @@ impl Tx<'_> {
                 actual,
             });
         }
-        self.write_indexes(ws, E::KIND, &m.id, &rec.indexes(), true)
+        self.replace_indexes(ws, E::KIND, &m.id, &rec.indexes())
     }
 
     fn version_of<E: Entity>(&mut self, ws: &Id, id: &Id) -> Result<i64, StoreError> {
@@ -692,94 +762,55 @@ impl Tx<'_> {
         page_of(rows, limit)
     }
 
-    fn write_indexes(
+    /// Rewrites the side indexes of a record being replaced: removes its old rows, writes
+    /// the new ones, and recomputes the activity of every subject it had or has.
+    fn replace_indexes(
         &mut self,
         ws: &Id,
         kind: EntityKind,
         id: &Id,
         ix: &Indexes,
-        replace: bool,
     ) -> Result<(), StoreError> {
         let mut stale_subjects: Vec<Id> = Vec::new();
-        if replace {
-            if kind == EntityKind::Person {
-                for t in ["person_emails", "person_phones"] {
-                    self.c.execute(
-                        &format!("DELETE FROM {t} WHERE person_id = $1"),
-                        &[id.into()],
-                    )?;
-                }
-            }
-            if matches!(kind, EntityKind::Person | EntityKind::Organization) {
-                self.c
-                    .execute("DELETE FROM tags WHERE entity_id = $1", &[id.into()])?;
-            }
-            if kind == EntityKind::Interaction {
-                let old = self.c.query(
-                    "SELECT subject_id FROM interaction_subjects WHERE interaction_id = $1",
-                    &[id.into()],
-                )?;
-                for r in old {
-                    stale_subjects.push(r.id(0)?);
-                }
+        if kind == EntityKind::Person {
+            for t in ["person_emails", "person_phones"] {
                 self.c.execute(
-                    "DELETE FROM interaction_subjects WHERE interaction_id = $1",
+                    &format!("DELETE FROM {t} WHERE person_id = $1"),
                     &[id.into()],
                 )?;
             }
-            if ix.search.is_some() {
-                if self.c.dialect() == Dialect::Sqlite {
-                    self.c.execute(
-                        "INSERT INTO search_docs_fts (search_docs_fts, rowid, body)
-                         SELECT 'delete', rowid, body FROM search_docs WHERE entity_id = $1",
-                        &[id.into()],
-                    )?;
-                }
-                self.c
-                    .execute("DELETE FROM search_docs WHERE entity_id = $1", &[id.into()])?;
+        }
+        if matches!(kind, EntityKind::Person | EntityKind::Organization) {
+            self.c
+                .execute("DELETE FROM tags WHERE entity_id = $1", &[id.into()])?;
+        }
+        if kind == EntityKind::Interaction {
+            let old = self.c.query(
+                "SELECT subject_id FROM interaction_subjects WHERE interaction_id = $1",
+                &[id.into()],
+            )?;
+            for r in old {
+                stale_subjects.push(r.id(0)?);
             }
-        }
-        for e in &ix.emails {
             self.c.execute(
-                "INSERT INTO person_emails (workspace_id, person_id, email) VALUES ($1, $2, $3)",
-                &[ws.into(), id.into(), e.into()],
+                "DELETE FROM interaction_subjects WHERE interaction_id = $1",
+                &[id.into()],
             )?;
         }
-        for p in &ix.phones {
-            self.c.execute(
-                "INSERT INTO person_phones (workspace_id, person_id, phone_key) VALUES ($1, $2, $3)",
-                &[ws.into(), id.into(), p.into()],
-            )?;
-        }
-        for t in &ix.tags {
-            self.c.execute(
-                "INSERT INTO tags (workspace_id, entity_kind, entity_id, tag) VALUES ($1, $2, $3, $4)",
-                &[ws.into(), kind.as_str().into(), id.into(), t.into()],
-            )?;
-        }
-        if !ix.subjects.is_empty() {
-            let (at, live) = ix.at.unwrap_or((0, false));
-            for s in &ix.subjects {
+        if ix.search.is_some() {
+            if self.c.dialect() == Dialect::Sqlite {
                 self.c.execute(
-                    "INSERT INTO interaction_subjects (workspace_id, interaction_id, subject_id, at) VALUES ($1, $2, $3, $4)",
-                    &[ws.into(), id.into(), s.into(), at.into()],
+                    "INSERT INTO search_docs_fts (search_docs_fts, rowid, body)
+                     SELECT 'delete', rowid, body FROM search_docs WHERE entity_id = $1",
+                    &[id.into()],
                 )?;
-                if replace {
-                    stale_subjects.push(s.clone());
-                } else if live {
-                    // A new interaction: fold it into its subject's activity.
-                    self.c.execute(
-                        "INSERT INTO subject_activity (subject_id, workspace_id, last_at, interactions) VALUES ($1, $2, $3, 1)
-                         ON CONFLICT (subject_id) DO UPDATE SET
-                           last_at = CASE WHEN subject_activity.last_at IS NULL OR excluded.last_at > subject_activity.last_at
-                                          THEN excluded.last_at ELSE subject_activity.last_at END,
-                           interactions = subject_activity.interactions + 1",
-                        &[s.into(), ws.into(), at.into()],
-                    )?;
-                }
             }
+            self.c
+                .execute("DELETE FROM search_docs WHERE entity_id = $1", &[id.into()])?;
         }
+        self.insert_indexes(ws, kind, &[(id, ix.clone())], false)?;
         // An edited, trashed or restored interaction: recompute its subjects exactly.
+        stale_subjects.extend(ix.subjects.iter().cloned());
         stale_subjects.sort();
         stale_subjects.dedup();
         for s in &stale_subjects {
@@ -797,32 +828,161 @@ impl Tx<'_> {
                 &[s.into(), ws.into(), last.into(), n.into()],
             )?;
         }
-        if let Some(body) = &ix.search {
-            self.c.execute(
-                "INSERT INTO search_docs (body, workspace_id, entity_kind, entity_id) VALUES ($1, $2, $3, $4)",
-                &[body.into(), ws.into(), kind.as_str().into(), id.into()],
-            )?;
-            let sqlite = self.c.dialect() == Dialect::Sqlite;
-            if sqlite {
-                self.c.execute(
-                    "INSERT INTO search_docs_fts (rowid, body) VALUES (last_insert_rowid(), $1)",
-                    &[body.into()],
-                )?;
+        Ok(())
+    }
+
+    /// Writes the side-index rows of records, a multi-row statement per table. With
+    /// `fold_activity` (new records), each live interaction is folded into its subjects'
+    /// activity: the latest time and one more interaction, summed per subject first.
+    fn insert_indexes(
+        &mut self,
+        ws: &Id,
+        kind: EntityKind,
+        recs: &[(&Id, Indexes)],
+        fold_activity: bool,
+    ) -> Result<(), StoreError> {
+        let (mut emails, mut phones, mut tags, mut subjects) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        // Per subject, in first-seen order: the latest live interaction and how many.
+        let mut activity: Vec<(&Id, i64, i64)> = Vec::new();
+        let mut activity_at: HashMap<&Id, usize> = HashMap::new();
+        let mut docs = Vec::new();
+        let mut terms: Vec<&str> = Vec::new();
+        let mut seen_terms: HashSet<&str> = HashSet::new();
+        let kind_value: Value = kind.as_str().into();
+        for (id, ix) in recs {
+            let id: Value = (*id).into();
+            for e in &ix.emails {
+                emails.extend([ws.into(), id.clone(), e.into()]);
             }
-            for term in crate::search::terms(body) {
-                let added = self.c.execute(
-                    "INSERT INTO search_terms (workspace_id, term) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                    &[ws.into(), term.into()],
-                )?;
-                if sqlite && added > 0 {
-                    self.c.execute(
-                        "INSERT INTO search_terms_fts (rowid, term) VALUES (last_insert_rowid(), $1)",
-                        &[term.into()],
-                    )?;
+            for p in &ix.phones {
+                phones.extend([ws.into(), id.clone(), p.into()]);
+            }
+            for t in &ix.tags {
+                tags.extend([ws.into(), kind_value.clone(), id.clone(), t.into()]);
+            }
+            let (at, live) = ix.at.unwrap_or((0, false));
+            for s in &ix.subjects {
+                subjects.extend([ws.into(), id.clone(), s.into(), at.into()]);
+                if fold_activity && live {
+                    match activity_at.get(s) {
+                        Some(&i) => {
+                            let a = &mut activity[i];
+                            a.1 = a.1.max(at);
+                            a.2 += 1;
+                        }
+                        None => {
+                            activity_at.insert(s, activity.len());
+                            activity.push((s, at, 1));
+                        }
+                    }
+                }
+            }
+            if let Some(body) = &ix.search {
+                docs.extend([body.into(), ws.into(), kind_value.clone(), id.clone()]);
+                for term in crate::search::terms(body) {
+                    if seen_terms.insert(term) {
+                        terms.push(term);
+                    }
                 }
             }
         }
+        self.insert_rows(
+            "INSERT INTO person_emails (workspace_id, person_id, email)",
+            3,
+            &emails,
+            "",
+        )?;
+        self.insert_rows(
+            "INSERT INTO person_phones (workspace_id, person_id, phone_key)",
+            3,
+            &phones,
+            "",
+        )?;
+        self.insert_rows(
+            "INSERT INTO tags (workspace_id, entity_kind, entity_id, tag)",
+            4,
+            &tags,
+            "",
+        )?;
+        self.insert_rows(
+            "INSERT INTO interaction_subjects (workspace_id, interaction_id, subject_id, at)",
+            4,
+            &subjects,
+            "",
+        )?;
+        let activity: Vec<Value> = activity
+            .into_iter()
+            .flat_map(|(s, at, n)| [s.into(), ws.into(), at.into(), n.into()])
+            .collect();
+        self.insert_rows(
+            "INSERT INTO subject_activity (subject_id, workspace_id, last_at, interactions)",
+            4,
+            &activity,
+            "ON CONFLICT (subject_id) DO UPDATE SET
+               last_at = CASE WHEN subject_activity.last_at IS NULL OR excluded.last_at > subject_activity.last_at
+                              THEN excluded.last_at ELSE subject_activity.last_at END,
+               interactions = subject_activity.interactions + excluded.interactions",
+        )?;
+        if docs.is_empty() {
+            return Ok(());
+        }
+        let terms: Vec<Value> = terms
+            .into_iter()
+            .flat_map(|t| [ws.into(), t.into()])
+            .collect();
+        if self.c.dialect() == Dialect::Sqlite {
+            // The FTS5 indexes are external-content: feed them the rows just added, which
+            // are exactly those past the largest rowid before (this transaction holds the
+            // write lock).
+            let docs_from = self.max_rowid("search_docs")?;
+            self.insert_rows(
+                "INSERT INTO search_docs (body, workspace_id, entity_kind, entity_id)",
+                4,
+                &docs,
+                "",
+            )?;
+            self.c.execute(
+                "INSERT INTO search_docs_fts (rowid, body) SELECT rowid, body FROM search_docs WHERE rowid > $1",
+                &[docs_from.into()],
+            )?;
+            let terms_from = self.max_rowid("search_terms")?;
+            if self.insert_rows(
+                "INSERT INTO search_terms (workspace_id, term)",
+                2,
+                &terms,
+                "ON CONFLICT DO NOTHING",
+            )? > 0
+            {
+                self.c.execute(
+                    "INSERT INTO search_terms_fts (rowid, term) SELECT rowid, term FROM search_terms WHERE rowid > $1",
+                    &[terms_from.into()],
+                )?;
+            }
+        } else {
+            self.insert_rows(
+                "INSERT INTO search_docs (body, workspace_id, entity_kind, entity_id)",
+                4,
+                &docs,
+                "",
+            )?;
+            self.insert_rows(
+                "INSERT INTO search_terms (workspace_id, term)",
+                2,
+                &terms,
+                "ON CONFLICT DO NOTHING",
+            )?;
+        }
         Ok(())
+    }
+
+    /// The largest rowid of a SQLite table (0 when empty).
+    fn max_rowid(&mut self, table: &str) -> Result<i64, StoreError> {
+        let sql = format!("SELECT COALESCE(MAX(rowid), 0) FROM {table}");
+        match self.c.query_one(&sql, &[])? {
+            Some(r) => r.i64(0),
+            None => Ok(0),
+        }
     }
 }
 

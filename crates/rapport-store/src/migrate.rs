@@ -13,12 +13,20 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    common: include_str!("../migrations/common/0001_init.sql"),
-    sqlite: include_str!("../migrations/sqlite/0001_search.sql"),
-    postgres: include_str!("../migrations/postgres/0001_search.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        common: include_str!("../migrations/common/0001_init.sql"),
+        sqlite: include_str!("../migrations/sqlite/0001_search.sql"),
+        postgres: include_str!("../migrations/postgres/0001_search.sql"),
+    },
+    Migration {
+        version: 2,
+        common: include_str!("../migrations/common/0002_agenda_indexes.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+];
 
 pub fn latest() -> i64 {
     MIGRATIONS.iter().map(|m| m.version).max().unwrap_or(0)

@@ -18,6 +18,27 @@ pub struct SubjectCard {
     pub preferred_channel: Option<Channel>,
 }
 
+/// A live relationship as the agenda reads it: projected columns only, never the
+/// document (except for the start date when there is no contact to go by), with its
+/// subject's name, preferred channel and last contact.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgendaRelationship {
+    pub id: Id,
+    pub subject: Subject,
+    pub kind: RelationshipKind,
+    pub status: RelationshipStatus,
+    pub importance: Importance,
+    pub cadence_days: Option<CadenceDays>,
+    pub owner_id: Option<Id>,
+    pub visibility: Visibility,
+    /// The subject's name and channel; `None` when the subject is missing.
+    pub card: Option<SubjectCard>,
+    /// The subject's own last live interaction.
+    pub last_at: Option<Timestamp>,
+    /// Read from the document only when the subject has no last contact of its own.
+    pub started_on: Option<Date>,
+}
+
 /// Everything recorded about one relationship, for health and the person page.
 #[derive(Debug, Clone, Default)]
 pub struct RelationshipRecord {
@@ -319,40 +340,108 @@ impl Tx<'_> {
         ids: &[Id],
     ) -> Result<HashMap<Id, SubjectCard>, StoreError> {
         let mut out = HashMap::with_capacity(ids.len());
-        let mut add = |rows: Vec<crate::value::Row>,
-                       wanted: Option<&std::collections::HashSet<&Id>>| {
+        let mut add = |rows: Vec<crate::value::Row>| {
             for r in rows {
-                let id = r.id(0)?;
-                if wanted.is_none_or(|w| w.contains(&id)) {
-                    let preferred_channel = r.opt_text(2)?.and_then(|c| Channel::parse(&c).ok());
-                    out.insert(
-                        id,
-                        SubjectCard {
-                            name: r.text(1)?,
-                            preferred_channel,
-                        },
-                    );
-                }
+                let preferred_channel = r.opt_text(2)?.and_then(|c| Channel::parse(&c).ok());
+                out.insert(
+                    r.id(0)?,
+                    SubjectCard {
+                        name: r.text(1)?,
+                        preferred_channel,
+                    },
+                );
             }
             Ok::<(), StoreError>(())
         };
-        let tables = [("people", "preferred_channel"), ("organizations", "NULL")];
-        if ids.len() > 200 {
-            // Many ids: one pass over the workspace beats hundreds of lookups.
-            let wanted: std::collections::HashSet<&Id> = ids.iter().collect();
-            for (table, channel) in tables {
-                let sql =
-                    format!("SELECT id, name, {channel} FROM {table} WHERE workspace_id = $1");
-                add(self.c.query(&sql, &[ws.into()])?, Some(&wanted))?;
-            }
-            return Ok(out);
-        }
-        for (table, channel) in tables {
-            for id in ids {
+        // By id through the (id, workspace_id, name, …) covering indexes, never a pass
+        // over the workspace.
+        for (table, channel) in [("people", "preferred_channel"), ("organizations", "NULL")] {
+            for chunk in ids.chunks(500) {
                 let sql = format!(
-                    "SELECT id, name, {channel} FROM {table} WHERE id = $1 AND workspace_id = $2"
+                    "SELECT id, name, {channel} FROM {table} WHERE id IN ({}) AND workspace_id = $1",
+                    crate::conn::placeholders(2, chunk.len())
                 );
-                add(self.c.query(&sql, &[id.into(), ws.into()])?, None)?;
+                let mut params: Vec<Value> = vec![ws.into()];
+                params.extend(chunk.iter().map(Value::from));
+                add(self.c.query(&sql, &params)?)?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every live relationship of the workspace for the agenda: one pass over covering
+    /// indexes that joins each relationship to its subject and the subject's activity.
+    pub fn agenda_relationships(&mut self, ws: &Id) -> Result<Vec<AgendaRelationship>, StoreError> {
+        let rows = self.c.query(
+            "SELECT r.id, r.subject_kind, r.subject_id, r.kind, r.status, r.importance, r.cadence_days,
+                    r.owner_id, r.visibility, a.last_at, COALESCE(p.name, o.name), p.preferred_channel
+             FROM relationships r
+             LEFT JOIN subject_activity a ON a.subject_id = r.subject_id AND a.workspace_id = r.workspace_id
+             LEFT JOIN people p ON r.subject_kind = 'person' AND p.id = r.subject_id AND p.workspace_id = r.workspace_id
+             LEFT JOIN organizations o ON r.subject_kind = 'organization' AND o.id = r.subject_id AND o.workspace_id = r.workspace_id
+             WHERE r.workspace_id = $1 AND r.deleted_at IS NULL",
+            &[ws.into()],
+        )?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let card = match r.opt_text(10)? {
+                Some(name) => Some(SubjectCard {
+                    name,
+                    preferred_channel: r.opt_text(11)?.and_then(|c| Channel::parse(&c).ok()),
+                }),
+                None => None,
+            };
+            out.push(AgendaRelationship {
+                id: r.id(0)?,
+                subject: Subject {
+                    kind: SubjectKind::parse(&r.text(1)?)?,
+                    id: r.id(2)?,
+                },
+                kind: RelationshipKind::parse(&r.text(3)?)?,
+                status: RelationshipStatus::parse(&r.text(4)?)?,
+                importance: Importance::new(r.i64(5)?)?,
+                cadence_days: r.opt_i64(6)?.map(CadenceDays::new).transpose()?,
+                owner_id: r.opt_text(7)?.map(|s| Id::parse(&s)).transpose()?,
+                visibility: Visibility::parse(&r.text(8)?)?,
+                card,
+                last_at: r.opt_i64(9)?.map(crate::value::from_micros).transpose()?,
+                started_on: None,
+            });
+        }
+        // The start date counts only when there is no contact: read those few documents.
+        let quiet: Vec<Id> = out
+            .iter()
+            .filter(|r| r.last_at.is_none())
+            .map(|r| r.id.clone())
+            .collect();
+        let started: HashMap<Id, Date> = self
+            .get_many::<Relationship>(ws, &quiet)?
+            .into_iter()
+            .filter_map(|r| r.started_on.map(|d| (r.meta.id, d)))
+            .collect();
+        for r in out.iter_mut().filter(|r| r.last_at.is_none()) {
+            r.started_on = started.get(&r.id).copied();
+        }
+        Ok(out)
+    }
+
+    /// Last live interaction of the current members of organizations that are the subject
+    /// of a live relationship: `(organization, member's last contact)`, possibly repeated.
+    pub fn member_contacts(&mut self, ws: &Id) -> Result<Vec<(Id, Timestamp)>, StoreError> {
+        let rows = self.c.query(
+            "SELECT m.organization_id, a.last_at, m.doc FROM relationships r
+             JOIN memberships m ON m.organization_id = r.subject_id
+             JOIN subject_activity a ON a.subject_id = m.person_id
+             WHERE r.workspace_id = $1 AND r.subject_kind = 'organization' AND r.deleted_at IS NULL
+               AND m.workspace_id = $1 AND m.deleted_at IS NULL
+               AND a.workspace_id = $1 AND a.last_at IS NOT NULL",
+            &[ws.into()],
+        )?;
+        let mut out = Vec::new();
+        for r in rows {
+            let m: Membership = r.json(2)?;
+            if m.to.is_none() {
+                out.push((r.id(0)?, r.timestamp(1)?));
             }
         }
         Ok(out)

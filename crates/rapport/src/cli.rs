@@ -463,6 +463,10 @@ pub struct DemoArgs {
     pub people: u32,
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// About this many interactions per person on average (default: what each
+    /// relationship's cadence gives, about 9), e.g. 50 for a benchmark database.
+    #[arg(long)]
+    pub interactions: Option<u32>,
 }
 
 #[derive(Debug, Args)]

@@ -951,7 +951,9 @@ impl Env {
     }
 
     fn demo(&self, a: DemoArgs) -> Result<()> {
-        let summary = self.app.load_demo(&self.ctx, a.people, a.seed)?;
+        let summary = self
+            .app
+            .load_demo_with(&self.ctx, a.people, a.seed, a.interactions)?;
         self.out(&summary, || summary.to_string())
     }
 

@@ -43,6 +43,10 @@ pub const ALL: &[(&str, Body)] = &[
         health_history_keeps_one_score_a_day,
     ),
     ("reopening_migrates_once", reopening_migrates_once),
+    (
+        "bulk_insert_matches_single_inserts",
+        bulk_insert_matches_single_inserts,
+    ),
 ];
 
 fn t(s: &str) -> Timestamp {
@@ -643,4 +647,214 @@ fn reopening_migrates_once(db: &Fresh) {
     let store = open(db);
     let ws = workspace(&store, "w");
     add(&store, &ws, &person("After"));
+}
+
+/// A second, empty database on the same engine as `db`.
+fn sibling(db: &Fresh) -> Fresh {
+    if db.url().starts_with("postgres") {
+        Fresh::postgres()
+    } else {
+        Fresh::sqlite()
+    }
+}
+
+/// What the side indexes answer for one workspace, in a comparable form.
+fn derived(store: &Store, ws: &Id, people: &[Person], queries: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    let ids = |v: Vec<Person>| v.into_iter().map(|p| p.meta.id).collect::<Vec<_>>();
+    for p in people {
+        for e in &p.emails {
+            let found = store.read(|tx| tx.people_by_email(ws, &e.value)).unwrap();
+            out.push(format!("email {} {:?}", e.value, ids(found)));
+        }
+        for ph in &p.phones {
+            let found = store.read(|tx| tx.people_by_phone(ws, &ph.value)).unwrap();
+            out.push(format!("phone {} {:?}", ph.value, ids(found)));
+        }
+        let with = store
+            .read(|tx| tx.interactions_with(ws, std::slice::from_ref(&p.meta.id), 100))
+            .unwrap();
+        let with: Vec<Id> = with.into_iter().map(|i| i.meta.id).collect();
+        out.push(format!("interactions with {} {with:?}", p.meta.id));
+    }
+    for tag in ["vip", "mathematics", "supplier"] {
+        let q = ListQuery {
+            limit: 100,
+            tag: Some(tag.into()),
+            ..ListQuery::default()
+        };
+        let found = store.read(|tx| tx.list::<Person>(ws, &q)).unwrap();
+        let orgs = store.read(|tx| tx.list::<Organization>(ws, &q)).unwrap();
+        out.push(format!(
+            "tag {tag} {:?} {:?}",
+            ids(found.items),
+            orgs.items.iter().map(|o| &o.meta.id).collect::<Vec<_>>()
+        ));
+    }
+    let mut last = store.read(|tx| tx.last_contacts(ws)).unwrap();
+    last.sort();
+    out.push(format!("last contacts {last:?}"));
+    for q in queries {
+        let hits = store.read(|tx| tx.search(ws, q, 20)).unwrap();
+        let hits: Vec<String> = hits
+            .iter()
+            .map(|h| format!("{} {} {:.3}", h.kind, h.id, h.score))
+            .collect();
+        out.push(format!("search {q} {hits:?}"));
+    }
+    out
+}
+
+/// The bulk path (`insert_many`, used for demo data) leaves exactly the side indexes,
+/// activity and search index that inserting the same records one at a time does, and
+/// they stay consistent when a bulk-inserted record is edited afterwards.
+fn bulk_insert_matches_single_inserts(db: &Fresh) {
+    let other = sibling(db);
+    let (one, many) = (open(db), open(&other));
+    let w = Workspace {
+        meta: meta(),
+        name: "w".into(),
+    };
+    for store in [&one, &many] {
+        store.write(|tx| tx.insert_workspace(&w)).unwrap();
+    }
+    let ws = w.meta.id.clone();
+    let names = [
+        "Ada Lovelace",
+        "Charles Babbage",
+        "Zoë Ångström",
+        "Ada Byron",
+        "Mary Somerville",
+        "José García",
+    ];
+    let mut people: Vec<Person> = Vec::new();
+    for (i, n) in names.iter().enumerate() {
+        let mut p = person(n);
+        let slug: String = n
+            .to_lowercase()
+            .chars()
+            .filter(char::is_ascii_alphabetic)
+            .collect();
+        p.emails
+            .push(Labeled::new(format!("{slug}@example.com"), None));
+        if i % 2 == 0 {
+            p.emails
+                .push(Labeled::new(format!("{slug}@home.example"), None));
+            p.tags.push("vip".into());
+        }
+        p.phones
+            .push(Labeled::new(format!("+44 20 7946 00{i:02}"), None));
+        if i == 0 {
+            p.tags.push("mathematics".into());
+        }
+        people.push(p);
+    }
+    let mut org = Organization::named(meta(), "Analytical Engines Ltd".into());
+    org.tags.push("supplier".into());
+    org.domains.push("engines.example".into());
+    let orgs = vec![org.clone()];
+    let mut interactions = Vec::new();
+    for (k, at) in [
+        "2026-10-01T10:00:00Z",
+        "2026-11-01T10:00:00Z",
+        "2026-09-15T08:00:00Z",
+        "2026-11-03T12:00:00Z",
+        "2026-08-01T10:00:00Z",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut who = vec![people[k % 3].meta.id.clone()];
+        if k == 1 {
+            who.push(people[3].meta.id.clone());
+        }
+        let mut meta = meta();
+        if k == 3 {
+            // A trashed interaction counts for no one's activity.
+            meta.deleted_at = Some(t("2026-11-04T00:00:00Z"));
+        }
+        interactions.push(Interaction {
+            meta,
+            at: t(at),
+            channel: Channel::Call,
+            direction: Direction::Outbound,
+            participants: who,
+            organization_ids: if k == 4 {
+                vec![org.meta.id.clone()]
+            } else {
+                vec![]
+            },
+            minutes: Some(15),
+            sentiment: None,
+            summary: "check-in".into(),
+            body: None,
+            source: Source::Manual,
+            source_id: None,
+        });
+    }
+    let notes = vec![Note {
+        meta: meta(),
+        link: Link {
+            kind: EntityKind::Person,
+            id: people[0].meta.id.clone(),
+        },
+        body: "Loves poetical science".into(),
+    }];
+    one.write(|tx| {
+        for p in &people {
+            tx.insert(&ws, p)?;
+        }
+        tx.insert(&ws, &org)?;
+        for i in &interactions {
+            tx.insert(&ws, i)?;
+        }
+        tx.insert(&ws, &notes[0])
+    })
+    .unwrap();
+    many.write(|tx| {
+        tx.insert_many(&ws, &people)?;
+        tx.insert_many(&ws, &orgs)?;
+        tx.insert_many(&ws, &interactions)?;
+        tx.insert_many(&ws, &notes)
+    })
+    .unwrap();
+    let queries = [
+        "ada",
+        "ovela",
+        "babage",
+        "zoe angstrom",
+        "garcia",
+        "ada@example.com",
+        "+44 20 7946 0001",
+        "vip",
+        "engines",
+        "poetical",
+    ];
+    let expected = derived(&one, &ws, &people, &queries);
+    assert_eq!(derived(&many, &ws, &people, &queries), expected);
+    assert!(
+        expected
+            .iter()
+            .any(|l| l.starts_with("search babage [\"person")),
+        "a one-typo query finds the person: {expected:?}"
+    );
+    // Editing a bulk-inserted person rewrites its search entry in both.
+    let now = t("2026-11-06T00:00:00Z");
+    for store in [&one, &many] {
+        store
+            .write(|tx| {
+                let mut p: Person = tx.get(&ws, &people[1].meta.id)?;
+                p.name = "Charles Xavier".into();
+                p.emails = vec![Labeled::new("xavier@example.com", None)];
+                tx.update(&ws, &mut p, 1, now)
+            })
+            .unwrap();
+    }
+    let queries = ["babbage", "xavier", "charles"];
+    let after = derived(&one, &ws, &people, &queries);
+    assert_eq!(derived(&many, &ws, &people, &queries), after);
+    assert!(
+        after.iter().any(|l| l == "search babbage []"),
+        "the old name is gone: {after:?}"
+    );
 }

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod backup;
+mod demo;
 mod health;
 mod import;
 mod metrics;
@@ -19,5 +20,6 @@ fn main() {
     all.extend_from_slice(health::ALL);
     all.extend_from_slice(import::ALL);
     all.extend_from_slice(metrics::ALL);
+    all.extend_from_slice(demo::ALL);
     libtest_mimic::run(&args, rapport_testkit::trials(&all)).exit();
 }
