@@ -30,6 +30,15 @@ use api::problem::Problem;
 pub struct AppState {
     pub app: Arc<App>,
     pub openapi: Arc<serde_json::Value>,
+    pub options: Options,
+}
+
+/// How the server is run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Behind a reverse proxy or load balancer that appends the client's address to
+    /// `X-Forwarded-For`: use that address (for login rate limits) instead of the peer's.
+    pub trust_proxy: bool,
 }
 
 /// Runs a use case on a blocking thread.
@@ -59,11 +68,12 @@ pub enum ServerError {
 }
 
 /// The whole application: API routes, request ids and logs, body limit, 404s as problems.
-pub fn router(app: Arc<App>) -> Router {
+pub fn router(app: Arc<App>, options: Options) -> Router {
     let (routes, doc) = api::routes().into_parts();
     let state = AppState {
         app,
         openapi: Arc::new(doc),
+        options,
     };
     routes
         .merge(web::routes())
@@ -107,7 +117,12 @@ async fn request_log(State(_s): State<AppState>, req: Request, next: Next) -> Re
 
 /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish. `on_ready` is
 /// called with the bound address (port 0 picks a free one) before the first request.
-pub fn serve(app: App, addr: &str, on_ready: impl FnOnce(SocketAddr)) -> Result<(), ServerError> {
+pub fn serve(
+    app: App,
+    addr: &str,
+    options: Options,
+    on_ready: impl FnOnce(SocketAddr),
+) -> Result<(), ServerError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -127,7 +142,7 @@ pub fn serve(app: App, addr: &str, on_ready: impl FnOnce(SocketAddr)) -> Result<
         tracing::info!(%bound, "listening");
         axum::serve(
             listener,
-            router(served).into_make_service_with_connect_info::<SocketAddr>(),
+            router(served, options).into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown())
         .await?;

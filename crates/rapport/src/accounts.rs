@@ -18,6 +18,10 @@ pub struct ServeArgs {
     /// On an empty workspace, load demo data and create the user `demo` (password `demo`).
     #[arg(long)]
     pub demo: bool,
+    /// Behind a reverse proxy or load balancer: take the client's address from the last
+    /// entry of `X-Forwarded-For` (for login rate limits).
+    #[arg(long)]
+    pub trust_proxy: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -260,7 +264,10 @@ pub fn serve(app: App, ctx: &Ctx, a: ServeArgs) -> Result<()> {
         }
     }
     let demo = a.demo;
-    rapport_server::serve(app, &a.addr, move |bound| {
+    let options = rapport_server::Options {
+        trust_proxy: a.trust_proxy,
+    };
+    rapport_server::serve(app, &a.addr, options, move |bound| {
         outln!("Rapport is listening on http://{bound}");
         if demo {
             outln!("Log in as demo / demo");

@@ -616,8 +616,22 @@ struct LoginBody {
     password: String,
 }
 
-/// The client's address, for login rate limiting.
-pub fn client_address(req: &axum::extract::Request) -> String {
+/// The client's address, for login rate limiting: the peer's, or behind a trusted proxy
+/// the last address in `X-Forwarded-For` (the one the proxy itself appended).
+pub fn client_address(req: &axum::extract::Request, trust_proxy: bool) -> String {
+    if trust_proxy
+        && let Some(last) = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .last()
+    {
+        return last.to_string();
+    }
     req.extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip().to_string())
@@ -645,7 +659,7 @@ async fn login(
     State(s): State<AppState>,
     req: axum::extract::Request,
 ) -> Result<Response, Problem> {
-    let client = client_address(&req);
+    let client = client_address(&req, s.options.trust_proxy);
     let (parts, body) = req.into_parts();
     let bytes = axum::body::to_bytes(body, MAX_BODY)
         .await
@@ -861,4 +875,31 @@ pub fn routes() -> Routes {
         post(add_token),
     );
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(xff: &[&str], peer: &str) -> axum::extract::Request {
+        let mut b = axum::http::Request::builder().uri("/api/v1/session");
+        for v in xff {
+            b = b.header("x-forwarded-for", *v);
+        }
+        let mut r = b.body(axum::body::Body::empty()).unwrap();
+        let addr: std::net::SocketAddr = peer.parse().unwrap();
+        r.extensions_mut().insert(axum::extract::ConnectInfo(addr));
+        r
+    }
+
+    #[test]
+    fn client_address_trusts_the_proxy_only_when_told() {
+        let r = request(&["203.0.113.9, 198.51.100.7"], "10.0.0.2:5000");
+        assert_eq!(client_address(&r, false), "10.0.0.2");
+        assert_eq!(client_address(&r, true), "198.51.100.7");
+        let r = request(&["203.0.113.9", "198.51.100.8"], "10.0.0.2:5000");
+        assert_eq!(client_address(&r, true), "198.51.100.8");
+        let r = request(&[], "10.0.0.2:5000");
+        assert_eq!(client_address(&r, true), "10.0.0.2");
+    }
 }

@@ -136,7 +136,7 @@ pub async fn login_form(Query(q): Query<Form>) -> Result<Response, WebError> {
 }
 
 pub async fn login(State(s): State<AppState>, req: Request) -> Result<Response, WebError> {
-    let client = client_address(&req);
+    let client = client_address(&req, s.options.trust_proxy);
     let (parts, form) = read_form(req).await?;
     let expected = super::cookie(&parts, LOGIN_CSRF_COOKIE).map(str::to_string);
     if expected.is_none() || form.get("csrf") != expected.as_ref() {
