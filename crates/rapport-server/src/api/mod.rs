@@ -628,7 +628,7 @@ pub fn client_address(req: &axum::extract::Request, trust_proxy: bool) -> String
             .flat_map(|v| v.split(','))
             .map(str::trim)
             .filter(|a| !a.is_empty())
-            .last()
+            .next_back()
     {
         return last.to_string();
     }
