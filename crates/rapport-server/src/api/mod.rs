@@ -627,8 +627,7 @@ pub fn client_address(req: &axum::extract::Request, trust_proxy: bool) -> String
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
             .map(str::trim)
-            .filter(|a| !a.is_empty())
-            .next_back()
+            .rfind(|a| !a.is_empty())
     {
         return last.to_string();
     }
