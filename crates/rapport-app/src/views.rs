@@ -40,10 +40,27 @@ pub struct PersonPage {
     pub deals: Vec<Deal>,
 }
 
-/// One row of the people table.
+/// A person or organization: what the people and organizations tables list.
+pub trait Named: rapport_store::Entity {
+    fn name(&self) -> &str;
+}
+
+impl Named for Person {
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Named for Organization {
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// One row of the people (or organizations) table.
 #[derive(Debug, Clone, Serialize)]
-pub struct PersonRow {
-    pub person: Person,
+pub struct SubjectRow<E> {
+    pub record: E,
     /// The lowest health among the person's relationships the actor sees.
     pub health: Option<u8>,
     pub status: Option<HealthStatus>,
@@ -138,12 +155,12 @@ impl App {
         })
     }
 
-    fn person_row(&self, ctx: &Ctx, person: Person) -> Result<PersonRow> {
+    fn subject_row<E: Named>(&self, ctx: &Ctx, record: E) -> Result<SubjectRow<E>> {
         let today = self.today();
         let rels = self.visible(
             ctx,
             self.store
-                .read(|tx| tx.relationships_of(&ctx.ws, &person.meta.id))?,
+                .read(|tx| tx.relationships_of(&ctx.ws, &record.meta().id))?,
         );
         let mut health: Option<u8> = None;
         let mut status = None;
@@ -183,8 +200,8 @@ impl App {
         }
         let kinds = rels.iter().map(|r| r.kind).collect();
         let owners = rels.iter().filter_map(|r| r.owner_id.clone()).collect();
-        Ok(PersonRow {
-            person,
+        Ok(SubjectRow {
+            record,
             health,
             status,
             kinds,
@@ -194,14 +211,18 @@ impl App {
         })
     }
 
-    /// The people table: filtered, sorted, a page at a time.
-    pub fn people_table(&self, ctx: &Ctx, q: &PeopleQuery) -> Result<Page<PersonRow>> {
+    /// The people (or organizations) table: filtered, sorted, a page at a time.
+    pub fn subject_table<E: Named>(
+        &self,
+        ctx: &Ctx,
+        q: &PeopleQuery,
+    ) -> Result<Page<SubjectRow<E>>> {
         let limit = q.limit.clamp(1, 200);
         let ids = match q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(text) => Some(
                 self.search(ctx, text, 200)?
                     .into_iter()
-                    .filter(|h| h.kind == EntityKind::Person)
+                    .filter(|h| h.kind == E::KIND)
                     .map(|h| h.id)
                     .collect::<Vec<_>>(),
             ),
@@ -217,11 +238,11 @@ impl App {
             // The common case scales: keyset pages in name order, rows for the page only.
             let page = self
                 .store
-                .read(|tx| tx.list_by_name::<Person>(&ctx.ws, q.cursor.as_deref(), limit))?;
+                .read(|tx| tx.list_by_name::<E>(&ctx.ws, q.cursor.as_deref(), limit))?;
             let items = page
                 .items
                 .into_iter()
-                .map(|p| self.person_row(ctx, p))
+                .map(|p| self.subject_row(ctx, p))
                 .collect::<Result<Vec<_>>>()?;
             return Ok(Page {
                 items,
@@ -229,11 +250,11 @@ impl App {
             });
         }
         // Otherwise: a bounded window of candidates, rows computed, filtered, sorted.
-        let mut candidates: Vec<Person> = Vec::new();
+        let mut candidates: Vec<E> = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
             let page = self.store.read(|tx| {
-                tx.list::<Person>(
+                tx.list::<E>(
                     &ctx.ws,
                     &ListQuery {
                         limit: 500,
@@ -252,7 +273,7 @@ impl App {
         }
         let mut rows = Vec::new();
         for p in candidates {
-            let row = self.person_row(ctx, p)?;
+            let row = self.subject_row(ctx, p)?;
             if q.kind.is_some_and(|k| !row.kinds.contains(&k)) {
                 continue;
             }
@@ -268,7 +289,7 @@ impl App {
             rows.push(row);
         }
         match q.sort {
-            PeopleSort::Name => rows.sort_by_key(|r| fold(&r.person.name)),
+            PeopleSort::Name => rows.sort_by_key(|r| fold(r.record.name())),
             PeopleSort::Health => rows.sort_by_key(|r| (r.health.is_none(), r.health)),
             PeopleSort::LastContact => rows.sort_by_key(|r| r.last_contact),
         }
@@ -350,18 +371,6 @@ impl App {
             }
             Ok(out)
         })?)
-    }
-
-    /// Organizations in name order, a page at a time.
-    pub fn organizations_by_name(
-        &self,
-        ctx: &Ctx,
-        cursor: Option<&str>,
-        limit: usize,
-    ) -> Result<Page<Organization>> {
-        Ok(self
-            .store
-            .read(|tx| tx.list_by_name::<Organization>(&ctx.ws, cursor, limit))?)
     }
 
     /// An organization with its members (and their titles) and the relationships with it

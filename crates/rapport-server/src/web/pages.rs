@@ -388,9 +388,10 @@ pub async fn dashboard(State(s): State<AppState>, user: WebUser) -> Result<Respo
 // ---------- people ----------
 
 pub struct PersonRowView {
-    pub id: String,
+    pub href: String,
     pub name: String,
-    pub email: String,
+    /// An email for people, the industry for organizations.
+    pub detail: String,
     pub tags: String,
     pub kinds: String,
     pub health: String,
@@ -403,6 +404,9 @@ pub struct PersonRowView {
 #[template(path = "people.html")]
 struct PeoplePage {
     l: Layout,
+    /// `/people` or `/organizations`.
+    base: &'static str,
+    detail_label: &'static str,
     rows: Vec<PersonRowView>,
     q: String,
     tag: String,
@@ -419,14 +423,70 @@ struct PeoplePage {
 #[derive(Template)]
 #[template(path = "people_table.html")]
 struct PeopleTable {
+    detail_label: &'static str,
     rows: Vec<PersonRowView>,
     next: Option<String>,
+}
+
+/// What the list pages need to know of people and organizations.
+trait Listed: rapport_app::views::Named + Send + 'static {
+    const BASE: &'static str;
+    const TITLE: &'static str;
+    const NAV: &'static str;
+    const DETAIL: &'static str;
+    fn detail(&self) -> String;
+    fn tags(&self) -> &[String];
+}
+
+impl Listed for Person {
+    const BASE: &'static str = "/people";
+    const TITLE: &'static str = "People";
+    const NAV: &'static str = "people";
+    const DETAIL: &'static str = "Email";
+    fn detail(&self) -> String {
+        self.emails
+            .first()
+            .map(|e| e.value.clone())
+            .unwrap_or_default()
+    }
+    fn tags(&self) -> &[String] {
+        &self.tags
+    }
+}
+
+impl Listed for Organization {
+    const BASE: &'static str = "/organizations";
+    const TITLE: &'static str = "Organizations";
+    const NAV: &'static str = "organizations";
+    const DETAIL: &'static str = "Industry";
+    fn detail(&self) -> String {
+        self.industry.clone().unwrap_or_default()
+    }
+    fn tags(&self) -> &[String] {
+        &self.tags
+    }
 }
 
 pub async fn people(
     State(s): State<AppState>,
     user: WebUser,
     Query(p): Query<Form>,
+) -> Result<Response, WebError> {
+    subject_list::<Person>(s, user, p).await
+}
+
+pub async fn organizations(
+    State(s): State<AppState>,
+    user: WebUser,
+    Query(p): Query<Form>,
+) -> Result<Response, WebError> {
+    subject_list::<Organization>(s, user, p).await
+}
+
+async fn subject_list<E: Listed>(
+    s: AppState,
+    user: WebUser,
+    p: Form,
 ) -> Result<Response, WebError> {
     let get = |k: &str| {
         p.get(k)
@@ -482,21 +542,16 @@ pub async fn people(
     let ctx = user.ctx.clone();
     let qq = q.clone();
     let (page, users) = blocking(&s, move |app| {
-        Ok((app.people_table(&ctx, &qq)?, app.users(&ctx)?))
+        Ok((app.subject_table::<E>(&ctx, &qq)?, app.users(&ctx)?))
     })
     .await?;
     let rows: Vec<PersonRowView> = page
         .items
         .into_iter()
         .map(|r| PersonRowView {
-            id: r.person.meta.id.to_string(),
-            email: r
-                .person
-                .emails
-                .first()
-                .map(|e| e.value.clone())
-                .unwrap_or_default(),
-            tags: r.person.tags.join(", "),
+            href: format!("{}/{}", E::BASE, r.record.meta().id),
+            detail: r.record.detail(),
+            tags: r.record.tags().join(", "),
             kinds: r
                 .kinds
                 .iter()
@@ -510,7 +565,7 @@ pub async fn people(
             band: band_class(r.status),
             last_contact: r.last_contact.map(when).unwrap_or_else(|| "never".into()),
             overdue: r.overdue,
-            name: r.person.name,
+            name: r.record.name().to_string(),
         })
         .collect();
     let next = page.next_cursor.map(|c| {
@@ -520,13 +575,19 @@ pub async fn people(
             .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
             .collect();
         qs.push(format!("cursor={}", urlencode(&c)));
-        format!("/people?{}", qs.join("&"))
+        format!("{}?{}", E::BASE, qs.join("&"))
     });
     if get("partial").is_some() {
-        return Ok(render(&PeopleTable { rows, next }));
+        return Ok(render(&PeopleTable {
+            detail_label: E::DETAIL,
+            rows,
+            next,
+        }));
     }
     let page = PeoplePage {
-        l: Layout::new("People", &user, "people"),
+        l: Layout::new(E::TITLE, &user, E::NAV),
+        base: E::BASE,
+        detail_label: E::DETAIL,
         rows,
         q: get("q").unwrap_or_default(),
         tag: get("tag").unwrap_or_default(),
@@ -1066,67 +1127,6 @@ pub async fn commitment_kept(
 }
 
 // ---------- organizations ----------
-
-#[derive(Template)]
-#[template(path = "organizations.html")]
-struct OrganizationsPage {
-    l: Layout,
-    rows: Vec<(String, String, String, String)>,
-    next: Option<String>,
-}
-
-pub async fn organizations(
-    State(s): State<AppState>,
-    user: WebUser,
-    Query(p): Query<Form>,
-) -> Result<Response, WebError> {
-    let ctx = user.ctx.clone();
-    let cursor = p.get("cursor").cloned();
-    let q = p
-        .get("q")
-        .map(|q| q.trim().to_string())
-        .filter(|q| !q.is_empty());
-    let page = blocking(&s, move |app| match &q {
-        Some(text) => {
-            let ids = app
-                .search(&ctx, text, 200)?
-                .into_iter()
-                .filter(|h| h.kind == EntityKind::Organization)
-                .map(|h| h.id)
-                .collect();
-            app.list_records::<Organization>(
-                &ctx,
-                rapport_store::ListQuery {
-                    limit: 50,
-                    ids: Some(ids),
-                    ..Default::default()
-                },
-            )
-        }
-        None => app.organizations_by_name(&ctx, cursor.as_deref(), 50),
-    })
-    .await?;
-    let rows = page
-        .items
-        .iter()
-        .map(|o| {
-            (
-                o.meta.id.to_string(),
-                o.name.clone(),
-                o.industry.clone().unwrap_or_default(),
-                o.tags.join(", "),
-            )
-        })
-        .collect();
-    let next = page
-        .next_cursor
-        .map(|c| format!("/organizations?cursor={}", urlencode(&c)));
-    Ok(render(&OrganizationsPage {
-        l: Layout::new("Organizations", &user, "organizations"),
-        rows,
-        next,
-    }))
-}
 
 #[derive(Template)]
 #[template(path = "organization.html")]

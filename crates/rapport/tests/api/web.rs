@@ -106,6 +106,8 @@ fn web_login_pages_and_logout(db: &Fresh) {
         "/people?band=at-risk",
         "/people?overdue=1&kind=customer",
         "/organizations",
+        "/organizations?sort=health&tag=x",
+        "/organizations?q=analytical",
         "/pipeline",
         "/settings",
         "/network",
