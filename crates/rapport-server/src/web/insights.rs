@@ -275,6 +275,96 @@ struct ImportPage {
     error: Option<String>,
 }
 
+#[derive(Template)]
+#[template(path = "import_stream_head.html")]
+struct ImportStreamHead {
+    l: Layout,
+    size: String,
+}
+
+#[derive(Template)]
+#[template(path = "import_stream_foot.html")]
+struct ImportStreamFoot {
+    l: Layout,
+    summary: Option<ImportSummary>,
+    content: String,
+    format: String,
+}
+
+fn human_size(bytes: usize) -> String {
+    if bytes >= 1 << 20 {
+        format!("{:.1} MB", bytes as f64 / f64::from(1u32 << 20))
+    } else if bytes >= 1 << 10 {
+        format!("{:.0} kB", bytes as f64 / 1024.0)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// Runs a confirmed import and streams the page as it goes: the head at once, a line per
+/// step of progress ("watch progress"), then the summary. Nothing is kept on the server
+/// between requests; the page itself is the progress report.
+fn stream_import(s: &AppState, user: &WebUser, bytes: Vec<u8>, options: ImportOptions) -> Response {
+    let (tx, rx) = tokio::sync::mpsc::channel::<String>(64);
+    let head = ImportStreamHead {
+        l: Layout::new("Import", user, "import"),
+        size: human_size(bytes.len()),
+    }
+    .render()
+    .unwrap_or_default();
+    let foot_layout = Layout::new("Import", user, "import");
+    let app = s.app.clone();
+    let ctx = user.ctx.clone();
+    let total = bytes.len().max(1) as u64;
+    let _ = tx.try_send(head);
+    tokio::task::spawn_blocking(move || {
+        let mut last_pct = 0u64;
+        let mut report = |read: u64| {
+            let pct = (100 * read / total).min(100);
+            if pct >= last_pct + 5 || (pct == 100 && last_pct < 100) {
+                last_pct = pct;
+                let _ = tx.blocking_send(format!("<li>{pct}% read and written</li>\n"));
+            }
+        };
+        let result = app.import(&ctx, &mut bytes.as_slice(), &options, &mut report);
+        let (summary, error) = match result {
+            Ok(summary) => (Some(summary), None),
+            Err(e) => (None, Some(crate::api::problem::Problem::from(e).detail)),
+        };
+        let foot = ImportStreamFoot {
+            l: foot_layout,
+            summary,
+            content: String::new(),
+            format: String::new(),
+        }
+        .render()
+        .unwrap_or_default();
+        let tail = match error {
+            Some(m) => format!(
+                "<li><p class=\"error\" role=\"alert\">The import stopped: {}</p></li>\n{foot}",
+                svg::esc(&m)
+            ),
+            None => foot,
+        };
+        let _ = tx.blocking_send(tail);
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|chunk| (Ok::<_, std::convert::Infallible>(chunk), rx))
+    });
+    let mut r = axum::body::Body::from_stream(stream).into_response();
+    r.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    r.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    r
+}
+
 const FORMATS: &[&str] = &[
     "auto", "vcard", "csv", "google", "linkedin", "outlook", "json",
 ];
@@ -356,6 +446,9 @@ pub async fn import(
         dry_run: !confirm,
         ..ImportOptions::default()
     };
+    if confirm {
+        return Ok(stream_import(&s, &user, bytes, options));
+    }
     let ctx = user.ctx.clone();
     let data = bytes.clone();
     let result = blocking(&s, move |app| {

@@ -133,6 +133,7 @@ fn a_morning_in_rapport(db: &Fresh) {
     assert!(b.find("#import-summary").text().contains("1 created"));
     b.find("#import-summary button[type=submit]").click();
     b.wait_for_text("#import-summary h2", "Imported");
+    b.wait_for_text("#import-progress li", "100% read and written");
     b.goto(&format!("{base}/people?q=lamarr"));
     b.wait_for_text("#people-results td a", "Hedy Lamarr");
     let _ = std::fs::remove_file(&file);
