@@ -912,14 +912,7 @@ pub async fn edit_person(
     patch.insert("tags".into(), json!(tags));
     for (field, key) in [("how_we_met", "how_we_met"), ("needs_and_goals", "needs")] {
         let v = text(key);
-        patch.insert(
-            field.into(),
-            if v.is_empty() {
-                serde_json::Value::Null
-            } else {
-                json!(v)
-            },
-        );
+        patch.insert(field.into(), text_or_null(v));
     }
     let ctx = user.ctx.clone();
     let pid = id.clone();
@@ -991,14 +984,7 @@ pub async fn edit_relationship(
     );
     for k in ["goals", "boundaries"] {
         let v = text(k);
-        patch.insert(
-            k.into(),
-            if v.is_empty() {
-                serde_json::Value::Null
-            } else {
-                json!(v)
-            },
-        );
+        patch.insert(k.into(), text_or_null(v));
     }
     let ctx = user.ctx.clone();
     let rid = id.clone();
@@ -1007,12 +993,13 @@ pub async fn edit_relationship(
         app.patch_record::<Relationship>(&ctx, &rid, patch, None)
     })
     .await;
-    let subject_page = |r: &Relationship| match r.subject.kind {
-        SubjectKind::Person => format!("/people/{}", r.subject.id),
-        SubjectKind::Organization => format!("/organizations/{}", r.subject.id),
-    };
+
     match rel {
-        Ok(r) => Ok(Redirect::to(&with_flash(&subject_page(&r), "Saved")).into_response()),
+        Ok(r) => Ok(Redirect::to(&with_flash(
+            &subject_href(r.subject.kind, &r.subject.id),
+            "Saved",
+        ))
+        .into_response()),
         Err(p) if p.status == 422 => {
             let ctx = user.ctx.clone();
             let rid = id.clone();
@@ -1099,6 +1086,15 @@ pub async fn log_interaction(
     })
     .await?;
     Ok(Redirect::to(&with_flash(&back, "Logged")).into_response())
+}
+
+/// A form's text as a merge-patch value: empty clears the field.
+fn text_or_null(v: String) -> serde_json::Value {
+    if v.is_empty() {
+        serde_json::Value::Null
+    } else {
+        json!(v)
+    }
 }
 
 fn with_flash(path: &str, msg: &str) -> String {
