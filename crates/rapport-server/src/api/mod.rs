@@ -121,6 +121,15 @@ fn json_body(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result
     })
 }
 
+/// A JSON body parsed into a typed request (for bodies that are not records).
+fn typed_body<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, Problem> {
+    serde_json::from_value(json_body(headers, body)?)
+        .map_err(|e| Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "", e.to_string()))
+}
+
 /// Query parameters as given; each endpoint parses what it knows.
 pub(crate) type Params = HashMap<String, String>;
 
@@ -565,9 +574,7 @@ async fn add_user(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
-    let body = json_body(&headers, body)?;
-    let b: NewUserBody = serde_json::from_value(body)
-        .map_err(|e| Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "", e.to_string()))?;
+    let b: NewUserBody = typed_body(&headers, body)?;
     let user = blocking(&s, move |app| {
         app.add_user(
             &ctx,
@@ -596,9 +603,7 @@ async fn add_token(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
-    let body = json_body(&headers, body)?;
-    let b: NewTokenBody = serde_json::from_value(body)
-        .map_err(|e| Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "", e.to_string()))?;
+    let b: NewTokenBody = typed_body(&headers, body)?;
     let t = blocking(&s, move |app| {
         app.create_token(&ctx, b.user.as_deref(), b.label.as_deref())
     })
@@ -663,9 +668,7 @@ async fn login(
     let bytes = axum::body::to_bytes(body, MAX_BODY)
         .await
         .map_err(|_| Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "the body is too large"))?;
-    let body = json_body(&parts.headers, Ok(bytes))?;
-    let b: LoginBody = serde_json::from_value(body)
-        .map_err(|e| Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "", e.to_string()))?;
+    let b: LoginBody = typed_body(&parts.headers, Ok(bytes))?;
     let ws = b.workspace.unwrap_or_else(|| "default".into());
     let session = blocking(&s, move |app| app.login(&ws, &b.name, &b.password, &client)).await?;
     let mut r = json_response(

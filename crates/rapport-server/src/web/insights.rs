@@ -11,7 +11,7 @@ use rapport_app::stakeholders::StakeLevels;
 use rapport_core::network::TieView;
 use rapport_core::*;
 
-use super::pages::{Layout, check_csrf, read_form};
+use super::pages::{Layout, check_csrf, read_checked_form};
 use super::{WebError, WebUser, render, svg, urlencode};
 use crate::{AppState, blocking};
 
@@ -223,8 +223,7 @@ pub async fn set_stake(
     user: WebUser,
     req: Request,
 ) -> Result<Response, WebError> {
-    let (_, form) = read_form(req).await?;
-    check_csrf(&user, &form)?;
+    let (_, form) = read_checked_form(&user, req).await?;
     let text = |k: &str| {
         form.get(k)
             .map(|v| v.trim().to_string())

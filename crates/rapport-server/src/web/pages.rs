@@ -40,6 +40,17 @@ pub(super) async fn read_form(
     Ok((parts, form))
 }
 
+/// Reads a form posted by a logged-in user and checks its CSRF token: every form but
+/// the login form goes through here, so none can forget the check.
+pub(super) async fn read_checked_form(
+    user: &WebUser,
+    req: Request,
+) -> Result<(axum::http::request::Parts, Form), WebError> {
+    let (parts, form) = read_form(req).await?;
+    check_csrf(user, &form)?;
+    Ok((parts, form))
+}
+
 pub(super) fn check_csrf(user: &WebUser, form: &Form) -> Result<(), WebError> {
     match form.get("csrf") {
         Some(t) if *t == user.csrf => Ok(()),
@@ -187,8 +198,7 @@ pub async fn logout(
     user: WebUser,
     req: Request,
 ) -> Result<Response, WebError> {
-    let (parts, form) = read_form(req).await?;
-    check_csrf(&user, &form)?;
+    let (parts, _) = read_checked_form(&user, req).await?;
     if let Some(c) = super::cookie(&parts, crate::api::auth::SESSION_COOKIE).map(str::to_string) {
         blocking(&s, move |app| app.logout(&c)).await?;
     }
@@ -888,8 +898,7 @@ pub async fn edit_person(
     req: Request,
 ) -> Result<Response, WebError> {
     let id = parse_id(&id)?;
-    let (_, form) = read_form(req).await?;
-    check_csrf(&user, &form)?;
+    let (_, form) = read_checked_form(&user, req).await?;
     let mut patch = serde_json::Map::new();
     let text = |k: &str| {
         form.get(k)
@@ -951,8 +960,7 @@ pub async fn edit_relationship(
     req: Request,
 ) -> Result<Response, WebError> {
     let id = parse_id(&id)?;
-    let (_, form) = read_form(req).await?;
-    check_csrf(&user, &form)?;
+    let (_, form) = read_checked_form(&user, req).await?;
     let text = |k: &str| {
         form.get(k)
             .map(|v| v.trim().to_string())
@@ -1031,8 +1039,7 @@ pub async fn log_interaction(
     user: WebUser,
     req: Request,
 ) -> Result<Response, WebError> {
-    let (_, form) = read_form(req).await?;
-    check_csrf(&user, &form)?;
+    let (_, form) = read_checked_form(&user, req).await?;
     let subject = parse_id(form.get("subject").map(String::as_str).unwrap_or(""))?;
     let summary = form.get("summary").cloned().unwrap_or_default();
     let channel = Channel::parse(form.get("channel").map(String::as_str).unwrap_or("call"))?;
@@ -1109,8 +1116,7 @@ pub async fn commitment_kept(
     req: Request,
 ) -> Result<Response, WebError> {
     let id = parse_id(&id)?;
-    let (_, form) = read_form(req).await?;
-    check_csrf(&user, &form)?;
+    let (_, form) = read_checked_form(&user, req).await?;
     let back = safe_next(form.get("back"));
     let ctx = user.ctx.clone();
     blocking(&s, move |app| {
@@ -1244,8 +1250,7 @@ pub async fn move_deal(
     req: Request,
 ) -> Result<Response, WebError> {
     let id = parse_id(&id)?;
-    let (_, form) = read_form(req).await?;
-    check_csrf(&user, &form)?;
+    let (_, form) = read_checked_form(&user, req).await?;
     let stage = DealStage::parse(form.get("stage").map(String::as_str).unwrap_or(""))?;
     let ctx = user.ctx.clone();
     blocking(&s, move |app| {
@@ -1321,8 +1326,7 @@ pub async fn add_user(
     user: WebUser,
     req: Request,
 ) -> Result<Response, WebError> {
-    let (_, form) = read_form(req).await?;
-    check_csrf(&user, &form)?;
+    let (_, form) = read_checked_form(&user, req).await?;
     let name = form.get("name").cloned().unwrap_or_default();
     let role = Role::parse(form.get("role").map(String::as_str).unwrap_or("member"))?;
     let password = form.get("password").cloned().filter(|p| !p.is_empty());
@@ -1348,8 +1352,7 @@ pub async fn add_token(
     user: WebUser,
     req: Request,
 ) -> Result<Response, WebError> {
-    let (_, form) = read_form(req).await?;
-    check_csrf(&user, &form)?;
+    let (_, form) = read_checked_form(&user, req).await?;
     let label = form.get("label").cloned().filter(|l| !l.trim().is_empty());
     let ctx = user.ctx.clone();
     let t = blocking(&s, move |app| {
@@ -1364,8 +1367,7 @@ pub async fn rotate_feed(
     user: WebUser,
     req: Request,
 ) -> Result<Response, WebError> {
-    let (_, form) = read_form(req).await?;
-    check_csrf(&user, &form)?;
+    read_checked_form(&user, req).await?;
     let ctx = user.ctx.clone();
     let me = user.ctx.actor.name.clone();
     let token = blocking(&s, move |app| app.rotate_feed_token(&ctx, &me)).await?;
