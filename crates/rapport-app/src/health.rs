@@ -5,7 +5,7 @@
 use jiff::civil::Date;
 use rapport_core::health::{self as core_health, Health, HealthInput};
 use rapport_core::*;
-use rapport_store::{RelationshipRecord, Tx};
+use rapport_store::{HealthRecord, Tx};
 use serde::Serialize;
 
 use crate::{App, Ctx, Result};
@@ -36,10 +36,10 @@ fn day(t: jiff::Timestamp, zone: &jiff::tz::TimeZone) -> Date {
     t.to_zoned(zone.clone()).date()
 }
 
-/// The health of one relationship from its record, on `today`.
+/// The health of one relationship from its facts, on `today`.
 pub fn compute(
     rel: &Relationship,
-    rec: &RelationshipRecord,
+    rec: &HealthRecord,
     today: Date,
     zone: &jiff::tz::TimeZone,
 ) -> Health {
@@ -110,7 +110,7 @@ impl App {
     ) -> Result<HealthReport, rapport_store::StoreError> {
         let zone = self.clock.zone();
         let rec = tx.relationship_record(&ctx.ws, rel)?;
-        let health = compute(rel, &rec, today, &zone);
+        let health = compute(rel, &HealthRecord::from(&rec), today, &zone);
         let name = tx
             .subject_cards(&ctx.ws, std::slice::from_ref(&rel.subject.id))?
             .remove(&rel.subject.id)
@@ -152,19 +152,47 @@ impl App {
     }
 
     /// The health of every relationship the actor may see, worst first (unknown last).
-    /// Today's scores are recorded in the history.
+    /// Today's scores are recorded in the history: computed in one read of the whole
+    /// workspace's facts, then only the scores that differ from those already recorded
+    /// for the day are written, so asking again the same day writes nothing.
     pub fn all_health(&self, ctx: &Ctx, today: Option<Date>) -> Result<Vec<HealthReport>> {
         let today = today.unwrap_or_else(|| self.today());
-        let mut reports = self.store.write(|tx| {
+        let zone = self.clock.zone();
+        let (mut reports, recorded) = self.store.read(|tx| {
             let rels = self.visible(ctx, tx.all_relationships(&ctx.ws)?);
-            let mut out = Vec::with_capacity(rels.len());
-            for rel in &rels {
-                let report = self.report(tx, ctx, rel, today)?;
-                tx.record_health(&ctx.ws, &rel.meta.id, today, report.health.score)?;
-                out.push(report);
-            }
-            Ok(out)
+            let keys: Vec<(&Id, &Subject)> =
+                rels.iter().map(|r| (&r.meta.id, &r.subject)).collect();
+            let records = tx.health_records(&ctx.ws, &keys)?;
+            let mut subjects: Vec<Id> = rels.iter().map(|r| r.subject.id.clone()).collect();
+            subjects.sort();
+            subjects.dedup();
+            let cards = tx.subject_cards(&ctx.ws, &subjects)?;
+            let reports: Vec<HealthReport> = rels
+                .iter()
+                .zip(&records)
+                .map(|(rel, rec)| HealthReport {
+                    relationship_id: rel.meta.id.clone(),
+                    subject: rel.subject.clone(),
+                    name: cards
+                        .get(&rel.subject.id)
+                        .map(|c| c.name.clone())
+                        .unwrap_or_default(),
+                    kind: rel.kind,
+                    health: compute(rel, rec, today, &zone),
+                    trend: vec![],
+                })
+                .collect();
+            Ok((reports, tx.health_on(&ctx.ws, today)?))
         })?;
+        let changed: Vec<(Id, Option<u8>)> = reports
+            .iter()
+            .filter(|r| recorded.get(&r.relationship_id) != Some(&r.health.score))
+            .map(|r| (r.relationship_id.clone(), r.health.score))
+            .collect();
+        if !changed.is_empty() {
+            self.store
+                .write(|tx| tx.record_health_many(&ctx.ws, today, &changed))?;
+        }
         reports.sort_by_key(|r| (r.health.score.is_none(), r.health.score, r.name.clone()));
         Ok(reports)
     }

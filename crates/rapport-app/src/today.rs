@@ -1,12 +1,12 @@
 //! `today`: gathers what the agenda is computed from, for the relationships the actor
 //! may see, and hands it to `rapport_core::agenda`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use jiff::civil::Date;
 use rapport_core::agenda::*;
 use rapport_core::*;
-use rapport_store::{AgendaRelationship, SubjectCard};
+use rapport_store::{AgendaRelationship, DueCheckIns, SubjectCard};
 
 use crate::{App, Ctx, Result};
 
@@ -28,8 +28,51 @@ impl App {
     pub fn agenda(&self, ctx: &Ctx, day: Option<Date>, budget: Option<u32>) -> Result<Agenda> {
         let today = day.unwrap_or_else(|| self.today());
         let zone = self.clock.zone();
+        let day_start = today
+            .to_zoned(zone.clone())
+            .map_err(|e| DomainError::invalid("day", format!("{today} has no start: {e}")))?
+            .timestamp();
         let input = self.store.read(|tx| {
-            let mut rels = tx.agenda_relationships(&ctx.ws)?;
+            // Only the check-ins that may be due are read; relationships that other
+            // facts (promises, conflicts, tasks, falling health) refer to are read by id.
+            let mut rels = tx.agenda_relationships(
+                &ctx.ws,
+                &DueCheckIns {
+                    day_start,
+                    default_cadence: &rapport_core::health::default_cadence,
+                },
+            )?;
+            let soon = today
+                .checked_add(jiff::Span::new().days(3))
+                .unwrap_or(today);
+            let commitments = tx.open_commitments_due(&ctx.ws, soon)?;
+            let conflicts = tx.open_conflicts(&ctx.ws)?;
+            let tasks = tx.tasks_due(&ctx.ws, today)?;
+            let fall_since = today
+                .checked_sub(jiff::Span::new().days(rapport_core::health::FALL_WINDOW_DAYS))
+                .unwrap_or(today);
+            let may_fall = tx.health_spread(
+                &ctx.ws,
+                fall_since,
+                today,
+                rapport_core::health::FALL_POINTS,
+            )?;
+            let history = tx.recent_health_of(&ctx.ws, &may_fall, fall_since)?;
+            let read: HashSet<Id> = rels.iter().map(|r| r.id.clone()).collect();
+            let mut others: Vec<Id> = commitments
+                .iter()
+                .map(|c| c.relationship_id.clone())
+                .chain(conflicts.iter().map(|c| c.relationship_id.clone()))
+                .chain(tasks.iter().filter_map(|t| match &t.link {
+                    Some(l) if l.kind == EntityKind::Relationship => Some(l.id.clone()),
+                    _ => None,
+                }))
+                .chain(may_fall)
+                .filter(|id| !read.contains(id))
+                .collect();
+            others.sort();
+            others.dedup();
+            rels.extend(tx.agenda_relationships_by_id(&ctx.ws, &others)?);
             rels.retain(|r| self.may_see_owned(ctx, r.visibility, r.owner_id.as_ref()));
             let rel_by_id: HashMap<&Id, &AgendaRelationship> =
                 rels.iter().map(|r| (&r.id, r)).collect();
@@ -41,12 +84,6 @@ impl App {
                 let e = member_last.entry(org).or_insert(d);
                 *e = (*e).max(d);
             }
-            let soon = today
-                .checked_add(jiff::Span::new().days(3))
-                .unwrap_or(today);
-            let commitments = tx.open_commitments_due(&ctx.ws, soon)?;
-            let conflicts = tx.open_conflicts(&ctx.ws)?;
-            let tasks = tx.open_tasks(&ctx.ws)?;
             let week = today
                 .checked_add(jiff::Span::new().days(7))
                 .unwrap_or(today);
@@ -73,10 +110,6 @@ impl App {
             };
             let rel_ref = |r: &AgendaRelationship| subject_ref(r.card.as_ref(), &r.subject.id);
 
-            let fall_since = today
-                .checked_sub(jiff::Span::new().days(rapport_core::health::FALL_WINDOW_DAYS))
-                .unwrap_or(today);
-            let history = tx.recent_health(&ctx.ws, fall_since)?;
             let mut input = AgendaInput::new(today);
             for r in rels
                 .iter()
@@ -108,7 +141,7 @@ impl App {
             for c in commitments {
                 if let Some(r) = rel_by_id.get(&c.relationship_id) {
                     input.commitments.push(OpenCommitment {
-                        id: c.meta.id,
+                        id: c.id,
                         subject: rel_ref(r),
                         owed_by: c.owed_by,
                         text: c.text,

@@ -173,7 +173,12 @@ impl App {
             let report = self.store.read(|tx| {
                 let rec = tx.relationship_record(&ctx.ws, r)?;
                 Ok((
-                    crate::health::compute(r, &rec, today, &self.clock.zone()),
+                    crate::health::compute(
+                        r,
+                        &rapport_store::HealthRecord::from(&rec),
+                        today,
+                        &self.clock.zone(),
+                    ),
                     rec.interactions.iter().map(|i| i.at).max(),
                 ))
             })?;

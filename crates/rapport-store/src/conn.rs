@@ -2,7 +2,7 @@
 //! `$1`-style placeholders and the TEXT / BIGINT / DOUBLE PRECISION types only.
 
 use crate::StoreError;
-use crate::value::{Row, Value};
+use crate::value::{Cells, Row, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -16,6 +16,14 @@ pub trait Conn {
     /// Runs a statement; returns the number of rows changed.
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError>;
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError>;
+    /// Hands each result row to `f` in place, without copying its values: for passes
+    /// over many rows. Stops at the first error `f` returns.
+    fn for_each(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        f: &mut dyn FnMut(&dyn Cells) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
 
     fn query_one(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, StoreError> {
         Ok(self.query(sql, params)?.into_iter().next())

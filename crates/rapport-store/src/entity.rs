@@ -22,6 +22,8 @@ pub struct Indexes {
     pub subjects: Vec<Id>,
     /// When the interaction happened (microseconds), and whether it is live.
     pub at: Option<(i64, bool)>,
+    /// How the interaction felt (interactions only), kept beside its subjects for health.
+    pub sentiment: Option<i64>,
     /// Text to search, folded; `None` when the record is not searchable.
     pub search: Option<String>,
 }
@@ -184,6 +186,7 @@ impl Entity for Relationship {
         "cadence_days",
         "owner_id",
         "visibility",
+        "started_on",
     ];
     meta_access!();
     fn values(&self) -> Vec<Value> {
@@ -196,6 +199,7 @@ impl Entity for Relationship {
             self.cadence_days.map(|c| c.get()).into(),
             self.owner_id.as_ref().into(),
             self.visibility.as_str().into(),
+            self.started_on.into(),
         ]
     }
 }
@@ -249,6 +253,7 @@ impl Entity for Interaction {
                 crate::value::micros(self.at),
                 self.meta.deleted_at.is_none(),
             )),
+            sentiment: self.sentiment.map(|s| i64::from(s.get())),
             ..Indexes::default()
         }
     }
@@ -258,7 +263,8 @@ impl Entity for Commitment {
     const KIND: EntityKind = EntityKind::Commitment;
     const TABLE: &'static str = "commitments";
     const SCOPE: Scope = Scope::ViaRelationship;
-    const COLUMNS: &'static [&'static str] = &["relationship_id", "owed_by", "status", "due"];
+    const COLUMNS: &'static [&'static str] =
+        &["relationship_id", "owed_by", "status", "due", "text"];
     meta_access!();
     fn values(&self) -> Vec<Value> {
         vec![
@@ -266,6 +272,7 @@ impl Entity for Commitment {
             self.owed_by.as_str().into(),
             self.status.as_str().into(),
             self.due.into(),
+            (&self.text).into(),
         ]
     }
 }
@@ -509,7 +516,7 @@ impl Tx<'_> {
     /// Runs `head VALUES (…), (…) tail` over `params`, `width` values a row, in chunks
     /// that stay well under both engines' limit on parameters. Full chunks share one
     /// statement text, so the prepared statement is reused.
-    fn insert_rows(
+    pub(crate) fn insert_rows(
         &mut self,
         head: &str,
         width: usize,
@@ -637,17 +644,22 @@ impl Tx<'_> {
     /// Several live records by id, in no particular order; unknown ids are skipped.
     pub fn get_many<E: Entity>(&mut self, ws: &Id, ids: &[Id]) -> Result<Vec<E>, StoreError> {
         let mut out = Vec::with_capacity(ids.len());
+        // By primary key alone, the workspace and the trash checked on each row: with
+        // them in the WHERE the planner may prefer a (workspace_id, deleted_at, …) index
+        // and walk the whole workspace once per chunk.
         for chunk in ids.chunks(500) {
             let sql = format!(
-                "SELECT doc FROM {} WHERE workspace_id = $1 AND deleted_at IS NULL AND id IN ({})",
+                "SELECT doc, workspace_id, deleted_at FROM {} WHERE id IN ({})",
                 E::TABLE,
-                crate::conn::placeholders(2, chunk.len())
+                crate::conn::placeholders(1, chunk.len())
             );
-            let mut params: Vec<Value> = vec![ws.into()];
-            params.extend(chunk.iter().map(Value::from));
-            for r in self.c.query(&sql, &params)? {
-                out.push(r.json(0)?);
-            }
+            let params: Vec<Value> = chunk.iter().map(Value::from).collect();
+            self.c.for_each(&sql, &params, &mut |r| {
+                if r.str(1)? == ws.as_str() && r.opt_i64(2)?.is_none() {
+                    out.push(r.json(0)?);
+                }
+                Ok(())
+            })?;
         }
         Ok(out)
     }
@@ -863,7 +875,14 @@ impl Tx<'_> {
             }
             let (at, live) = ix.at.unwrap_or((0, false));
             for s in &ix.subjects {
-                subjects.extend([ws.into(), id.clone(), s.into(), at.into()]);
+                subjects.extend([
+                    ws.into(),
+                    id.clone(),
+                    s.into(),
+                    at.into(),
+                    ix.sentiment.into(),
+                    live.into(),
+                ]);
                 if fold_activity && live {
                     match activity_at.get(s) {
                         Some(&i) => {
@@ -906,8 +925,8 @@ impl Tx<'_> {
             "",
         )?;
         self.insert_rows(
-            "INSERT INTO interaction_subjects (workspace_id, interaction_id, subject_id, at)",
-            4,
+            "INSERT INTO interaction_subjects (workspace_id, interaction_id, subject_id, at, sentiment, live)",
+            6,
             &subjects,
             "",
         )?;

@@ -26,6 +26,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 3,
+        common: include_str!("../migrations/common/0003_agenda_health.sql"),
+        sqlite: include_str!("../migrations/sqlite/0003_backfill.sql"),
+        postgres: include_str!("../migrations/postgres/0003_backfill.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

@@ -9,7 +9,7 @@ use postgres::{Client, NoTls, Statement};
 
 use crate::StoreError;
 use crate::conn::{Conn, Dialect};
-use crate::value::{Row, Value};
+use crate::value::{Cell, Cells, Row, Value};
 
 type BoxError = Box<dyn Error + Sync + Send>;
 
@@ -72,6 +72,40 @@ impl<'a> FromSql<'a> for Value {
     }
 }
 
+impl<'a> FromSql<'a> for Cell<'a> {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Cell<'a>, BoxError> {
+        Ok(match *ty {
+            Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => {
+                Cell::Text(<&str>::from_sql(ty, raw)?)
+            }
+            _ => match Value::from_sql(ty, raw)? {
+                Value::Int(v) => Cell::Int(v),
+                Value::Real(v) => Cell::Real(v),
+                Value::Null | Value::Text(_) => {
+                    return Err(format!("unsupported column type {ty}").into());
+                }
+            },
+        })
+    }
+
+    fn from_sql_null(_ty: &Type) -> Result<Cell<'a>, BoxError> {
+        Ok(Cell::Null)
+    }
+
+    fn accepts(_ty: &Type) -> bool {
+        true
+    }
+}
+
+/// A fetched row read in place.
+struct PgCells<'r>(&'r postgres::Row);
+
+impl Cells for PgCells<'_> {
+    fn cell(&self, i: usize) -> Result<Cell<'_>, StoreError> {
+        Ok(self.0.try_get::<_, Cell<'_>>(i)?)
+    }
+}
+
 /// A pooled connection with its prepared-statement cache.
 pub struct PgClient {
     client: Client,
@@ -124,6 +158,19 @@ impl Conn for PgConn<'_, '_> {
             out.push(Row(vals));
         }
         Ok(out)
+    }
+
+    fn for_each(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        f: &mut dyn FnMut(&dyn Cells) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let stmt = self.statement(sql)?;
+        for r in self.tx.query(&stmt, &refs(params))? {
+            f(&PgCells(&r))?;
+        }
+        Ok(())
     }
 }
 

@@ -8,7 +8,7 @@ use rapport_core::*;
 use std::collections::HashMap;
 
 use crate::entity::{Entity, Page, page_of};
-use crate::value::Value;
+use crate::value::{Cells, Value};
 use crate::{StoreError, Tx};
 
 /// What the agenda shows of a person or organization.
@@ -19,8 +19,7 @@ pub struct SubjectCard {
 }
 
 /// A live relationship as the agenda reads it: projected columns only, never the
-/// document (except for the start date when there is no contact to go by), with its
-/// subject's name, preferred channel and last contact.
+/// document, with its subject's name, preferred channel and last contact.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AgendaRelationship {
     pub id: Id,
@@ -35,8 +34,96 @@ pub struct AgendaRelationship {
     pub card: Option<SubjectCard>,
     /// The subject's own last live interaction.
     pub last_at: Option<Timestamp>,
-    /// Read from the document only when the subject has no last contact of its own.
+    /// When the relationship began (it counts when there is no contact to go by).
     pub started_on: Option<Date>,
+}
+
+/// Which check-ins the agenda asks the store for: those that may be due on the day
+/// starting at `day_start`, each relationship judged by its own cadence or, without one,
+/// by `default_cadence` (the core's rule, passed in so the store does not restate it).
+pub struct DueCheckIns<'a> {
+    /// Midnight at the start of the day, in the user's time zone.
+    pub day_start: Timestamp,
+    pub default_cadence: &'a dyn Fn(RelationshipKind, Importance) -> CadenceDays,
+}
+
+impl DueCheckIns<'_> {
+    /// The default cadence of `r` as a SQL expression: a `CASE` over every kind and
+    /// importance, whose literals come from the enums and the core's rule, never from
+    /// input. Anything else counts as one day, which only reads more rows.
+    fn cadence_sql(&self) -> String {
+        let mut sql = String::from("CASE");
+        for kind in RelationshipKind::ALL {
+            for i in Importance::MIN..=Importance::MAX {
+                if let Ok(importance) = Importance::new(i64::from(i)) {
+                    let days = (self.default_cadence)(*kind, importance).get();
+                    sql.push_str(&format!(
+                        " WHEN r.kind = '{}' AND r.importance = {i} THEN {days}",
+                        kind.as_str()
+                    ));
+                }
+            }
+        }
+        sql.push_str(" ELSE 1 END");
+        sql
+    }
+}
+
+const MICROS_PER_DAY: i64 = 86_400_000_000;
+
+/// The agenda's view of relationships: each joined to its subject's card and activity
+/// through covering indexes. Callers may add columns between the two and add the `WHERE`.
+const AGENDA_SELECT: &str = "SELECT r.id, r.subject_kind, r.subject_id, r.kind, r.status, r.importance, r.cadence_days,
+        r.owner_id, r.visibility, a.last_at, COALESCE(p.name, o.name), p.preferred_channel, r.started_on";
+const AGENDA_FROM: &str = "
+ FROM relationships r
+ LEFT JOIN subject_activity a ON a.subject_id = r.subject_id AND a.workspace_id = r.workspace_id
+ LEFT JOIN people p ON r.subject_kind = 'person' AND p.id = r.subject_id AND p.workspace_id = r.workspace_id
+ LEFT JOIN organizations o ON r.subject_kind = 'organization' AND o.id = r.subject_id AND o.workspace_id = r.workspace_id";
+
+/// Adds one `(relationship_id, day, score)` row to the scores by relationship.
+fn add_score(out: &mut HashMap<Id, Vec<(Date, u8)>>, r: &dyn Cells) -> Result<(), StoreError> {
+    let score = r.i64(2)?.clamp(0, 100) as u8;
+    let day = r.date(1)?;
+    out.entry(r.id(0)?).or_default().push((day, score));
+    Ok(())
+}
+
+/// One row of [`AGENDA_SELECT`], read in place.
+fn agenda_relationship(r: &dyn Cells) -> Result<AgendaRelationship, StoreError> {
+    let card = match r.opt_str(10)? {
+        Some(name) => Some(SubjectCard {
+            name: name.to_string(),
+            preferred_channel: r.opt_str(11)?.and_then(|c| Channel::parse(c).ok()),
+        }),
+        None => None,
+    };
+    Ok(AgendaRelationship {
+        id: r.id(0)?,
+        subject: Subject {
+            kind: SubjectKind::parse(r.str(1)?)?,
+            id: r.id(2)?,
+        },
+        kind: RelationshipKind::parse(r.str(3)?)?,
+        status: RelationshipStatus::parse(r.str(4)?)?,
+        importance: Importance::new(r.i64(5)?)?,
+        cadence_days: r.opt_i64(6)?.map(CadenceDays::new).transpose()?,
+        owner_id: r.opt_str(7)?.map(Id::parse).transpose()?,
+        visibility: Visibility::parse(r.str(8)?)?,
+        card,
+        last_at: r.opt_timestamp(9)?,
+        started_on: r.opt_str(12)?.map(|_| r.date(12)).transpose()?,
+    })
+}
+
+/// An open commitment as the agenda reads it: columns, not the document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DueCommitment {
+    pub id: Id,
+    pub relationship_id: Id,
+    pub owed_by: OwedBy,
+    pub text: String,
+    pub due: Option<Date>,
 }
 
 /// Everything recorded about one relationship, for health and the person page.
@@ -249,7 +336,7 @@ impl Tx<'_> {
         let subjects = self.subject_ids_for(ws, &rel.subject)?;
         let rid: Value = (&rel.meta.id).into();
         Ok(RelationshipRecord {
-            interactions: self.interactions_with(ws, &subjects, 10_000)?,
+            interactions: self.interactions_with(ws, &subjects, crate::HEALTH_INTERACTIONS)?,
             commitments: self.where_eq(ws, "relationship_id", rid.clone())?,
             exchanges: self.where_eq(ws, "relationship_id", rid.clone())?,
             conflicts: self.where_eq(ws, "relationship_id", rid.clone())?,
@@ -258,18 +345,30 @@ impl Tx<'_> {
         })
     }
 
-    /// Open commitments of the workspace due on or before `until` (an index range).
+    /// Open commitments of the workspace due on or before `until` (an index range), read
+    /// as columns.
     pub fn open_commitments_due(
         &mut self,
         ws: &Id,
         until: Date,
-    ) -> Result<Vec<Commitment>, StoreError> {
-        let rows = self.c.query(
-            "SELECT doc FROM commitments WHERE workspace_id = $1 AND status = 'open' AND due <= $2
-             AND deleted_at IS NULL ORDER BY due, id",
+    ) -> Result<Vec<DueCommitment>, StoreError> {
+        let mut out = Vec::new();
+        self.c.for_each(
+            "SELECT id, relationship_id, owed_by, text, due FROM commitments
+             WHERE workspace_id = $1 AND status = 'open' AND due <= $2 AND deleted_at IS NULL ORDER BY due, id",
             &[ws.into(), until.into()],
+            &mut |r| {
+                out.push(DueCommitment {
+                    id: r.id(0)?,
+                    relationship_id: r.id(1)?,
+                    owed_by: OwedBy::parse(r.str(2)?)?,
+                    text: r.str(3)?.to_string(),
+                    due: Some(r.date(4)?),
+                });
+                Ok(())
+            },
         )?;
-        rows.iter().map(|r| r.json(0)).collect()
+        Ok(out)
     }
 
     /// Open commitments of the workspace.
@@ -293,6 +392,20 @@ impl Tx<'_> {
             &[ws.into()],
         )?;
         rows.iter().map(|r| r.json(0)).collect()
+    }
+
+    /// Tasks not done that are due on or before `until` (an index range).
+    pub fn tasks_due(&mut self, ws: &Id, until: Date) -> Result<Vec<Task>, StoreError> {
+        let mut out = Vec::new();
+        self.c.for_each(
+            "SELECT doc FROM tasks WHERE workspace_id = $1 AND done_at IS NULL AND due <= $2 AND deleted_at IS NULL ORDER BY id",
+            &[ws.into(), until.into()],
+            &mut |r| {
+                out.push(r.json(0)?);
+                Ok(())
+            },
+        )?;
+        Ok(out)
     }
 
     /// Important dates whose month-day falls in `[from, to]` (inclusive, `MM-DD`, may wrap the year).
@@ -369,58 +482,53 @@ impl Tx<'_> {
         Ok(out)
     }
 
-    /// Every live relationship of the workspace for the agenda: one pass over covering
-    /// indexes that joins each relationship to its subject and the subject's activity.
-    pub fn agenda_relationships(&mut self, ws: &Id) -> Result<Vec<AgendaRelationship>, StoreError> {
-        let rows = self.c.query(
-            "SELECT r.id, r.subject_kind, r.subject_id, r.kind, r.status, r.importance, r.cadence_days,
-                    r.owner_id, r.visibility, a.last_at, COALESCE(p.name, o.name), p.preferred_channel
-             FROM relationships r
-             LEFT JOIN subject_activity a ON a.subject_id = r.subject_id AND a.workspace_id = r.workspace_id
-             LEFT JOIN people p ON r.subject_kind = 'person' AND p.id = r.subject_id AND p.workspace_id = r.workspace_id
-             LEFT JOIN organizations o ON r.subject_kind = 'organization' AND o.id = r.subject_id AND o.workspace_id = r.workspace_id
-             WHERE r.workspace_id = $1 AND r.deleted_at IS NULL",
-            &[ws.into()],
-        )?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let card = match r.opt_text(10)? {
-                Some(name) => Some(SubjectCard {
-                    name,
-                    preferred_channel: r.opt_text(11)?.and_then(|c| Channel::parse(&c).ok()),
-                }),
-                None => None,
-            };
-            out.push(AgendaRelationship {
-                id: r.id(0)?,
-                subject: Subject {
-                    kind: SubjectKind::parse(&r.text(1)?)?,
-                    id: r.id(2)?,
-                },
-                kind: RelationshipKind::parse(&r.text(3)?)?,
-                status: RelationshipStatus::parse(&r.text(4)?)?,
-                importance: Importance::new(r.i64(5)?)?,
-                cadence_days: r.opt_i64(6)?.map(CadenceDays::new).transpose()?,
-                owner_id: r.opt_text(7)?.map(|s| Id::parse(&s)).transpose()?,
-                visibility: Visibility::parse(&r.text(8)?)?,
-                card,
-                last_at: r.opt_i64(9)?.map(crate::value::from_micros).transpose()?,
-                started_on: None,
-            });
-        }
-        // The start date counts only when there is no contact: read those few documents.
-        let quiet: Vec<Id> = out
-            .iter()
-            .filter(|r| r.last_at.is_none())
-            .map(|r| r.id.clone())
-            .collect();
-        let started: HashMap<Id, Date> = self
-            .get_many::<Relationship>(ws, &quiet)?
-            .into_iter()
-            .filter_map(|r| r.started_on.map(|d| (r.meta.id, d)))
-            .collect();
-        for r in out.iter_mut().filter(|r| r.last_at.is_none()) {
-            r.started_on = started.get(&r.id).copied();
+    /// The active relationships of the workspace whose check-in may be due on the day
+    /// that `due` describes, for the agenda. The test runs in SQL on the indexed columns,
+    /// so only those rows are joined to their subject and read: a relationship is read
+    /// when its subject has no last contact, or when that contact is older than the
+    /// cadence in force less one day (the day of slack covers time-zone offsets, so
+    /// every due check-in is among the rows; the core decides which are due).
+    pub fn agenda_relationships(
+        &mut self,
+        ws: &Id,
+        due: &DueCheckIns<'_>,
+    ) -> Result<Vec<AgendaRelationship>, StoreError> {
+        let sql = format!(
+            "{AGENDA_SELECT}{AGENDA_FROM} WHERE r.workspace_id = $1 AND r.deleted_at IS NULL AND r.status = 'active'
+               AND (a.last_at IS NULL OR a.last_at < $2 - (COALESCE(r.cadence_days, {}) - 1) * {MICROS_PER_DAY})",
+            due.cadence_sql()
+        );
+        let mut out = Vec::new();
+        self.c
+            .for_each(&sql, &[ws.into(), due.day_start.into()], &mut |r| {
+                out.push(agenda_relationship(r)?);
+                Ok(())
+            })?;
+        Ok(out)
+    }
+
+    /// Live relationships of the workspace by id, as the agenda reads them (missing and
+    /// trashed ids are left out).
+    pub fn agenda_relationships_by_id(
+        &mut self,
+        ws: &Id,
+        ids: &[Id],
+    ) -> Result<Vec<AgendaRelationship>, StoreError> {
+        let mut out = Vec::new();
+        // By primary key alone, the workspace and the trash checked on each row (as in
+        // `get_many`).
+        for chunk in ids.chunks(500) {
+            let sql = format!(
+                "{AGENDA_SELECT}, r.workspace_id, r.deleted_at{AGENDA_FROM} WHERE r.id IN ({})",
+                crate::conn::placeholders(1, chunk.len())
+            );
+            let params: Vec<Value> = chunk.iter().map(Value::from).collect();
+            self.c.for_each(&sql, &params, &mut |r| {
+                if r.str(13)? == ws.as_str() && r.opt_i64(14)?.is_none() {
+                    out.push(agenda_relationship(r)?);
+                }
+                Ok(())
+            })?;
         }
         Ok(out)
     }
@@ -474,13 +582,16 @@ impl Tx<'_> {
 
     /// Last live interaction time per subject (person or organization) of the workspace.
     pub fn last_contacts(&mut self, ws: &Id) -> Result<Vec<(Id, Timestamp)>, StoreError> {
-        let rows = self.c.query(
+        let mut out = Vec::new();
+        self.c.for_each(
             "SELECT subject_id, last_at FROM subject_activity WHERE workspace_id = $1 AND last_at IS NOT NULL",
             &[ws.into()],
+            &mut |r| {
+                out.push((r.id(0)?, r.timestamp(1)?));
+                Ok(())
+            },
         )?;
-        rows.iter()
-            .map(|r| Ok((r.id(0)?, r.timestamp(1)?)))
-            .collect()
+        Ok(out)
     }
 
     /// Appends one event to the audit trail.
@@ -589,16 +700,62 @@ impl Tx<'_> {
         ws: &Id,
         since: Date,
     ) -> Result<HashMap<Id, Vec<(Date, u8)>>, StoreError> {
-        let rows = self.c.query(
+        let mut out: HashMap<Id, Vec<(Date, u8)>> = HashMap::new();
+        self.c.for_each(
             "SELECT relationship_id, day, score FROM health_history WHERE workspace_id = $1 AND day >= $2 AND score IS NOT NULL",
             &[ws.into(), since.into()],
+            &mut |r| add_score(&mut out, r),
         )?;
+        Ok(out)
+    }
+
+    /// Recorded health scores of some relationships of the workspace since `since`.
+    pub fn recent_health_of(
+        &mut self,
+        ws: &Id,
+        ids: &[Id],
+        since: Date,
+    ) -> Result<HashMap<Id, Vec<(Date, u8)>>, StoreError> {
         let mut out: HashMap<Id, Vec<(Date, u8)>> = HashMap::new();
-        for r in rows {
-            out.entry(r.id(0)?)
-                .or_default()
-                .push((r.date(1)?, r.i64(2)?.clamp(0, 100) as u8));
+        for chunk in ids.chunks(500) {
+            let sql = format!(
+                "SELECT relationship_id, day, score, workspace_id FROM health_history
+                 WHERE relationship_id IN ({}) AND day >= $1 AND score IS NOT NULL",
+                crate::conn::placeholders(2, chunk.len())
+            );
+            let mut params: Vec<Value> = vec![since.into()];
+            params.extend(chunk.iter().map(Value::from));
+            // By primary key; the workspace checked on each row (as in `get_many`).
+            self.c.for_each(&sql, &params, &mut |r| {
+                if r.str(3)? == ws.as_str() {
+                    add_score(&mut out, r)?;
+                }
+                Ok(())
+            })?;
         }
+        Ok(out)
+    }
+
+    /// The relationships whose scores recorded in `[since, until]` differ by at least
+    /// `points`: the only ones whose health can have fallen that much in the window.
+    pub fn health_spread(
+        &mut self,
+        ws: &Id,
+        since: Date,
+        until: Date,
+        points: u8,
+    ) -> Result<Vec<Id>, StoreError> {
+        let mut out = Vec::new();
+        self.c.for_each(
+            "SELECT relationship_id FROM health_history
+             WHERE workspace_id = $1 AND day >= $2 AND day <= $3 AND score IS NOT NULL
+             GROUP BY relationship_id HAVING MAX(score) - MIN(score) >= $4",
+            &[ws.into(), since.into(), until.into(), points.into()],
+            &mut |r| {
+                out.push(r.id(0)?);
+                Ok(())
+            },
+        )?;
         Ok(out)
     }
 

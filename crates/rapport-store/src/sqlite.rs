@@ -10,7 +10,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::StoreError;
 use crate::conn::{Conn, Dialect, to_sqlite_placeholders};
-use crate::value::{Row, Value};
+use crate::value::{Cell, Cells, Row, Value};
 
 /// How long one statement waits for a lock before SQLite reports busy.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -39,6 +39,23 @@ fn from_ref(v: ValueRef<'_>) -> Value {
 
 pub struct SqliteConn<'a>(pub &'a Connection);
 
+/// A row of a statement being stepped, read in place.
+struct SqliteCells<'r, 's>(&'r rusqlite::Row<'s>);
+
+impl Cells for SqliteCells<'_, '_> {
+    fn cell(&self, i: usize) -> Result<Cell<'_>, StoreError> {
+        Ok(match self.0.get_ref(i)? {
+            ValueRef::Null => Cell::Null,
+            ValueRef::Integer(v) => Cell::Int(v),
+            ValueRef::Real(v) => Cell::Real(v),
+            ValueRef::Text(t) | ValueRef::Blob(t) => Cell::Text(
+                std::str::from_utf8(t)
+                    .map_err(|_| StoreError::Corrupt(format!("column {i}: text is not UTF-8")))?,
+            ),
+        })
+    }
+}
+
 impl Conn for SqliteConn<'_> {
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite
@@ -62,6 +79,20 @@ impl Conn for SqliteConn<'_> {
             out.push(Row(vals));
         }
         Ok(out)
+    }
+
+    fn for_each(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        f: &mut dyn FnMut(&dyn Cells) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut stmt = self.0.prepare_cached(&to_sqlite_placeholders(sql))?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+        while let Some(r) = rows.next()? {
+            f(&SqliteCells(r))?;
+        }
+        Ok(())
     }
 }
 

@@ -136,21 +136,11 @@ impl Row {
     }
 
     pub fn i64(&self, i: usize) -> Result<i64, StoreError> {
-        match self.at(i)? {
-            Value::Int(v) => Ok(*v),
-            Value::Real(v) => Ok(*v as i64),
-            Value::Text(s) => s
-                .parse()
-                .map_err(|_| StoreError::Corrupt(format!("column {i}: `{s}` is not an integer"))),
-            Value::Null => Err(StoreError::Corrupt(format!("column {i}: unexpected NULL"))),
-        }
+        self.cell(i)?.int(i)
     }
 
     pub fn opt_i64(&self, i: usize) -> Result<Option<i64>, StoreError> {
-        match self.at(i)? {
-            Value::Null => Ok(None),
-            _ => self.i64(i).map(Some),
-        }
+        self.cell(i)?.opt_int(i)
     }
 
     pub fn id(&self, i: usize) -> Result<Id, StoreError> {
@@ -170,8 +160,109 @@ impl Row {
 
     /// Parses a column holding a JSON document.
     pub fn json<T: serde::de::DeserializeOwned>(&self, i: usize) -> Result<T, StoreError> {
-        let s = self.text(i)?;
-        serde_json::from_str(&s)
+        (self as &dyn Cells).json(i)
+    }
+}
+
+/// One value of a row read in place: text borrowed from the driver, nothing copied.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell<'a> {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(&'a str),
+}
+
+impl<'a> Cell<'a> {
+    pub fn int(self, i: usize) -> Result<i64, StoreError> {
+        match self {
+            Cell::Int(v) => Ok(v),
+            Cell::Real(v) => Ok(v as i64),
+            Cell::Text(s) => s
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("column {i}: `{s}` is not an integer"))),
+            Cell::Null => Err(StoreError::Corrupt(format!("column {i}: unexpected NULL"))),
+        }
+    }
+
+    pub fn opt_int(self, i: usize) -> Result<Option<i64>, StoreError> {
+        match self {
+            Cell::Null => Ok(None),
+            _ => self.int(i).map(Some),
+        }
+    }
+
+    pub fn opt_str(self, i: usize) -> Result<Option<&'a str>, StoreError> {
+        match self {
+            Cell::Null => Ok(None),
+            Cell::Text(s) => Ok(Some(s)),
+            other => Err(StoreError::Corrupt(format!(
+                "column {i}: expected text, found {other:?}"
+            ))),
+        }
+    }
+
+    pub fn str(self, i: usize) -> Result<&'a str, StoreError> {
+        self.opt_str(i)?
+            .ok_or_else(|| StoreError::Corrupt(format!("column {i}: unexpected NULL")))
+    }
+}
+
+/// A row read in place by [`crate::conn::Conn::for_each`]: its cells by position.
+pub trait Cells {
+    fn cell(&self, i: usize) -> Result<Cell<'_>, StoreError>;
+}
+
+impl Cells for Row {
+    fn cell(&self, i: usize) -> Result<Cell<'_>, StoreError> {
+        Ok(match self.at(i)? {
+            Value::Null => Cell::Null,
+            Value::Int(v) => Cell::Int(*v),
+            Value::Real(v) => Cell::Real(*v),
+            Value::Text(s) => Cell::Text(s),
+        })
+    }
+}
+
+impl dyn Cells + '_ {
+    pub fn str(&self, i: usize) -> Result<&str, StoreError> {
+        self.cell(i)?.str(i)
+    }
+
+    pub fn opt_str(&self, i: usize) -> Result<Option<&str>, StoreError> {
+        self.cell(i)?.opt_str(i)
+    }
+
+    pub fn i64(&self, i: usize) -> Result<i64, StoreError> {
+        self.cell(i)?.int(i)
+    }
+
+    pub fn opt_i64(&self, i: usize) -> Result<Option<i64>, StoreError> {
+        self.cell(i)?.opt_int(i)
+    }
+
+    pub fn id(&self, i: usize) -> Result<Id, StoreError> {
+        let s = self.str(i)?;
+        Id::parse(s).map_err(|_| StoreError::Corrupt(format!("column {i}: `{s}` is not an id")))
+    }
+
+    pub fn timestamp(&self, i: usize) -> Result<Timestamp, StoreError> {
+        from_micros(self.i64(i)?)
+    }
+
+    pub fn opt_timestamp(&self, i: usize) -> Result<Option<Timestamp>, StoreError> {
+        self.opt_i64(i)?.map(from_micros).transpose()
+    }
+
+    /// Parses a column holding a JSON document.
+    pub fn json<T: serde::de::DeserializeOwned>(&self, i: usize) -> Result<T, StoreError> {
+        serde_json::from_str(self.str(i)?)
             .map_err(|e| StoreError::Corrupt(format!("column {i}: bad document: {e}")))
+    }
+
+    pub fn date(&self, i: usize) -> Result<Date, StoreError> {
+        let s = self.str(i)?;
+        s.parse()
+            .map_err(|_| StoreError::Corrupt(format!("column {i}: `{s}` is not a date")))
     }
 }

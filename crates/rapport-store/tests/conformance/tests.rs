@@ -47,6 +47,22 @@ pub const ALL: &[(&str, Body)] = &[
         "bulk_insert_matches_single_inserts",
         bulk_insert_matches_single_inserts,
     ),
+    (
+        "agenda_reads_the_check_ins_that_may_be_due",
+        agenda_reads_the_check_ins_that_may_be_due,
+    ),
+    (
+        "agenda_reads_promises_and_tasks_as_columns",
+        agenda_reads_promises_and_tasks_as_columns,
+    ),
+    (
+        "workspace_health_records_match_each_record",
+        workspace_health_records_match_each_record,
+    ),
+    (
+        "health_scores_of_a_day_and_a_window",
+        health_scores_of_a_day_and_a_window,
+    ),
 ];
 
 fn t(s: &str) -> Timestamp {
@@ -857,4 +873,430 @@ fn bulk_insert_matches_single_inserts(db: &Fresh) {
         after.iter().any(|l| l == "search babbage []"),
         "the old name is gone: {after:?}"
     );
+}
+
+fn relationship(
+    store: &Store,
+    ws: &Id,
+    subject: Subject,
+    set: impl FnOnce(&mut Relationship),
+) -> Relationship {
+    let mut rel = Relationship::new(meta(), subject, RelationshipKind::Friend);
+    set(&mut rel);
+    store.write(|tx| tx.insert(ws, &rel)).unwrap();
+    rel
+}
+
+fn person_subject(p: &Person) -> Subject {
+    Subject {
+        kind: SubjectKind::Person,
+        id: p.meta.id.clone(),
+    }
+}
+
+fn talk(at: &str, people: Vec<Id>, orgs: Vec<Id>, sentiment: Option<i64>) -> Interaction {
+    Interaction {
+        meta: meta(),
+        at: t(at),
+        channel: Channel::Call,
+        direction: Direction::Outbound,
+        participants: people,
+        organization_ids: orgs,
+        minutes: None,
+        sentiment: sentiment.map(|s| Sentiment::new(s).unwrap()),
+        summary: "talk".into(),
+        body: None,
+        source: Source::Manual,
+        source_id: None,
+    }
+}
+
+fn agenda_reads_the_check_ins_that_may_be_due(db: &Fresh) {
+    let store = open(db);
+    let ws = workspace(&store, "w");
+    let elsewhere = workspace(&store, "other");
+    let mut people = Vec::new();
+    for name in [
+        "Overdue", "Recent", "Never", "Default", "Dormant", "Trashed",
+    ] {
+        let p = person(name);
+        add(&store, &ws, &p);
+        people.push(p);
+    }
+    let [overdue, recent, never, default, dormant, trashed] = &people[..] else {
+        unreachable!()
+    };
+    let cadence = |d: i64| Some(CadenceDays::new(d).unwrap());
+    let r_overdue = relationship(&store, &ws, person_subject(overdue), |r| {
+        r.cadence_days = cadence(14)
+    });
+    // A friend of importance 3 is assumed a 30-day cadence: 3 days is not due.
+    let r_recent = relationship(&store, &ws, person_subject(recent), |_| {});
+    let started = jiff::civil::date(2026, 1, 5);
+    let r_never = relationship(&store, &ws, person_subject(never), |r| {
+        r.started_on = Some(started)
+    });
+    // A customer of importance 5 is assumed a 14-day cadence: 20 days is due.
+    let r_default = relationship(&store, &ws, person_subject(default), |r| {
+        r.kind = RelationshipKind::Customer;
+        r.importance = Importance::new(5).unwrap();
+    });
+    let r_dormant = relationship(&store, &ws, person_subject(dormant), |r| {
+        r.status = RelationshipStatus::Dormant
+    });
+    let r_trashed = relationship(&store, &ws, person_subject(trashed), |_| {});
+    let now = t("2026-11-23T09:00:00Z");
+    store
+        .write(|tx| tx.set_trashed::<Relationship>(&ws, &r_trashed.meta.id, true, None, now))
+        .unwrap();
+    for (p, at) in [
+        (overdue, "2026-10-14T10:00:00Z"),
+        (recent, "2026-11-20T10:00:00Z"),
+        (default, "2026-11-03T10:00:00Z"),
+        (dormant, "2026-01-03T10:00:00Z"),
+        (trashed, "2026-01-03T10:00:00Z"),
+    ] {
+        let i = talk(at, vec![p.meta.id.clone()], vec![], None);
+        store.write(|tx| tx.insert(&ws, &i)).unwrap();
+    }
+    let p_far = person("Far");
+    add(&store, &elsewhere, &p_far);
+    let r_far = relationship(&store, &elsewhere, person_subject(&p_far), |_| {});
+
+    let due = rapport_store::DueCheckIns {
+        day_start: now,
+        default_cadence: &rapport_core::health::default_cadence,
+    };
+    let rels = store.read(|tx| tx.agenda_relationships(&ws, &due)).unwrap();
+    let mut ids: Vec<&Id> = rels.iter().map(|r| &r.id).collect();
+    ids.sort();
+    let mut want = vec![&r_overdue.meta.id, &r_never.meta.id, &r_default.meta.id];
+    want.sort();
+    assert_eq!(
+        ids, want,
+        "only active relationships whose check-in may be due"
+    );
+    let never_row = rels.iter().find(|r| r.id == r_never.meta.id).unwrap();
+    assert_eq!(never_row.started_on, Some(started));
+    assert_eq!(never_row.last_at, None);
+    assert_eq!(
+        never_row.card.as_ref().map(|c| c.name.as_str()),
+        Some("Never")
+    );
+    let overdue_row = rels.iter().find(|r| r.id == r_overdue.meta.id).unwrap();
+    assert_eq!(overdue_row.last_at, Some(t("2026-10-14T10:00:00Z")));
+    assert_eq!(overdue_row.cadence_days, cadence(14));
+
+    // By id: any status, but never trashed or another workspace's.
+    let asked = [
+        r_recent.meta.id.clone(),
+        r_dormant.meta.id.clone(),
+        r_trashed.meta.id.clone(),
+        r_far.meta.id.clone(),
+    ];
+    let rels = store
+        .read(|tx| tx.agenda_relationships_by_id(&ws, &asked))
+        .unwrap();
+    let mut ids: Vec<&Id> = rels.iter().map(|r| &r.id).collect();
+    ids.sort();
+    let mut want = vec![&r_recent.meta.id, &r_dormant.meta.id];
+    want.sort();
+    assert_eq!(ids, want);
+    let recent_row = rels.iter().find(|r| r.id == r_recent.meta.id).unwrap();
+    assert_eq!(recent_row.last_at, Some(t("2026-11-20T10:00:00Z")));
+}
+
+fn agenda_reads_promises_and_tasks_as_columns(db: &Fresh) {
+    let store = open(db);
+    let ws = workspace(&store, "w");
+    let p = person("P");
+    add(&store, &ws, &p);
+    let rel = relationship(&store, &ws, person_subject(&p), |_| {});
+    let promise = |text: &str, due: Option<jiff::civil::Date>| Commitment {
+        meta: meta(),
+        relationship_id: rel.meta.id.clone(),
+        owed_by: OwedBy::Them,
+        text: text.into(),
+        due,
+        status: CommitmentStatus::Open,
+        closed_at: None,
+    };
+    let soon = promise("send the deck", Some(jiff::civil::date(2026, 11, 24)));
+    let later = promise("call back", Some(jiff::civil::date(2026, 12, 24)));
+    let undated = promise("someday", None);
+    for c in [&soon, &later, &undated] {
+        store.write(|tx| tx.insert(&ws, c)).unwrap();
+    }
+    let mut edited = soon.clone();
+    edited.text = "send the new deck".into();
+    let now = t("2026-11-23T09:00:00Z");
+    store
+        .write(|tx| tx.update(&ws, &mut edited, 1, now))
+        .unwrap();
+    let due = store
+        .read(|tx| tx.open_commitments_due(&ws, jiff::civil::date(2026, 11, 26)))
+        .unwrap();
+    assert_eq!(
+        due,
+        vec![rapport_store::DueCommitment {
+            id: soon.meta.id.clone(),
+            relationship_id: rel.meta.id.clone(),
+            owed_by: OwedBy::Them,
+            text: "send the new deck".into(),
+            due: soon.due,
+        }],
+        "the edited text, and only what is due by then"
+    );
+
+    let task = |text: &str, due: Option<jiff::civil::Date>| Task {
+        meta: meta(),
+        text: text.into(),
+        due,
+        done_at: None,
+        link: None,
+    };
+    let today = jiff::civil::date(2026, 11, 23);
+    let overdue = task("overdue", Some(jiff::civil::date(2026, 11, 20)));
+    let on_the_day = task("today", Some(today));
+    let tomorrow = task("tomorrow", Some(jiff::civil::date(2026, 11, 24)));
+    let undated = task("undated", None);
+    let mut done = task("done", Some(today));
+    done.done_at = Some(now);
+    for t in [&overdue, &on_the_day, &tomorrow, &undated, &done] {
+        store.write(|tx| tx.insert(&ws, t)).unwrap();
+    }
+    let due = store.read(|tx| tx.tasks_due(&ws, today)).unwrap();
+    let mut texts: Vec<&str> = due.iter().map(|t| t.text.as_str()).collect();
+    texts.sort();
+    assert_eq!(texts, vec!["overdue", "today"]);
+}
+
+fn workspace_health_records_match_each_record(db: &Fresh) {
+    let store = open(db);
+    let ws = workspace(&store, "w");
+    let ada = person("Ada");
+    let bob = person("Bob");
+    let former = person("Former");
+    for p in [&ada, &bob, &former] {
+        add(&store, &ws, p);
+    }
+    let org = Organization::named(meta(), "Acme".into());
+    store.write(|tx| tx.insert(&ws, &org)).unwrap();
+    let member = |p: &Person, to: Option<jiff::civil::Date>| Membership {
+        meta: meta(),
+        person_id: p.meta.id.clone(),
+        organization_id: org.meta.id.clone(),
+        title: None,
+        from: None,
+        to,
+    };
+    store
+        .write(|tx| tx.insert(&ws, &member(&bob, None)))
+        .unwrap();
+    store
+        .write(|tx| tx.insert(&ws, &member(&former, Some(jiff::civil::date(2026, 1, 1)))))
+        .unwrap();
+    let r_ada = relationship(&store, &ws, person_subject(&ada), |_| {});
+    let org_subject = Subject {
+        kind: SubjectKind::Organization,
+        id: org.meta.id.clone(),
+    };
+    let r_org = relationship(&store, &ws, org_subject.clone(), |r| {
+        r.kind = RelationshipKind::Customer
+    });
+    let r_bob = relationship(&store, &ws, person_subject(&bob), |_| {});
+
+    let a = ada.meta.id.clone();
+    let b = bob.meta.id.clone();
+    let o = org.meta.id.clone();
+    let f = former.meta.id.clone();
+    let talks = [
+        talk("2026-09-01T10:00:00Z", vec![a.clone()], vec![], Some(1)),
+        // The same time twice: ties are ordered by id.
+        talk(
+            "2026-10-01T10:00:00Z",
+            vec![a.clone(), b.clone()],
+            vec![],
+            Some(-1),
+        ),
+        talk(
+            "2026-10-01T10:00:00Z",
+            vec![b.clone()],
+            vec![o.clone()],
+            None,
+        ),
+        talk(
+            "2026-10-05T10:00:00Z",
+            vec![f.clone()],
+            vec![o.clone()],
+            Some(2),
+        ),
+        talk("2026-10-07T10:00:00Z", vec![f.clone()], vec![], Some(2)),
+        talk("2026-11-01T10:00:00Z", vec![a.clone()], vec![], Some(0)),
+    ];
+    for i in &talks {
+        store.write(|tx| tx.insert(&ws, i)).unwrap();
+    }
+    let now = t("2026-11-23T09:00:00Z");
+    // An edited sentiment and a trashed interaction are seen as they are now.
+    let mut edited = talks[0].clone();
+    edited.sentiment = Some(Sentiment::new(-2).unwrap());
+    store
+        .write(|tx| tx.update(&ws, &mut edited, 1, now))
+        .unwrap();
+    store
+        .write(|tx| tx.set_trashed::<Interaction>(&ws, &talks[5].meta.id, true, None, now))
+        .unwrap();
+
+    store
+        .write(|tx| {
+            tx.insert(
+                &ws,
+                &Commitment {
+                    meta: meta(),
+                    relationship_id: r_ada.meta.id.clone(),
+                    owed_by: OwedBy::Me,
+                    text: "intro".into(),
+                    due: Some(jiff::civil::date(2026, 11, 1)),
+                    status: CommitmentStatus::Kept,
+                    closed_at: Some(t("2026-10-30T10:00:00Z")),
+                },
+            )?;
+            for (direction, value) in [
+                (ExchangeDirection::Given, 3),
+                (ExchangeDirection::Received, 1),
+            ] {
+                tx.insert(
+                    &ws,
+                    &Exchange {
+                        meta: meta(),
+                        relationship_id: r_org.meta.id.clone(),
+                        direction,
+                        kind: ExchangeKind::Favor,
+                        value,
+                        amount: None,
+                        currency: None,
+                        note: String::new(),
+                        at: t("2026-10-02T10:00:00Z"),
+                    },
+                )?;
+            }
+            tx.insert(
+                &ws,
+                &Conflict {
+                    meta: meta(),
+                    relationship_id: r_org.meta.id.clone(),
+                    description: "late delivery".into(),
+                    severity: Severity::new(2).unwrap(),
+                    status: ConflictStatus::Open,
+                    resolution_method: None,
+                    resolution_note: None,
+                    opened_at: t("2026-10-03T10:00:00Z"),
+                    resolved_at: None,
+                },
+            )?;
+            tx.insert(
+                &ws,
+                &Feedback {
+                    meta: meta(),
+                    relationship_id: r_ada.meta.id.clone(),
+                    scale: FeedbackScale::Nps,
+                    score: 9,
+                    comment: None,
+                    at: t("2026-10-04T10:00:00Z"),
+                },
+            )
+        })
+        .unwrap();
+
+    let rels = [&r_ada, &r_org, &r_bob];
+    let keys: Vec<(&Id, &Subject)> = rels.iter().map(|r| (&r.meta.id, &r.subject)).collect();
+    let all = store.read(|tx| tx.health_records(&ws, &keys)).unwrap();
+    for (rel, got) in rels.iter().zip(&all) {
+        let one = store.read(|tx| tx.relationship_record(&ws, rel)).unwrap();
+        assert_eq!(
+            *got,
+            rapport_store::HealthRecord::from(&one),
+            "{:?}",
+            rel.kind
+        );
+    }
+    // Ada: her two live interactions, newest first, with the edited sentiment.
+    let sentiments: Vec<Option<i8>> = all[0]
+        .interactions
+        .iter()
+        .map(|i| i.sentiment.map(|s| s.get()))
+        .collect();
+    assert_eq!(sentiments, vec![Some(-1), Some(-2)]);
+    // Acme: its own and its current member's, the shared one once; not the former member's.
+    assert_eq!(all[1].interactions.len(), 3);
+    assert_eq!(all[1].exchanges.len(), 2);
+    assert_eq!(all[1].conflicts.len(), 1);
+    assert_eq!(all[0].commitments.len(), 1);
+    assert_eq!(all[0].feedback.len(), 1);
+}
+
+fn health_scores_of_a_day_and_a_window(db: &Fresh) {
+    let store = open(db);
+    let ws = workspace(&store, "w");
+    let elsewhere = workspace(&store, "other");
+    let mut rels = Vec::new();
+    for (w, name) in [
+        (&ws, "Steady"),
+        (&ws, "Falling"),
+        (&ws, "Unknown"),
+        (&elsewhere, "Far"),
+    ] {
+        let p = person(name);
+        add(&store, w, &p);
+        rels.push(relationship(&store, w, person_subject(&p), |_| {}).meta.id);
+    }
+    let day = |d: i8| jiff::civil::date(2026, 11, d);
+    let today = day(23);
+    store
+        .write(|tx| {
+            tx.record_health_many(
+                &ws,
+                day(1),
+                &[(rels[0].clone(), Some(70)), (rels[1].clone(), Some(90))],
+            )?;
+            tx.record_health_many(
+                &ws,
+                today,
+                &[
+                    (rels[0].clone(), Some(65)),
+                    (rels[1].clone(), Some(75)),
+                    (rels[2].clone(), None),
+                ],
+            )?;
+            tx.record_health_many(&elsewhere, today, &[(rels[3].clone(), Some(10))])?;
+            // Recording again the same day replaces the score.
+            tx.record_health_many(&ws, today, &[(rels[1].clone(), Some(70))])
+        })
+        .unwrap();
+    let on = store.read(|tx| tx.health_on(&ws, today)).unwrap();
+    assert_eq!(on.len(), 3);
+    assert_eq!(on.get(&rels[1]), Some(&Some(70)));
+    assert_eq!(on.get(&rels[2]), Some(&None));
+    let h = store
+        .read(|tx| tx.health_history(&rels[1], day(1)))
+        .unwrap();
+    assert_eq!(h, vec![(day(1), Some(90)), (today, Some(70))]);
+
+    // Only a spread of 10 points or more in the window can be a fall.
+    let spread = store
+        .read(|tx| tx.health_spread(&ws, day(1), today, 10))
+        .unwrap();
+    assert_eq!(spread, vec![rels[1].clone()]);
+    let spread = store
+        .read(|tx| tx.health_spread(&ws, day(2), today, 10))
+        .unwrap();
+    assert!(spread.is_empty(), "the window starts after the peak");
+    let recent = store
+        .read(|tx| tx.recent_health_of(&ws, &[rels[1].clone(), rels[3].clone()], day(1)))
+        .unwrap();
+    assert_eq!(recent.len(), 1, "another workspace's scores are not read");
+    let mut scores = recent.get(&rels[1]).cloned().unwrap();
+    scores.sort();
+    assert_eq!(scores, vec![(day(1), 90), (today, 70)]);
 }
