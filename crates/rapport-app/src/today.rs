@@ -90,11 +90,8 @@ impl App {
             let birthdays = tx.birthdays_between(&ctx.ws, &md(today), &md(week))?;
             let dates = tx.dates_between(&ctx.ws, &md(today), &md(week))?;
 
-            // The relationships' subjects come with their cards; look up the others.
-            let rel_cards: HashMap<&Id, &SubjectCard> = rels
-                .iter()
-                .filter_map(|r| r.card.as_ref().map(|c| (&r.subject.id, c)))
-                .collect();
+            // The relationships' subjects come with their cards; look up the people and
+            // organizations that dates and tasks are about.
             let mut ids: Vec<Id> = dates.iter().map(|d| d.person_id.clone()).collect();
             ids.extend(
                 tasks
@@ -103,11 +100,8 @@ impl App {
             );
             ids.sort();
             ids.dedup();
-            ids.retain(|id| !rel_cards.contains_key(id));
-            let other_cards = tx.subject_cards(&ctx.ws, &ids)?;
-            let card_of = |id: &Id| -> Option<&SubjectCard> {
-                rel_cards.get(id).copied().or(other_cards.get(id))
-            };
+            let cards = tx.subject_cards(&ctx.ws, &ids)?;
+            let card_of = |id: &Id| -> Option<&SubjectCard> { cards.get(id) };
             let rel_ref = |r: &AgendaRelationship| subject_ref(r.card.as_ref(), &r.subject.id);
 
             let mut input = AgendaInput::new(today);

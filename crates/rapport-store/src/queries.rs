@@ -75,8 +75,7 @@ const MICROS_PER_DAY: i64 = 86_400_000_000;
 /// through covering indexes. Callers may add columns between the two and add the `WHERE`.
 const AGENDA_SELECT: &str = "SELECT r.id, r.subject_kind, r.subject_id, r.kind, r.status, r.importance, r.cadence_days,
         r.owner_id, r.visibility, a.last_at, COALESCE(p.name, o.name), p.preferred_channel, r.started_on";
-const AGENDA_FROM: &str = "
- FROM relationships r
+const AGENDA_JOINS: &str = "
  LEFT JOIN subject_activity a ON a.subject_id = r.subject_id AND a.workspace_id = r.workspace_id
  LEFT JOIN people p ON r.subject_kind = 'person' AND p.id = r.subject_id AND p.workspace_id = r.workspace_id
  LEFT JOIN organizations o ON r.subject_kind = 'organization' AND o.id = r.subject_id AND o.workspace_id = r.workspace_id";
@@ -494,7 +493,7 @@ impl Tx<'_> {
         due: &DueCheckIns<'_>,
     ) -> Result<Vec<AgendaRelationship>, StoreError> {
         let sql = format!(
-            "{AGENDA_SELECT}{AGENDA_FROM} WHERE r.workspace_id = $1 AND r.deleted_at IS NULL AND r.status = 'active'
+            "{AGENDA_SELECT} FROM relationships r{AGENDA_JOINS} WHERE r.workspace_id = $1 AND r.deleted_at IS NULL AND r.status = 'active'
                AND (a.last_at IS NULL OR a.last_at < $2 - (COALESCE(r.cadence_days, {}) - 1) * {MICROS_PER_DAY})",
             due.cadence_sql()
         );
@@ -515,11 +514,16 @@ impl Tx<'_> {
         ids: &[Id],
     ) -> Result<Vec<AgendaRelationship>, StoreError> {
         let mut out = Vec::new();
-        // By primary key alone, the workspace and the trash checked on each row (as in
-        // `get_many`).
+        // By id alone, the workspace and the trash checked on each row (as in
+        // `get_many`). SQLite prefers the unique primary key, which leads to the row and
+        // its document; the covering `relationships_card` index reads far less.
+        let rels = match self.c.dialect() {
+            crate::Dialect::Sqlite => "relationships r INDEXED BY relationships_card",
+            crate::Dialect::Postgres => "relationships r",
+        };
         for chunk in ids.chunks(500) {
             let sql = format!(
-                "{AGENDA_SELECT}, r.workspace_id, r.deleted_at{AGENDA_FROM} WHERE r.id IN ({})",
+                "{AGENDA_SELECT}, r.workspace_id, r.deleted_at FROM {rels}{AGENDA_JOINS} WHERE r.id IN ({})",
                 crate::conn::placeholders(1, chunk.len())
             );
             let params: Vec<Value> = chunk.iter().map(Value::from).collect();

@@ -7,6 +7,7 @@ use crate::support::Rapport;
 pub const ALL: &[rapport_testkit::Body] = &[
     ("health_tended_far_above_neglected", scenarios),
     ("health_trend_and_falling_health_on_the_agenda", trend),
+    ("health_of_all_records_each_day_once", all_records_each_day),
 ];
 
 fn id_of(v: &serde_json::Value) -> String {
@@ -191,14 +192,13 @@ fn scenarios(db: &Fresh) {
     assert!(r.json(&["health", "tended", "--kind", "customer"])["score"].is_number());
 }
 
-fn trend(db: &Fresh) {
-    let mut r = Rapport::new(db);
-    r.now = "2026-10-20T09:00:00Z".into();
-    r.ok(&["person", "add", "Drifting"]);
+/// A person who is a customer of importance 5 with a weekly cadence.
+fn add_weekly_customer(r: &Rapport, name: &str) {
+    r.ok(&["person", "add", name]);
     r.ok(&[
         "rel",
         "set",
-        "drifting",
+        name,
         "--kind",
         "customer",
         "--importance",
@@ -206,6 +206,23 @@ fn trend(db: &Fresh) {
         "--cadence",
         "7d",
     ]);
+}
+
+fn open_serious_conflict(r: &Rapport, who: &str) {
+    r.ok(&[
+        "conflict",
+        "open",
+        who,
+        "Missed deadline",
+        "--severity",
+        "3",
+    ]);
+}
+
+fn trend(db: &Fresh) {
+    let mut r = Rapport::new(db);
+    r.now = "2026-10-20T09:00:00Z".into();
+    add_weekly_customer(&r, "Drifting");
     for days in [1, 8, 15, 22, 29] {
         r.ok(&[
             "log",
@@ -221,14 +238,7 @@ fn trend(db: &Fresh) {
     // A month later, with nothing logged, health has fallen, the trend shows both days
     // and the agenda flags it.
     r.now = "2026-11-15T09:00:00Z".into();
-    r.ok(&[
-        "conflict",
-        "open",
-        "drifting",
-        "Missed deadline",
-        "--severity",
-        "3",
-    ]);
+    open_serious_conflict(&r, "drifting");
     let after = r.json(&["health", "drifting"]);
     assert!(
         after["score"].as_u64() < before["score"].as_u64(),
@@ -250,4 +260,61 @@ fn trend(db: &Fresh) {
             .starts_with("health fell from")),
         "{today}"
     );
+}
+
+/// `health` without REF records every relationship's score of the day: asked twice a
+/// day it keeps one score, and the scores of two days show a fall on the agenda.
+fn all_records_each_day(db: &Fresh) {
+    let mut r = Rapport::new(db);
+    r.now = "2026-10-20T09:00:00Z".into();
+    for name in ["Steady", "Drifting"] {
+        add_weekly_customer(&r, name);
+        r.ok(&[
+            "log",
+            name,
+            "--sentiment",
+            "2",
+            "--at",
+            "1 day ago",
+            "Weekly",
+        ]);
+    }
+    let first = r.json(&["health"]);
+    assert_eq!(first, r.json(&["health"]), "asking again changes nothing");
+    let score_of = |all: &serde_json::Value, name: &str| {
+        all["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["name"] == name)
+            .map(|h| h["score"].clone())
+            .unwrap()
+    };
+    r.now = "2026-11-15T09:00:00Z".into();
+    r.ok(&[
+        "log",
+        "steady",
+        "--sentiment",
+        "2",
+        "--at",
+        "1 day ago",
+        "Weekly",
+    ]);
+    open_serious_conflict(&r, "drifting");
+    let later = r.json(&["health"]);
+    r.json(&["health"]);
+    assert!(score_of(&later, "Drifting").as_u64() < score_of(&first, "Drifting").as_u64());
+    let trend = r.json(&["health", "drifting"])["trend"].clone();
+    assert_eq!(
+        trend.as_array().map(Vec::len),
+        Some(2),
+        "one score a day: {trend}"
+    );
+    let today = r.json(&["today"]);
+    let falling = today["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["kind"] == "at-risk" && i["subject"]["name"] == "Drifting");
+    assert!(falling, "{today}");
 }
