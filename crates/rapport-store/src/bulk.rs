@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
-use crate::sqlite::in_tx;
+use crate::sqlite::SqliteConn;
 use crate::store::{Backend, sqlite_pool};
 use crate::{Store, StoreError, Tx};
 
@@ -108,6 +108,9 @@ impl Store {
         load.conn = Some(conn);
         load.copy_accounts()?;
         load.drop_indexes()?;
+        // One transaction for the whole load: with no journal a commit only writes pages,
+        // and committing per batch would write the same index pages again and again.
+        load.conn()?.execute_batch("BEGIN")?;
         Ok(Some(load))
     }
 }
@@ -167,19 +170,17 @@ impl BulkLoad {
         Ok(())
     }
 
-    /// Runs `f` in one transaction on the new file. Unlike `Store::write` nothing is
-    /// retried (nobody else can hold a lock on the file) and nothing can be rolled back
-    /// (there is no journal): an error abandons the whole build.
+    /// Runs `f` on the new file, inside the build's one transaction. Unlike
+    /// `Store::write` nothing is retried (nobody else can hold a lock on the file) and
+    /// nothing can be rolled back (there is no journal): an error abandons the build.
     pub fn write<T>(
         &mut self,
         mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let conn = self.conn()?;
-        in_tx(conn, true, &mut |c| {
-            f(&mut Tx {
-                c,
-                defer_search: true,
-            })
+        f(&mut Tx {
+            c: &mut SqliteConn(conn),
+            defer_search: true,
         })
     }
 
@@ -190,6 +191,7 @@ impl BulkLoad {
             .conn
             .take()
             .ok_or_else(|| StoreError::Config("the bulk build is finished".into()))?;
+        conn.execute_batch("COMMIT")?;
         for sql in &self.indexes {
             conn.execute_batch(sql)?;
         }

@@ -494,7 +494,7 @@ impl Tx<'_> {
 
     /// Runs `head VALUES (…), (…) tail` over `params`, `width` values a row, in chunks
     /// that stay well under both engines' limit on parameters. Full chunks share one
-    /// statement text, so the prepared statement is reused.
+    /// statement text, built once, so the prepared statement is reused.
     fn insert_rows(
         &mut self,
         head: &str,
@@ -506,9 +506,7 @@ impl Tx<'_> {
             return Ok(0);
         }
         let per_stmt = (4_000 / width).clamp(1, 256);
-        let mut changed = 0;
-        for chunk in params.chunks(per_stmt * width) {
-            let rows = chunk.len() / width;
+        let statement = |rows: usize| {
             let mut sql = String::with_capacity(head.len() + tail.len() + rows * width * 6);
             sql.push_str(head);
             sql.push_str(" VALUES ");
@@ -524,7 +522,18 @@ impl Tx<'_> {
                 sql.push(' ');
                 sql.push_str(tail);
             }
-            changed += self.c.execute(&sql, chunk)?;
+            sql
+        };
+        let mut full: Option<String> = None;
+        let mut changed = 0;
+        for chunk in params.chunks(per_stmt * width) {
+            let rows = chunk.len() / width;
+            changed += if rows == per_stmt {
+                let sql = full.get_or_insert_with(|| statement(rows));
+                self.c.execute(sql, chunk)?
+            } else {
+                self.c.execute(&statement(rows), chunk)?
+            };
         }
         Ok(changed)
     }
