@@ -131,13 +131,14 @@ impl App {
         // one transaction per batch.
         let mut bulk = self.store.begin_bulk_load()?;
         summary.bulk_built = bulk.is_some();
-        let mut write = |f: &mut dyn FnMut(&mut Tx<'_>) -> Result<BatchCounts, StoreError>| {
-            match bulk.as_mut() {
+        let mut write =
+            |f: &mut dyn FnMut(&mut Tx<'_>) -> Result<BatchCounts, StoreError>| match bulk.as_mut()
+            {
                 Some(b) => b.write(f),
                 None => self.store.write(f),
-            }
-        };
-        summary.organizations = write(&mut |tx| Ok((insert_all(tx, &ctx.ws, &orgs)?, 0, 0, 0, 0)))?.0;
+            };
+        summary.organizations =
+            write(&mut |tx| Ok((insert_all(tx, &ctx.ws, &orgs)?, 0, 0, 0, 0)))?.0;
         // Batches of about 45,000 interactions: few commits, bounded memory.
         let per_person = interactions_per_person.unwrap_or(9).max(1);
         let batch_people = (45_000 / per_person as usize).clamp(50, 5_000);

@@ -244,7 +244,10 @@ fn take_exclusive(path: &Path) -> Result<Option<Connection>, StoreError> {
     )?;
     conn.busy_timeout(LOCK_WAIT)?;
     conn.query_row("PRAGMA main.locking_mode = EXCLUSIVE", [], |_| Ok(()))?;
-    match conn.execute_batch("BEGIN IMMEDIATE").map_err(StoreError::from) {
+    match conn
+        .execute_batch("BEGIN IMMEDIATE")
+        .map_err(StoreError::from)
+    {
         Ok(()) => {}
         Err(e) if e.is_retryable() => return Ok(None),
         Err(e) => return Err(e),
@@ -270,11 +273,13 @@ fn holds_only_accounts(conn: &Connection) -> Result<bool, StoreError> {
             tables.push(r.get::<_, String>(0)?);
         }
     }
-    for t in tables.iter().filter(|t| !ACCOUNT_TABLES.contains(&t.as_str())) {
-        let any: i64 =
-            conn.query_row(&format!("SELECT EXISTS (SELECT 1 FROM {t})"), [], |r| {
-                r.get(0)
-            })?;
+    for t in tables
+        .iter()
+        .filter(|t| !ACCOUNT_TABLES.contains(&t.as_str()))
+    {
+        let any: i64 = conn.query_row(&format!("SELECT EXISTS (SELECT 1 FROM {t})"), [], |r| {
+            r.get(0)
+        })?;
         if any != 0 {
             return Ok(false);
         }
