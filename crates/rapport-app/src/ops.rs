@@ -33,6 +33,9 @@ pub struct DemoSummary {
     pub seconds: f64,
     /// True when this seed's data was already in the workspace (nothing was added).
     pub already_loaded: bool,
+    /// True when the database held no records, so the data was built into a new file
+    /// and put in place at once (SQLite); false when it was added batch by batch.
+    pub bulk_built: bool,
 }
 
 impl fmt::Display for DemoSummary {
@@ -124,20 +127,31 @@ impl App {
             summary.seconds = started.elapsed().as_secs_f64();
             return Ok(summary);
         }
-        summary.organizations = self.store.write(|tx| insert_all(tx, &ctx.ws, &orgs))?;
+        // An empty database is built in a new file and put in place at the end; otherwise
+        // one transaction per batch.
+        let mut bulk = self.store.begin_bulk_load()?;
+        summary.bulk_built = bulk.is_some();
+        let mut write =
+            |f: &mut dyn FnMut(&mut Tx<'_>) -> Result<BatchCounts, StoreError>| match bulk.as_mut()
+            {
+                Some(b) => b.write(f),
+                None => self.store.write(f),
+            };
+        summary.organizations =
+            write(&mut |tx| Ok((insert_all(tx, &ctx.ws, &orgs)?, 0, 0, 0, 0)))?.0;
         // Batches of about 45,000 interactions: few commits, bounded memory.
         let per_person = interactions_per_person.unwrap_or(9).max(1);
         let batch_people = (45_000 / per_person as usize).clamp(50, 5_000);
         while let Some(batch) = generator.next_batch(batch_people) {
-            let counts = self.store.write(|tx| {
-                tx.prepare_bulk_load()?;
-                insert_batch(tx, &ctx.ws, &batch)
-            })?;
+            let counts = write(&mut |tx| insert_batch(tx, &ctx.ws, &batch))?;
             summary.people += counts.0;
             summary.relationships += counts.1;
             summary.interactions += counts.2;
             summary.commitments += counts.3;
             summary.other_records += counts.4;
+        }
+        if let Some(b) = bulk {
+            b.finish()?;
         }
         summary.seconds = started.elapsed().as_secs_f64();
         Ok(summary)

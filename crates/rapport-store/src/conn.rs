@@ -32,28 +32,33 @@ pub trait Conn {
 
 /// Rewrites `$N` placeholders to SQLite's `?N`, leaving string literals alone.
 pub fn to_sqlite_placeholders(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len());
+    // Byte by byte: `$`, `?`, `'` and digits are ASCII, so the rest of the UTF-8 text is
+    // copied unchanged (multi-row inserts make this text long; it is on the hot path).
+    let mut out = sql.as_bytes().to_vec();
     let mut in_str = false;
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\'' {
-            in_str = !in_str;
-            out.push(c);
-        } else if c == '$' && !in_str && chars.peek().is_some_and(|n| n.is_ascii_digit()) {
-            out.push('?');
-        } else {
-            out.push(c);
+    for i in 0..out.len() {
+        match out[i] {
+            b'\'' => in_str = !in_str,
+            b'$' if !in_str && out.get(i + 1).is_some_and(u8::is_ascii_digit) => out[i] = b'?',
+            _ => {}
         }
     }
-    out
+    // Only ASCII bytes were replaced by ASCII bytes.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// `$start, $start+1, …` for `n` values: the placeholders of an `IN (…)` list.
 pub fn placeholders(start: usize, n: usize) -> String {
-    (start..start + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    use std::fmt::Write;
+    let mut out = String::with_capacity(n * 6);
+    for i in start..start + n {
+        if i > start {
+            out.push_str(", ");
+        }
+        // Writing to a String cannot fail.
+        let _ = write!(out, "${i}");
+    }
+    out
 }
 
 #[cfg(test)]
@@ -67,5 +72,10 @@ mod tests {
             "SELECT ?1, '$2', ?10"
         );
         assert_eq!(placeholders(3, 2), "$3, $4");
+        assert_eq!(placeholders(1, 0), "");
+        assert_eq!(
+            to_sqlite_placeholders("SELECT 'Zoë $1', $2 -- é"),
+            "SELECT 'Zoë $1', ?2 -- é"
+        );
     }
 }

@@ -444,25 +444,11 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
-/// 1 GiB of page cache, in KiB (negative: a size, not a page count). The cache grows
-/// only as pages are used, so small loads stay small.
-const BULK_CACHE_PRAGMA: &str = "PRAGMA cache_size = -1048576";
-
 fn common_columns() -> &'static str {
     "id, workspace_id, created_at, updated_at, version, deleted_at, doc"
 }
 
 impl Tx<'_> {
-    /// Prepares this transaction's connection for loading many records: on SQLite a page
-    /// cache large enough to hold the indexes being filled (the default is sized for
-    /// interactive use). Durability is unchanged: each transaction still commits to the WAL.
-    pub fn prepare_bulk_load(&mut self) -> Result<(), StoreError> {
-        if self.c.dialect() == Dialect::Sqlite {
-            self.c.execute(BULK_CACHE_PRAGMA, &[])?;
-        }
-        Ok(())
-    }
-
     /// Inserts a new record and its side indexes.
     pub fn insert<E: Entity>(&mut self, ws: &Id, rec: &E) -> Result<(), StoreError> {
         self.insert_many(ws, std::slice::from_ref(rec))
@@ -515,7 +501,7 @@ impl Tx<'_> {
 
     /// Runs `head VALUES (…), (…) tail` over `params`, `width` values a row, in chunks
     /// that stay well under both engines' limit on parameters. Full chunks share one
-    /// statement text, so the prepared statement is reused.
+    /// statement text, built once, so the prepared statement is reused.
     pub(crate) fn insert_rows(
         &mut self,
         head: &str,
@@ -527,9 +513,7 @@ impl Tx<'_> {
             return Ok(0);
         }
         let per_stmt = (4_000 / width).clamp(1, 256);
-        let mut changed = 0;
-        for chunk in params.chunks(per_stmt * width) {
-            let rows = chunk.len() / width;
+        let statement = |rows: usize| {
             let mut sql = String::with_capacity(head.len() + tail.len() + rows * width * 6);
             sql.push_str(head);
             sql.push_str(" VALUES ");
@@ -545,7 +529,18 @@ impl Tx<'_> {
                 sql.push(' ');
                 sql.push_str(tail);
             }
-            changed += self.c.execute(&sql, chunk)?;
+            sql
+        };
+        let mut full: Option<String> = None;
+        let mut changed = 0;
+        for chunk in params.chunks(per_stmt * width) {
+            let rows = chunk.len() / width;
+            changed += if rows == per_stmt {
+                let sql = full.get_or_insert_with(|| statement(rows));
+                self.c.execute(sql, chunk)?
+            } else {
+                self.c.execute(&statement(rows), chunk)?
+            };
         }
         Ok(changed)
     }
@@ -950,46 +945,42 @@ impl Tx<'_> {
             .into_iter()
             .flat_map(|t| [ws.into(), t.into()])
             .collect();
-        if self.c.dialect() == Dialect::Sqlite {
-            // The FTS5 indexes are external-content: feed them the rows just added, which
-            // are exactly those past the largest rowid before (this transaction holds the
-            // write lock).
-            let docs_from = self.max_rowid("search_docs")?;
-            self.insert_rows(
-                "INSERT INTO search_docs (body, workspace_id, entity_kind, entity_id)",
-                4,
-                &docs,
-                "",
-            )?;
+        // SQLite's FTS5 indexes are external-content: feed them the rows just added,
+        // which are exactly those past the largest rowid before (this transaction holds
+        // the write lock). A bulk build fills them from these tables once, at the end.
+        let feed_fts = self.c.dialect() == Dialect::Sqlite && !self.defer_search;
+        let docs_from = if feed_fts {
+            self.max_rowid("search_docs")?
+        } else {
+            0
+        };
+        self.insert_rows(
+            "INSERT INTO search_docs (body, workspace_id, entity_kind, entity_id)",
+            4,
+            &docs,
+            "",
+        )?;
+        if feed_fts {
             self.c.execute(
                 "INSERT INTO search_docs_fts (rowid, body) SELECT rowid, body FROM search_docs WHERE rowid > $1",
                 &[docs_from.into()],
             )?;
-            let terms_from = self.max_rowid("search_terms")?;
-            if self.insert_rows(
-                "INSERT INTO search_terms (workspace_id, term)",
-                2,
-                &terms,
-                "ON CONFLICT DO NOTHING",
-            )? > 0
-            {
-                self.c.execute(
-                    "INSERT INTO search_terms_fts (rowid, term) SELECT rowid, term FROM search_terms WHERE rowid > $1",
-                    &[terms_from.into()],
-                )?;
-            }
+        }
+        let terms_from = if feed_fts {
+            self.max_rowid("search_terms")?
         } else {
-            self.insert_rows(
-                "INSERT INTO search_docs (body, workspace_id, entity_kind, entity_id)",
-                4,
-                &docs,
-                "",
-            )?;
-            self.insert_rows(
-                "INSERT INTO search_terms (workspace_id, term)",
-                2,
-                &terms,
-                "ON CONFLICT DO NOTHING",
+            0
+        };
+        let added = self.insert_rows(
+            "INSERT INTO search_terms (workspace_id, term)",
+            2,
+            &terms,
+            "ON CONFLICT DO NOTHING",
+        )?;
+        if feed_fts && added > 0 {
+            self.c.execute(
+                "INSERT INTO search_terms_fts (rowid, term) SELECT rowid, term FROM search_terms WHERE rowid > $1",
+                &[terms_from.into()],
             )?;
         }
         Ok(())

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod analytics;
+mod bulk;
 mod conn;
 mod entity;
 mod error;
@@ -20,6 +21,7 @@ mod store;
 mod value;
 
 pub use accounts::{Principal, SessionRow, TokenInfo};
+pub use bulk::BulkLoad;
 pub use conn::Dialect;
 pub use entity::{Entity, ListQuery, Page, Scope, decode_cursor, encode_cursor};
 pub use error::StoreError;

@@ -1,6 +1,7 @@
 //! The store: a pool of connections to one engine, handing out transactions.
 
 use std::path::{Path, PathBuf};
+use std::sync::RwLock;
 use std::time::Duration;
 
 use crate::conn::{Conn, Dialect};
@@ -9,6 +10,9 @@ use crate::{StoreError, postgres as pg, sqlite};
 /// A transaction. Every repository operation is a method on it, so SQL stays in this crate.
 pub struct Tx<'a> {
     pub(crate) c: &'a mut dyn Conn,
+    /// Inside a bulk build (`BulkLoad`): the SQLite full-text indexes are filled once at
+    /// the end, not batch by batch.
+    pub(crate) defer_search: bool,
 }
 
 impl Tx<'_> {
@@ -17,9 +21,11 @@ impl Tx<'_> {
     }
 }
 
-enum Backend {
+pub(crate) enum Backend {
     Sqlite {
-        pool: r2d2::Pool<sqlite::SqliteManager>,
+        /// Replaced by a new, empty pool when a bulk build needs this store's own
+        /// connections closed (see `bulk.rs`).
+        pool: RwLock<r2d2::Pool<sqlite::SqliteManager>>,
         path: PathBuf,
     },
     Postgres {
@@ -62,7 +68,7 @@ impl Location {
 }
 
 pub struct Store {
-    backend: Backend,
+    pub(crate) backend: Backend,
 }
 
 /// How many times a transaction that hit a lock or a serialization failure is retried.
@@ -85,13 +91,11 @@ impl Store {
         let first = with_retry(|| sqlite::open(&path).map_err(StoreError::from))
             .map_err(|e| StoreError::Config(format!("{}: {e}", path.display())))?;
         crate::migrate::sqlite(&first)?;
-        let pool = r2d2::Pool::builder()
-            .max_size(8)
-            .min_idle(Some(0))
-            .connection_timeout(Duration::from_secs(30))
-            .build_unchecked(sqlite::SqliteManager { path: path.clone() });
         Ok(Store {
-            backend: Backend::Sqlite { pool, path },
+            backend: Backend::Sqlite {
+                pool: RwLock::new(sqlite_pool(&path)),
+                path,
+            },
         })
     }
 
@@ -127,7 +131,12 @@ impl Store {
         &self,
         mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.run(false, &mut |c| f(&mut Tx { c }))
+        self.run(false, &mut |c| {
+            f(&mut Tx {
+                c,
+                defer_search: false,
+            })
+        })
     }
 
     /// Runs `f` in one write transaction: all of its writes land, or none. A transaction
@@ -137,7 +146,12 @@ impl Store {
         &self,
         mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.run(true, &mut |c| f(&mut Tx { c }))
+        self.run(true, &mut |c| {
+            f(&mut Tx {
+                c,
+                defer_search: false,
+            })
+        })
     }
 
     fn run<T>(
@@ -147,7 +161,7 @@ impl Store {
     ) -> Result<T, StoreError> {
         with_retry(|| match &self.backend {
             Backend::Sqlite { pool, .. } => {
-                let conn = pool.get()?;
+                let conn = current(pool).get()?;
                 sqlite::in_tx(&conn, write, f)
             }
             Backend::Postgres { pool } => {
@@ -169,7 +183,7 @@ impl Store {
     pub fn sqlite_backup(&self, dest: &Path) -> Result<(), StoreError> {
         match &self.backend {
             Backend::Sqlite { pool, .. } => {
-                let conn = pool.get()?;
+                let conn = current(pool).get()?;
                 sqlite::backup_to(&conn, dest)
             }
             Backend::Postgres { .. } => {
@@ -177,6 +191,25 @@ impl Store {
             }
         }
     }
+}
+
+/// A pool of up to 8 connections to one SQLite file, opened as they are needed.
+pub(crate) fn sqlite_pool(path: &Path) -> r2d2::Pool<sqlite::SqliteManager> {
+    r2d2::Pool::builder()
+        .max_size(8)
+        .min_idle(Some(0))
+        .connection_timeout(Duration::from_secs(30))
+        .build_unchecked(sqlite::SqliteManager {
+            path: path.to_path_buf(),
+        })
+}
+
+/// The store's current SQLite pool (a cheap handle).
+pub(crate) fn current(
+    pool: &RwLock<r2d2::Pool<sqlite::SqliteManager>>,
+) -> r2d2::Pool<sqlite::SqliteManager> {
+    // A poisoned lock still holds a valid pool: replacing it cannot panic half-way.
+    pool.read().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
 /// Retries `f` with growing, jittered pauses while it fails with a transient lock error.

@@ -48,6 +48,14 @@ pub const ALL: &[(&str, Body)] = &[
         bulk_insert_matches_single_inserts,
     ),
     (
+        "bulk_build_matches_single_inserts",
+        bulk_build_matches_single_inserts,
+    ),
+    (
+        "bulk_build_only_when_empty_and_alone",
+        bulk_build_only_when_empty_and_alone,
+    ),
+    (
         "agenda_reads_the_check_ins_that_may_be_due",
         agenda_reads_the_check_ins_that_may_be_due,
     ),
@@ -721,20 +729,11 @@ fn derived(store: &Store, ws: &Id, people: &[Person], queries: &[&str]) -> Vec<S
     out
 }
 
-/// The bulk path (`insert_many`, used for demo data) leaves exactly the side indexes,
-/// activity and search index that inserting the same records one at a time does, and
-/// they stay consistent when a bulk-inserted record is edited afterwards.
-fn bulk_insert_matches_single_inserts(db: &Fresh) {
-    let other = sibling(db);
-    let (one, many) = (open(db), open(&other));
-    let w = Workspace {
-        meta: meta(),
-        name: "w".into(),
-    };
-    for store in [&one, &many] {
-        store.write(|tx| tx.insert_workspace(&w)).unwrap();
-    }
-    let ws = w.meta.id.clone();
+/// People, an organization, interactions (one trashed) and a note, with emails, phones,
+/// tags and searchable text: what the bulk-path tests load.
+type Sample = (Vec<Person>, Vec<Organization>, Vec<Interaction>, Vec<Note>);
+
+fn sample_records() -> Sample {
     let names = [
         "Ada Lovelace",
         "Charles Babbage",
@@ -816,11 +815,44 @@ fn bulk_insert_matches_single_inserts(db: &Fresh) {
         },
         body: "Loves poetical science".into(),
     }];
+    (people, orgs, interactions, notes)
+}
+
+/// The queries the bulk-path tests compare: fragments, a one-typo name, accents, an
+/// email, a phone, a tag, an organization's domain and a note.
+const SAMPLE_QUERIES: &[&str] = &[
+    "ada",
+    "ovela",
+    "babage",
+    "zoe angstrom",
+    "garcia",
+    "ada@example.com",
+    "+44 20 7946 0001",
+    "vip",
+    "engines",
+    "poetical",
+];
+
+/// The bulk path (`insert_many`, used for demo data) leaves exactly the side indexes,
+/// activity and search index that inserting the same records one at a time does, and
+/// they stay consistent when a bulk-inserted record is edited afterwards.
+fn bulk_insert_matches_single_inserts(db: &Fresh) {
+    let other = sibling(db);
+    let (one, many) = (open(db), open(&other));
+    let w = Workspace {
+        meta: meta(),
+        name: "w".into(),
+    };
+    for store in [&one, &many] {
+        store.write(|tx| tx.insert_workspace(&w)).unwrap();
+    }
+    let ws = w.meta.id.clone();
+    let (people, orgs, interactions, notes) = sample_records();
     one.write(|tx| {
         for p in &people {
             tx.insert(&ws, p)?;
         }
-        tx.insert(&ws, &org)?;
+        tx.insert(&ws, &orgs[0])?;
         for i in &interactions {
             tx.insert(&ws, i)?;
         }
@@ -834,41 +866,34 @@ fn bulk_insert_matches_single_inserts(db: &Fresh) {
         tx.insert_many(&ws, &notes)
     })
     .unwrap();
-    let queries = [
-        "ada",
-        "ovela",
-        "babage",
-        "zoe angstrom",
-        "garcia",
-        "ada@example.com",
-        "+44 20 7946 0001",
-        "vip",
-        "engines",
-        "poetical",
-    ];
-    let expected = derived(&one, &ws, &people, &queries);
-    assert_eq!(derived(&many, &ws, &people, &queries), expected);
+    let queries = SAMPLE_QUERIES;
+    let expected = derived(&one, &ws, &people, queries);
+    assert_eq!(derived(&many, &ws, &people, queries), expected);
     assert!(
         expected
             .iter()
             .any(|l| l.starts_with("search babage [\"person")),
         "a one-typo query finds the person: {expected:?}"
     );
-    // Editing a bulk-inserted person rewrites its search entry in both.
+    edits_alike(&one, &many, &ws, &people);
+}
+
+/// Editing a bulk-loaded person rewrites its search entry in both stores alike.
+fn edits_alike(one: &Store, many: &Store, ws: &Id, people: &[Person]) {
     let now = t("2026-11-06T00:00:00Z");
-    for store in [&one, &many] {
+    for store in [one, many] {
         store
             .write(|tx| {
-                let mut p: Person = tx.get(&ws, &people[1].meta.id)?;
+                let mut p: Person = tx.get(ws, &people[1].meta.id)?;
                 p.name = "Charles Xavier".into();
                 p.emails = vec![Labeled::new("xavier@example.com", None)];
-                tx.update(&ws, &mut p, 1, now)
+                tx.update(ws, &mut p, 1, now)
             })
             .unwrap();
     }
     let queries = ["babbage", "xavier", "charles"];
-    let after = derived(&one, &ws, &people, &queries);
-    assert_eq!(derived(&many, &ws, &people, &queries), after);
+    let after = derived(one, ws, people, &queries);
+    assert_eq!(derived(many, ws, people, &queries), after);
     assert!(
         after.iter().any(|l| l == "search babbage []"),
         "the old name is gone: {after:?}"
@@ -1299,4 +1324,103 @@ fn health_scores_of_a_day_and_a_window(db: &Fresh) {
     let mut scores = recent.get(&rels[1]).cloned().unwrap();
     scores.sort();
     assert_eq!(scores, vec![(day(1), 90), (today, 70)]);
+}
+
+/// A bulk build (SQLite: an empty database built in a new file whose indexes and
+/// full-text indexes are built at the end, then put in place) answers every lookup and
+/// search as records inserted one at a time do, also after an edit.
+fn bulk_build_matches_single_inserts(db: &Fresh) {
+    let other = sibling(db);
+    let (one, built) = (open(db), open(&other));
+    let w = Workspace {
+        meta: meta(),
+        name: "w".into(),
+    };
+    for store in [&one, &built] {
+        store.write(|tx| tx.insert_workspace(&w)).unwrap();
+    }
+    let ws = w.meta.id.clone();
+    let (people, orgs, interactions, notes) = sample_records();
+    one.write(|tx| {
+        for p in &people {
+            tx.insert(&ws, p)?;
+        }
+        tx.insert(&ws, &orgs[0])?;
+        for i in &interactions {
+            tx.insert(&ws, i)?;
+        }
+        tx.insert(&ws, &notes[0])
+    })
+    .unwrap();
+    let Some(mut bulk) = built.begin_bulk_load().unwrap() else {
+        assert!(
+            db.url().starts_with("postgres"),
+            "an empty SQLite database no one else has open is built in bulk"
+        );
+        return;
+    };
+    bulk.write(|tx| {
+        tx.insert_many(&ws, &people)?;
+        tx.insert_many(&ws, &orgs)?;
+        tx.insert_many(&ws, &interactions)?;
+        tx.insert_many(&ws, &notes)
+    })
+    .unwrap();
+    bulk.finish().unwrap();
+    assert!(!building(db).exists());
+    // The workspace was carried over; everything derived answers alike.
+    assert_eq!(
+        built
+            .read(|tx| tx.workspace_by_name("w"))
+            .unwrap()
+            .map(|w| w.meta.id),
+        Some(ws.clone())
+    );
+    let expected = derived(&one, &ws, &people, SAMPLE_QUERIES);
+    assert_eq!(derived(&built, &ws, &people, SAMPLE_QUERIES), expected);
+    edits_alike(&one, &built, &ws, &people);
+}
+
+/// Where a bulk build writes its new file.
+fn building(db: &Fresh) -> std::path::PathBuf {
+    std::path::PathBuf::from(format!("{}.building", db.url()))
+}
+
+/// A bulk build starts only on a SQLite database that holds no records and that no
+/// other connection has open; an abandoned one leaves the database as it was.
+fn bulk_build_only_when_empty_and_alone(db: &Fresh) {
+    let store = open(db);
+    let ws = workspace(&store, "w");
+    if db.url().starts_with("postgres") {
+        assert!(store.begin_bulk_load().unwrap().is_none());
+        return;
+    }
+    let people = |store: &Store| {
+        let q = ListQuery {
+            limit: 10,
+            ..ListQuery::default()
+        };
+        let page = store.read(|tx| tx.list::<Person>(&ws, &q)).unwrap();
+        page.items
+            .into_iter()
+            .map(|p| p.name)
+            .collect::<Vec<String>>()
+    };
+    // Another store has the file open (an idle pooled connection): no bulk build.
+    let other = open(db);
+    assert!(people(&other).is_empty());
+    assert!(store.begin_bulk_load().unwrap().is_none());
+    drop(other);
+    // Abandoned before `finish`: nothing changes and the partial file is gone.
+    let mut bulk = store.begin_bulk_load().unwrap().expect("empty and alone");
+    assert!(building(db).exists());
+    bulk.write(|tx| tx.insert(&ws, &person("Ghost"))).unwrap();
+    drop(bulk);
+    assert!(!building(db).exists());
+    assert!(people(&store).is_empty());
+    add(&store, &ws, &person("Real"));
+    assert_eq!(people(&store), ["Real"]);
+    // A database with records is never replaced.
+    assert!(store.begin_bulk_load().unwrap().is_none());
+    assert_eq!(people(&store), ["Real"]);
 }
