@@ -22,7 +22,7 @@ pub use accounts::{Principal, SessionRow, TokenInfo};
 pub use conn::Dialect;
 pub use entity::{Entity, ListQuery, Page, Scope, decode_cursor, encode_cursor};
 pub use error::StoreError;
-pub use merge::SharedValue;
+pub use merge::{CANDIDATES, Namesake, SharedValue};
 pub use queries::*;
 pub use search::{Hit, edit_distance};
 pub use store::{Location, Store, Tx};

@@ -124,6 +124,29 @@ impl Tx<'_> {
             .collect()
     }
 
+    /// Live records whose folded name is one of `name_keys`, oldest first.
+    pub fn by_name_keys<E: Entity>(
+        &mut self,
+        ws: &Id,
+        name_keys: &[String],
+    ) -> Result<Vec<E>, StoreError> {
+        let mut out: Vec<E> = Vec::new();
+        for chunk in name_keys.chunks(500) {
+            let sql = format!(
+                "SELECT doc FROM {} WHERE workspace_id = $1 AND name_key IN ({}) AND deleted_at IS NULL",
+                E::TABLE,
+                crate::conn::placeholders(2, chunk.len())
+            );
+            let mut params: Vec<Value> = vec![ws.into()];
+            params.extend(chunk.iter().map(Value::from));
+            for r in self.c.query(&sql, &params)? {
+                out.push(r.json(0)?);
+            }
+        }
+        out.sort_by(|a, b| a.meta().id.cmp(&b.meta().id));
+        Ok(out)
+    }
+
     /// Live records whose folded name starts with `prefix` (an index range scan).
     pub fn by_name_prefix<E: Entity>(
         &mut self,
