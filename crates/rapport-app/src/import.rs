@@ -220,8 +220,7 @@ impl Known {
             .flat_map(|c| c.phones.iter().map(|p| phone_key(&p.value)))
             .filter(|k| k.len() >= 5)
             .collect();
-        let mut names: Vec<String> = people().map(|c| fold(&c.name)).collect();
-        for v in [&mut emails, &mut phones, &mut names] {
+        for v in [&mut emails, &mut phones] {
             v.sort();
             v.dedup();
         }
@@ -230,6 +229,14 @@ impl Known {
             phones: tx.known_phones(ws, &phones)?,
             names: HashMap::new(),
         };
+        // Contacts that match by email or phone are not matched by name: look up only
+        // the names of the others (none when a file is imported again).
+        let mut names: Vec<String> = people()
+            .filter(|c| !known.may_match(c))
+            .map(|c| fold(&c.name))
+            .collect();
+        names.sort();
+        names.dedup();
         for n in tx.namesakes(ws, &names)? {
             known
                 .names
@@ -286,7 +293,8 @@ impl Known {
                 has_email,
                 org_keys,
             } => {
-                !(*has_email && !card.emails.is_empty())
+                // Both with emails and none shared: two people.
+                (!*has_email || card.emails.is_empty())
                     && match &want_org {
                         Some(k) => org_keys.contains(k),
                         None => org_keys.is_empty(),
@@ -304,6 +312,10 @@ struct Related {
     date: Option<ImportantDate>,
     relationship: Option<Relationship>,
 }
+
+/// How many new people a batch holds in memory before writing them: enough for
+/// multi-row statements to pay, few enough to keep memory small.
+const PENDING_PEOPLE: usize = 5_000;
 
 /// New records of a batch not written yet.
 #[derive(Debug, Default)]
@@ -611,10 +623,10 @@ impl App {
                 touched.add(&person, None);
                 out.push(outcome);
             } else {
-                let org = match &card.organization {
-                    Some(name) => Some(self.bulk_org(name, orgs, &mut pending, &mut bulk)),
-                    None => None,
-                };
+                let org = card
+                    .organization
+                    .as_ref()
+                    .map(|name| self.bulk_org(name, orgs, &mut pending, &mut bulk));
                 let mut p = Person::named(self.new_meta(), card.name.clone());
                 merge_person(&mut p, card, false);
                 let related = self.related(&p, org.as_ref(), card);
@@ -622,6 +634,9 @@ impl App {
                 pending.add(related);
                 touched.add(&p, Some(org.map(|o| fold(&o.name))));
                 pending.people.push(p);
+                if pending.people.len() >= PENDING_PEOPLE {
+                    pending.write(tx, &ctx.ws)?;
+                }
                 out.push(Outcome::Created);
             }
         }

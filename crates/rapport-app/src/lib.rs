@@ -3,6 +3,8 @@
 //! Architecture invariant: knows no HTTP and no SQL. Every write goes through
 //! [`App::create`], [`App::update`] or [`App::set_trashed`] (or a use case built on them),
 //! which run in one store transaction and append the audit event in the same transaction.
+//! An import's new contacts are inserted in bulk and audited by one summary event per
+//! batch, in the same transaction (see [`import`]).
 
 pub mod accounts;
 pub mod demo;

@@ -142,7 +142,7 @@ fn dry_run_says_what_the_import_does(db: &Fresh) {
     assert!(app.audit_trail(&ctx, None, 500).unwrap().items.is_empty());
 }
 
-const ALL: &[(&str, fn(&Fresh))] = &[
+const ALL: &[rapport_testkit::Body] = &[
     ("batches_match_one_by_one", batches_match_one_by_one),
     (
         "new_contacts_are_audited_by_one_summary",

@@ -137,14 +137,12 @@ impl Tx<'_> {
                 .map(|i| format!("SELECT * FROM ({}) a{i}", first_namesakes(i + 2, true)))
                 .collect();
             let sql = format!(
-                "SELECT c.name_key, p.id,
-                        (SELECT COUNT(*) FROM person_emails e WHERE e.person_id = p.id),
+                "SELECT c.name_key, c.id,
+                        (SELECT COUNT(*) FROM person_emails e WHERE e.person_id = c.id),
                         o.name_key
                  FROM ({}) c
-                 JOIN people p ON p.id = c.id
-                 LEFT JOIN memberships m ON m.person_id = p.id AND m.deleted_at IS NULL
-                 LEFT JOIN organizations o ON o.id = m.organization_id AND o.deleted_at IS NULL
-                 ORDER BY p.id",
+                 LEFT JOIN memberships m ON m.person_id = c.id AND m.deleted_at IS NULL
+                 LEFT JOIN organizations o ON o.id = m.organization_id AND o.deleted_at IS NULL",
                 arms.join(" UNION ALL ")
             );
             let mut params: Vec<Value> = vec![ws.into()];
