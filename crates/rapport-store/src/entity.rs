@@ -636,15 +636,27 @@ impl Tx<'_> {
 
     /// Several live records by id, in no particular order; unknown ids are skipped.
     pub fn get_many<E: Entity>(&mut self, ws: &Id, ids: &[Id]) -> Result<Vec<E>, StoreError> {
-        let mut out = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(500) {
+        let ids: Vec<Value> = ids.iter().map(Value::from).collect();
+        self.live_where_in(ws, "id", &ids)
+    }
+
+    /// Live records of this workspace whose `column` is one of `values`, in no
+    /// particular order: one statement per 500 values.
+    pub(crate) fn live_where_in<E: Entity>(
+        &mut self,
+        ws: &Id,
+        column: &'static str,
+        values: &[Value],
+    ) -> Result<Vec<E>, StoreError> {
+        let mut out = Vec::with_capacity(values.len());
+        for chunk in values.chunks(500) {
             let sql = format!(
-                "SELECT doc FROM {} WHERE workspace_id = $1 AND deleted_at IS NULL AND id IN ({})",
+                "SELECT doc FROM {} WHERE workspace_id = $1 AND deleted_at IS NULL AND {column} IN ({})",
                 E::TABLE,
                 crate::conn::placeholders(2, chunk.len())
             );
             let mut params: Vec<Value> = vec![ws.into()];
-            params.extend(chunk.iter().map(Value::from));
+            params.extend(chunk.iter().cloned());
             for r in self.c.query(&sql, &params)? {
                 out.push(r.json(0)?);
             }

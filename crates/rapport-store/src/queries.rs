@@ -130,19 +130,8 @@ impl Tx<'_> {
         ws: &Id,
         name_keys: &[String],
     ) -> Result<Vec<E>, StoreError> {
-        let mut out: Vec<E> = Vec::new();
-        for chunk in name_keys.chunks(500) {
-            let sql = format!(
-                "SELECT doc FROM {} WHERE workspace_id = $1 AND name_key IN ({}) AND deleted_at IS NULL",
-                E::TABLE,
-                crate::conn::placeholders(2, chunk.len())
-            );
-            let mut params: Vec<Value> = vec![ws.into()];
-            params.extend(chunk.iter().map(Value::from));
-            for r in self.c.query(&sql, &params)? {
-                out.push(r.json(0)?);
-            }
-        }
+        let keys: Vec<Value> = name_keys.iter().map(Value::from).collect();
+        let mut out: Vec<E> = self.live_where_in(ws, "name_key", &keys)?;
         out.sort_by(|a, b| a.meta().id.cmp(&b.meta().id));
         Ok(out)
     }
