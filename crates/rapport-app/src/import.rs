@@ -9,7 +9,7 @@
 //! dry run does the same work in one transaction that is rolled back.
 
 use std::cell::Cell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::rc::Rc;
 use std::str::FromStr;
@@ -183,6 +183,201 @@ enum Outcome {
     Created,
     Merged,
     Skipped,
+}
+
+/// One of the people a name match may look at: their state as far as the match rule
+/// needs it, or `Any` when it is not known (a person merged one by one in this batch,
+/// whose memberships may have changed), which may match any contact of that name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Candidate {
+    Known {
+        has_email: bool,
+        org_keys: Vec<String>,
+    },
+    Any,
+}
+
+/// What a contact could match among some people: their emails (lowercase), phones (by
+/// digits) and, by folded name, the candidates of the name-and-organization match.
+/// [`Known::may_match`] errs on the side of "maybe": a contact it rules out matches none
+/// of these people under the rules of `find_person`.
+#[derive(Debug, Default)]
+struct Known {
+    emails: HashSet<String>,
+    phones: HashSet<String>,
+    names: HashMap<String, Vec<Candidate>>,
+}
+
+impl Known {
+    /// The people in the store before a batch that the batch's person contacts could
+    /// match: one query for the emails, one for the phones, one per hundred names.
+    fn fetch(tx: &mut Tx<'_>, ws: &Id, batch: &[ContactCard]) -> Result<Known, StoreError> {
+        let people = || batch.iter().filter(|c| c.kind == SubjectKind::Person);
+        let mut emails: Vec<String> = people()
+            .flat_map(|c| c.emails.iter().map(|e| e.value.to_lowercase()))
+            .collect();
+        let mut phones: Vec<String> = people()
+            .flat_map(|c| c.phones.iter().map(|p| phone_key(&p.value)))
+            .filter(|k| k.len() >= 5)
+            .collect();
+        for v in [&mut emails, &mut phones] {
+            v.sort();
+            v.dedup();
+        }
+        let mut known = Known {
+            emails: tx.known_emails(ws, &emails)?,
+            phones: tx.known_phones(ws, &phones)?,
+            names: HashMap::new(),
+        };
+        // Contacts that match by email or phone are not matched by name: look up only
+        // the names of the others (none when a file is imported again).
+        let mut names: Vec<String> = people()
+            .filter(|c| !known.may_match(c))
+            .map(|c| fold(&c.name))
+            .collect();
+        names.sort();
+        names.dedup();
+        for n in tx.namesakes(ws, &names)? {
+            known
+                .names
+                .entry(n.name_key)
+                .or_default()
+                .push(Candidate::Known {
+                    has_email: n.has_email,
+                    org_keys: n.org_keys,
+                });
+        }
+        Ok(known)
+    }
+
+    /// Records a person; `org_key` is `Some` with the folded name of its only
+    /// organization (or none) when that is known, `None` when it is not.
+    fn add(&mut self, p: &Person, org_key: Option<Option<String>>) {
+        self.emails
+            .extend(p.emails.iter().map(|e| e.value.to_lowercase()));
+        self.phones
+            .extend(p.phones.iter().map(|ph| phone_key(&ph.value)));
+        let candidate = match org_key {
+            Some(org) => Candidate::Known {
+                has_email: !p.emails.is_empty(),
+                org_keys: org.into_iter().collect(),
+            },
+            None => Candidate::Any,
+        };
+        self.names.entry(fold(&p.name)).or_default().push(candidate);
+    }
+
+    /// Whether `card` may match one of these people by email, phone, or name and
+    /// organization (see `find_person`).
+    fn may_match(&self, card: &ContactCard) -> bool {
+        if card
+            .emails
+            .iter()
+            .any(|e| self.emails.contains(&e.value.to_lowercase()))
+        {
+            return true;
+        }
+        if card.phones.iter().any(|p| {
+            let k = phone_key(&p.value);
+            k.len() >= 5 && self.phones.contains(&k)
+        }) {
+            return true;
+        }
+        let want_org = card.organization.as_deref().map(fold);
+        let Some(candidates) = self.names.get(&fold(&card.name)) else {
+            return false;
+        };
+        candidates.iter().any(|c| match c {
+            Candidate::Any => true,
+            Candidate::Known {
+                has_email,
+                org_keys,
+            } => {
+                // Both with emails and none shared: two people.
+                (!*has_email || card.emails.is_empty())
+                    && match &want_org {
+                        Some(k) => org_keys.contains(k),
+                        None => org_keys.is_empty(),
+                    }
+            }
+        })
+    }
+}
+
+/// The records a new contact brings besides the person.
+#[derive(Debug, Default)]
+struct Related {
+    membership: Option<Membership>,
+    note: Option<Note>,
+    date: Option<ImportantDate>,
+    relationship: Option<Relationship>,
+}
+
+/// How many new people a batch holds in memory before writing them: enough for
+/// multi-row statements to pay, few enough to keep memory small.
+const PENDING_PEOPLE: usize = 5_000;
+
+/// New records of a batch not written yet.
+#[derive(Debug, Default)]
+struct Pending {
+    orgs: Vec<Organization>,
+    people: Vec<Person>,
+    memberships: Vec<Membership>,
+    notes: Vec<Note>,
+    dates: Vec<ImportantDate>,
+    relationships: Vec<Relationship>,
+}
+
+impl Pending {
+    fn add(&mut self, r: Related) {
+        self.memberships.extend(r.membership);
+        self.notes.extend(r.note);
+        self.dates.extend(r.date);
+        self.relationships.extend(r.relationship);
+    }
+
+    /// Writes everything pending with multi-row inserts (referenced records first) and
+    /// forgets it.
+    fn write(&mut self, tx: &mut Tx<'_>, ws: &Id) -> Result<(), StoreError> {
+        tx.insert_many(ws, &std::mem::take(&mut self.orgs))?;
+        tx.insert_many(ws, &std::mem::take(&mut self.people))?;
+        tx.insert_many(ws, &std::mem::take(&mut self.memberships))?;
+        tx.insert_many(ws, &std::mem::take(&mut self.notes))?;
+        tx.insert_many(ws, &std::mem::take(&mut self.dates))?;
+        tx.insert_many(ws, &std::mem::take(&mut self.relationships))
+    }
+}
+
+/// What a batch created in bulk: the content of its summary audit event.
+#[derive(Debug, Default, Serialize)]
+struct BulkCounts {
+    people: usize,
+    organizations: usize,
+    memberships: usize,
+    notes: usize,
+    dates: usize,
+    relationships: usize,
+    /// The lines of the first and last contact created.
+    first_line: usize,
+    last_line: usize,
+}
+
+impl BulkCounts {
+    fn count(&mut self, r: &Related, line: usize) {
+        self.people += 1;
+        self.memberships += usize::from(r.membership.is_some());
+        self.notes += usize::from(r.note.is_some());
+        self.dates += usize::from(r.date.is_some());
+        self.relationships += usize::from(r.relationship.is_some());
+        if self.first_line == 0 {
+            self.first_line = line;
+        }
+        self.last_line = line;
+    }
+
+    fn event(&self, format: &str) -> serde_json::Value {
+        serde_json::json!({ "format": format, "created": self })
+    }
 }
 
 /// A reader that counts the bytes read through it, for progress.
@@ -359,8 +554,7 @@ impl App {
                     if batch.is_empty() {
                         break;
                     }
-                    for card in &batch {
-                        let o = self.apply(tx, ctx, card, options, &mut orgs)?;
+                    for o in self.apply_batch(tx, ctx, &batch, &s.format, options, &mut orgs)? {
                         s.add(o);
                     }
                     tick();
@@ -384,11 +578,7 @@ impl App {
             }
             let counts = self.store.write(|tx| {
                 let mut orgs = HashMap::new();
-                let mut out = Vec::with_capacity(batch.len());
-                for card in &batch {
-                    out.push(self.apply(tx, ctx, card, options, &mut orgs)?);
-                }
-                Ok(out)
+                self.apply_batch(tx, ctx, &batch, &summary.format, options, &mut orgs)
             })?;
             for o in counts {
                 summary.add(o);
@@ -398,18 +588,168 @@ impl App {
         }
     }
 
-    /// Matches one clean contact and creates or merges it.
-    fn apply(
+    /// Applies a batch of clean contacts in one transaction, in file order.
+    ///
+    /// A contact that cannot match anything — no email, phone or name (with its
+    /// organization) of the people in the store before the batch or of those the batch
+    /// has touched so far — is created in memory and written with the batch's other new
+    /// records in a few multi-row inserts, and the batch appends one summary audit event
+    /// for them. Any other contact (and every organization card) first writes what is
+    /// pending, then goes through [`App::apply_person`], the one-at-a-time match and merge
+    /// with its own audit events, so the outcome is that of applying the contacts one by
+    /// one.
+    fn apply_batch(
+        &self,
+        tx: &mut Tx<'_>,
+        ctx: &Ctx,
+        batch: &[ContactCard],
+        format: &str,
+        options: &ImportOptions,
+        orgs: &mut HashMap<String, Organization>,
+    ) -> Result<Vec<Outcome>, StoreError> {
+        let stored = Known::fetch(tx, &ctx.ws, batch)?;
+        self.fetch_orgs(tx, ctx, batch, orgs)?;
+        let mut touched = Known::default();
+        let mut pending = Pending::default();
+        let mut bulk = BulkCounts::default();
+        let mut out = Vec::with_capacity(batch.len());
+        for card in batch {
+            if card.kind == SubjectKind::Organization {
+                pending.write(tx, &ctx.ws)?;
+                out.push(self.apply_org(tx, ctx, card, options, orgs)?);
+            } else if stored.may_match(card) || touched.may_match(card) {
+                pending.write(tx, &ctx.ws)?;
+                let (outcome, person) = self.apply_person(tx, ctx, card, options, orgs)?;
+                touched.add(&person, None);
+                out.push(outcome);
+            } else {
+                let org = card
+                    .organization
+                    .as_ref()
+                    .map(|name| self.bulk_org(name, orgs, &mut pending, &mut bulk));
+                let mut p = Person::named(self.new_meta(), card.name.clone());
+                merge_person(&mut p, card, false);
+                let related = self.related(&p, org.as_ref(), card);
+                bulk.count(&related, card.line);
+                pending.add(related);
+                touched.add(&p, Some(org.map(|o| fold(&o.name))));
+                pending.people.push(p);
+                if pending.people.len() >= PENDING_PEOPLE {
+                    pending.write(tx, &ctx.ws)?;
+                }
+                out.push(Outcome::Created);
+            }
+        }
+        pending.write(tx, &ctx.ws)?;
+        if bulk.people + bulk.organizations > 0 {
+            self.audit_event(
+                tx,
+                ctx,
+                "import",
+                EntityKind::Workspace,
+                &ctx.ws,
+                None,
+                Some(bulk.event(format)),
+            )?;
+        }
+        Ok(out)
+    }
+
+    /// Puts the stored organizations named by the batch's contacts into `orgs`, in one
+    /// query: the oldest of each name, as `find_or_create_org` would pick.
+    fn fetch_orgs(
+        &self,
+        tx: &mut Tx<'_>,
+        ctx: &Ctx,
+        batch: &[ContactCard],
+        orgs: &mut HashMap<String, Organization>,
+    ) -> Result<(), StoreError> {
+        let mut keys: Vec<String> = batch
+            .iter()
+            .filter_map(|c| c.organization.as_deref().map(fold))
+            .filter(|k| !orgs.contains_key(k))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        for o in tx.by_name_keys::<Organization>(&ctx.ws, &keys)? {
+            orgs.entry(fold(&o.name)).or_insert(o);
+        }
+        Ok(())
+    }
+
+    /// The organization of that name for a new contact: known (stored or pending), or
+    /// new and pending.
+    fn bulk_org(
+        &self,
+        name: &str,
+        orgs: &mut HashMap<String, Organization>,
+        pending: &mut Pending,
+        bulk: &mut BulkCounts,
+    ) -> Organization {
+        orgs.entry(fold(name))
+            .or_insert_with(|| {
+                let o = Organization::named(self.new_meta(), name.to_string());
+                pending.orgs.push(o.clone());
+                bulk.organizations += 1;
+                o
+            })
+            .clone()
+    }
+
+    /// The records a new contact brings besides the person: a membership in its
+    /// organization, its note, its anniversary and, for a LinkedIn connection, a
+    /// relationship that started then.
+    fn related(&self, person: &Person, org: Option<&Organization>, card: &ContactCard) -> Related {
+        let subject_id = &person.meta.id;
+        Related {
+            membership: org.map(|o| Membership {
+                meta: self.new_meta(),
+                person_id: subject_id.clone(),
+                organization_id: o.meta.id.clone(),
+                title: card.title.clone(),
+                from: None,
+                to: None,
+            }),
+            note: card.note.as_ref().map(|body| Note {
+                meta: self.new_meta(),
+                link: Link {
+                    kind: EntityKind::Person,
+                    id: subject_id.clone(),
+                },
+                body: body.clone(),
+            }),
+            date: card.anniversary.map(|date| ImportantDate {
+                meta: self.new_meta(),
+                person_id: subject_id.clone(),
+                kind: DateKind::Anniversary,
+                date,
+                label: None,
+            }),
+            relationship: card.connected_on.map(|on| {
+                let mut r = Relationship::new(
+                    self.new_meta(),
+                    Subject {
+                        kind: SubjectKind::Person,
+                        id: subject_id.clone(),
+                    },
+                    RelationshipKind::Other,
+                );
+                r.started_on = Some(on);
+                r
+            }),
+        }
+    }
+
+    /// Matches one clean contact and creates or merges it, one statement at a time and
+    /// audited record by record. Returns the person as it now is.
+    fn apply_person(
         &self,
         tx: &mut Tx<'_>,
         ctx: &Ctx,
         card: &ContactCard,
         options: &ImportOptions,
         orgs: &mut HashMap<String, Organization>,
-    ) -> Result<Outcome, StoreError> {
-        if card.kind == SubjectKind::Organization {
-            return self.apply_org(tx, ctx, card, options, orgs);
-        }
+    ) -> Result<(Outcome, Person), StoreError> {
         let now = self.now();
         let found = find_person(tx, &ctx.ws, card)?;
         let (person, mut outcome) = match found {
@@ -450,15 +790,9 @@ impl App {
             };
             match existing {
                 None => {
-                    let m = Membership {
-                        meta: self.new_meta(),
-                        person_id: person.meta.id.clone(),
-                        organization_id: org.meta.id.clone(),
-                        title: card.title.clone(),
-                        from: None,
-                        to: None,
-                    };
-                    self.insert_audited(tx, ctx, &m)?;
+                    if let Some(m) = self.related(&person, Some(&org), card).membership {
+                        self.insert_audited(tx, ctx, &m)?;
+                    }
                     more = true;
                 }
                 Some(m) if card.title.is_some() && (m.title.is_none() || options.overwrite) => {
@@ -479,33 +813,18 @@ impl App {
                     .where_eq::<Note>(&ctx.ws, "link_id", (&person.meta.id).into())?
                     .iter()
                     .any(|n| n.body.trim() == body.trim());
-            if !known {
-                let n = Note {
-                    meta: self.new_meta(),
-                    link: Link {
-                        kind: EntityKind::Person,
-                        id: person.meta.id.clone(),
-                    },
-                    body: body.clone(),
-                };
+            if !known && let Some(n) = self.related(&person, None, card).note {
                 self.insert_audited(tx, ctx, &n)?;
                 more = true;
             }
         }
-        if let Some(date) = card.anniversary {
+        if card.anniversary.is_some() {
             let known = !fresh
                 && tx
                     .where_eq::<ImportantDate>(&ctx.ws, "person_id", (&person.meta.id).into())?
                     .iter()
                     .any(|d| d.kind == DateKind::Anniversary);
-            if !known {
-                let d = ImportantDate {
-                    meta: self.new_meta(),
-                    person_id: person.meta.id.clone(),
-                    kind: DateKind::Anniversary,
-                    date,
-                    label: None,
-                };
+            if !known && let Some(d) = self.related(&person, None, card).date {
                 self.insert_audited(tx, ctx, &d)?;
                 more = true;
             }
@@ -518,16 +837,9 @@ impl App {
             };
             match rels.into_iter().next() {
                 None => {
-                    let mut r = Relationship::new(
-                        self.new_meta(),
-                        Subject {
-                            kind: SubjectKind::Person,
-                            id: person.meta.id.clone(),
-                        },
-                        RelationshipKind::Other,
-                    );
-                    r.started_on = Some(on);
-                    self.insert_audited(tx, ctx, &r)?;
+                    if let Some(r) = self.related(&person, None, card).relationship {
+                        self.insert_audited(tx, ctx, &r)?;
+                    }
                     more = true;
                 }
                 Some(r)
@@ -546,7 +858,7 @@ impl App {
         if more && outcome == Outcome::Skipped {
             outcome = Outcome::Merged;
         }
-        Ok(outcome)
+        Ok((outcome, person))
     }
 
     /// The organization of that name from this batch's cache, the store, or new.

@@ -3,6 +3,8 @@
 //! Architecture invariant: knows no HTTP and no SQL. Every write goes through
 //! [`App::create`], [`App::update`] or [`App::set_trashed`] (or a use case built on them),
 //! which run in one store transaction and append the audit event in the same transaction.
+//! An import's new contacts are inserted in bulk and audited by one summary event per
+//! batch, in the same transaction (see [`import`]).
 
 pub mod accounts;
 pub mod demo;
@@ -160,6 +162,30 @@ impl App {
         before: Option<&E>,
         after: Option<&E>,
     ) -> Result<(), rapport_store::StoreError> {
+        self.audit_event(
+            tx,
+            ctx,
+            action,
+            E::KIND,
+            id,
+            before.and_then(to_json),
+            after.and_then(to_json),
+        )
+    }
+
+    /// Appends an audit event about any record (or the workspace itself) inside the
+    /// caller's transaction.
+    #[allow(clippy::too_many_arguments)] // reason: the event's fields, named at each call
+    pub fn audit_event(
+        &self,
+        tx: &mut Tx<'_>,
+        ctx: &Ctx,
+        action: &str,
+        entity: EntityKind,
+        id: &Id,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+    ) -> Result<(), rapport_store::StoreError> {
         let now = self.now();
         tx.audit(
             &ctx.ws,
@@ -169,10 +195,10 @@ impl App {
                 actor_id: ctx.actor.user_id.clone(),
                 actor: ctx.actor.name.clone(),
                 action: action.into(),
-                entity: E::KIND,
+                entity,
                 entity_id: id.clone(),
-                before: before.and_then(to_json),
-                after: after.and_then(to_json),
+                before,
+                after,
             },
         )
     }

@@ -638,17 +638,33 @@ impl Tx<'_> {
 
     /// Several live records by id, in no particular order; unknown ids are skipped.
     pub fn get_many<E: Entity>(&mut self, ws: &Id, ids: &[Id]) -> Result<Vec<E>, StoreError> {
-        let mut out = Vec::with_capacity(ids.len());
-        // By primary key alone, the workspace and the trash checked on each row: with
-        // them in the WHERE the planner may prefer a (workspace_id, deleted_at, …) index
-        // and walk the whole workspace once per chunk.
-        for chunk in ids.chunks(500) {
+        let ids: Vec<Value> = ids.iter().map(Value::from).collect();
+        self.live_where_in(ws, "id", &ids)
+    }
+
+    /// Live records of this workspace whose `column` is one of `values`, in no
+    /// particular order: one statement per 500 values. By primary key the lookup is by
+    /// id alone, the workspace and the trash checked on each row: with them in the WHERE
+    /// the planner may prefer a (workspace_id, deleted_at, …) index and walk the whole
+    /// workspace once per chunk. Other columns are indexed after the workspace, so it
+    /// stays in the WHERE.
+    pub(crate) fn live_where_in<E: Entity>(
+        &mut self,
+        ws: &Id,
+        column: &'static str,
+        values: &[Value],
+    ) -> Result<Vec<E>, StoreError> {
+        let mut out = Vec::with_capacity(values.len());
+        let by_id = column == "id";
+        for chunk in values.chunks(500) {
             let sql = format!(
-                "SELECT doc, workspace_id, deleted_at FROM {} WHERE id IN ({})",
+                "SELECT doc, workspace_id, deleted_at FROM {} WHERE {}{column} IN ({})",
                 E::TABLE,
-                crate::conn::placeholders(1, chunk.len())
+                if by_id { "" } else { "workspace_id = $1 AND " },
+                crate::conn::placeholders(if by_id { 1 } else { 2 }, chunk.len())
             );
-            let params: Vec<Value> = chunk.iter().map(Value::from).collect();
+            let mut params: Vec<Value> = if by_id { Vec::new() } else { vec![ws.into()] };
+            params.extend(chunk.iter().cloned());
             self.c.for_each(&sql, &params, &mut |r| {
                 if r.str(1)? == ws.as_str() && r.opt_i64(2)?.is_none() {
                     out.push(r.json(0)?);

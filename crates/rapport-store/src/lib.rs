@@ -26,7 +26,7 @@ pub use conn::Dialect;
 pub use entity::{Entity, ListQuery, Page, Scope, decode_cursor, encode_cursor};
 pub use error::StoreError;
 pub use health::{ExchangeRow, FeedbackRow, HEALTH_INTERACTIONS, HealthRecord, InteractionRow};
-pub use merge::SharedValue;
+pub use merge::{CANDIDATES, Namesake, SharedValue};
 pub use queries::*;
 pub use search::{Hit, edit_distance};
 pub use store::{Location, Store, Tx};

@@ -210,6 +210,18 @@ impl Tx<'_> {
             .collect()
     }
 
+    /// Live records whose folded name is one of `name_keys`, oldest first.
+    pub fn by_name_keys<E: Entity>(
+        &mut self,
+        ws: &Id,
+        name_keys: &[String],
+    ) -> Result<Vec<E>, StoreError> {
+        let keys: Vec<Value> = name_keys.iter().map(Value::from).collect();
+        let mut out: Vec<E> = self.live_where_in(ws, "name_key", &keys)?;
+        out.sort_by(|a, b| a.meta().id.cmp(&b.meta().id));
+        Ok(out)
+    }
+
     /// Live records whose folded name starts with `prefix` (an index range scan).
     pub fn by_name_prefix<E: Entity>(
         &mut self,

@@ -71,6 +71,10 @@ pub const ALL: &[(&str, Body)] = &[
         "health_scores_of_a_day_and_a_window",
         health_scores_of_a_day_and_a_window,
     ),
+    (
+        "batch_lookups_agree_with_single_lookups",
+        batch_lookups_agree_with_single_lookups,
+    ),
 ];
 
 fn t(s: &str) -> Timestamp {
@@ -898,6 +902,106 @@ fn edits_alike(one: &Store, many: &Store, ws: &Id, people: &[Person]) {
         after.iter().any(|l| l == "search babbage []"),
         "the old name is gone: {after:?}"
     );
+}
+
+/// The import's batch lookups (emails, phones, namesakes, organizations by name) give
+/// what the one-at-a-time lookups give, skip the trash and other workspaces, and look
+/// at no more namesakes than the name match does.
+fn batch_lookups_agree_with_single_lookups(db: &Fresh) {
+    let store = open(db);
+    let ws = workspace(&store, "w");
+    let other = workspace(&store, "other");
+    let mut ada = person("Ada Lovelace");
+    ada.emails.push(Labeled::new("Ada@Example.com", None));
+    ada.phones.push(Labeled::new("+44 20 7946 0001", None));
+    add(&store, &ws, &ada);
+    let mut gone = person("Ada Lovelace");
+    gone.emails.push(Labeled::new("gone@example.com", None));
+    gone.phones.push(Labeled::new("+44 20 7946 0002", None));
+    add(&store, &ws, &gone);
+    store
+        .write(|tx| {
+            tx.set_trashed::<Person>(&ws, &gone.meta.id, true, None, t("2026-11-02T00:00:00Z"))
+        })
+        .unwrap();
+    let mut elsewhere = person("Grace Hopper");
+    elsewhere
+        .emails
+        .push(Labeled::new("grace@example.com", None));
+    add(&store, &other, &elsewhere);
+    let navy = Organization::named(meta(), "US Navy".into());
+    store.write(|tx| tx.insert(&ws, &navy)).unwrap();
+    let grace = person("Grace Hopper");
+    add(&store, &ws, &grace);
+    let m = Membership {
+        meta: meta(),
+        person_id: grace.meta.id.clone(),
+        organization_id: navy.meta.id.clone(),
+        title: None,
+        from: None,
+        to: None,
+    };
+    store.write(|tx| tx.insert(&ws, &m)).unwrap();
+    // More namesakes than the name match looks at.
+    let many: Vec<Person> = (0..rapport_store::CANDIDATES + 5)
+        .map(|_| person("Alan Turing"))
+        .collect();
+    store.write(|tx| tx.insert_many(&ws, &many)).unwrap();
+
+    let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let emails = store
+        .read(|tx| {
+            tx.known_emails(
+                &ws,
+                &strings(&[
+                    "ada@example.com",
+                    "gone@example.com",
+                    "grace@example.com",
+                    "x@y.z",
+                ]),
+            )
+        })
+        .unwrap();
+    assert_eq!(emails, HashSet::from(["ada@example.com".to_string()]));
+    let phones = store
+        .read(|tx| tx.known_phones(&ws, &strings(&["+442079460001", "+442079460002"])))
+        .unwrap();
+    assert_eq!(phones, HashSet::from(["+442079460001".to_string()]));
+
+    let keys = strings(&["ada lovelace", "grace hopper", "alan turing", "nobody"]);
+    let namesakes = store.read(|tx| tx.namesakes(&ws, &keys)).unwrap();
+    let of = |k: &str| {
+        namesakes
+            .iter()
+            .filter(|n| n.name_key == k)
+            .collect::<Vec<_>>()
+    };
+    let ada_n = of("ada lovelace");
+    assert_eq!(ada_n.len(), 1, "the trashed namesake is not a candidate");
+    assert_eq!(ada_n[0].id, ada.meta.id);
+    assert!(ada_n[0].has_email && ada_n[0].org_keys.is_empty());
+    let grace_n = of("grace hopper");
+    assert_eq!(grace_n.len(), 1, "not the one of the other workspace");
+    assert!(!grace_n[0].has_email);
+    assert_eq!(grace_n[0].org_keys, vec!["us navy".to_string()]);
+    let alan_n = of("alan turing");
+    assert_eq!(alan_n.len(), rapport_store::CANDIDATES);
+    let single = store
+        .read(|tx| tx.people_named(&ws, "alan turing", false))
+        .unwrap();
+    let ids = |v: Vec<Id>| v.into_iter().collect::<HashSet<Id>>();
+    assert_eq!(
+        ids(alan_n.iter().map(|n| n.id.clone()).collect()),
+        ids(single.into_iter().map(|(p, _)| p.meta.id).collect()),
+        "the same candidates as the single name match"
+    );
+    assert!(of("nobody").is_empty());
+
+    let orgs = store
+        .read(|tx| tx.by_name_keys::<Organization>(&ws, &strings(&["us navy", "nope"])))
+        .unwrap();
+    assert_eq!(orgs.len(), 1);
+    assert_eq!(orgs[0].meta.id, navy.meta.id);
 }
 
 fn relationship(

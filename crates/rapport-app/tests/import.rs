@@ -1,0 +1,175 @@
+//! `App::import` on both engines: whatever the batch size, a file gives the same people,
+//! counts and merges as applying its contacts one by one; new contacts are audited by
+//! one summary event per batch, merges record by record.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use rapport_app::export::ExportFormat;
+use rapport_app::import::{ImportOptions, ImportSummary};
+use rapport_app::{Actor, App, Ctx, FixedClock};
+use rapport_core::EntityKind;
+use rapport_store::Store;
+use rapport_testkit::Fresh;
+
+/// New people, then contacts that match them inside the file: by email (any case), by
+/// phone (any punctuation), by name and organization, by name alone (both without an
+/// organization); a namesake at another organization with another email is new.
+const CSV: &str = "name,email,phone,organization,title,note,tags\n\
+    Ada Lovelace,ada@example.com,,Engines,Countess,Met at the salon,vip\n\
+    Grace Hopper,,,US Navy,Admiral,,\n\
+    Charles Babbage,,+44 20 7946 0001,Engines,,,\n\
+    Augusta Ada King,ADA@example.com,,,,,maths\n\
+    grace hopper,grace@example.com,,US Navy,,,\n\
+    Chas. Babbage,charles@example.com,+44 (20) 7946-0001,,,,\n\
+    Alan Turing,alan@example.com,,Bletchley,,,\n\
+    Alan Turing,turing@example.com,,Manchester,,,\n\
+    Alan Turing,,,Bletchley,,,\n\
+    Linus,,,,,,\n\
+    Linus,,,,,,\n";
+
+fn app(db: &Fresh) -> App {
+    let now: jiff::Timestamp = "2026-11-23T09:00:00Z".parse().unwrap();
+    App::new(Store::open(db.url()).unwrap(), Box::new(FixedClock(now)))
+}
+
+fn ctx(app: &App, workspace: &str) -> Ctx {
+    Ctx {
+        ws: app.workspace(workspace).unwrap().meta.id,
+        actor: Actor::local(),
+    }
+}
+
+fn import(app: &App, ctx: &Ctx, text: &str, batch: usize) -> ImportSummary {
+    let options = ImportOptions {
+        batch,
+        ..ImportOptions::default()
+    };
+    app.import(ctx, &mut text.as_bytes(), &options, &mut |_| ())
+        .unwrap()
+}
+
+/// The workspace as sorted vCards without their ids.
+fn cards(app: &App, ctx: &Ctx) -> Vec<String> {
+    let mut out = Vec::new();
+    app.export(ctx, ExportFormat::Vcard, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let mut cards: Vec<String> = text
+        .split("BEGIN:VCARD")
+        .map(|c| {
+            c.lines()
+                .filter(|l| !l.starts_with("UID:"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .collect();
+    cards.sort();
+    cards
+}
+
+fn counts(s: &ImportSummary) -> (usize, usize, usize) {
+    (s.created, s.merged, s.skipped)
+}
+
+fn batches_match_one_by_one(db: &Fresh) {
+    let app = app(db);
+    let mut first: Option<Vec<String>> = None;
+    for batch in [1, 2, 3, 5, 20_000] {
+        let ctx = ctx(&app, &format!("batch{batch}"));
+        let s = import(&app, &ctx, CSV, batch);
+        assert_eq!(counts(&s), (6, 3, 2), "batch {batch}: {s:?}");
+        let cards = cards(&app, &ctx);
+        assert!(
+            cards.iter().any(|c| c.contains("EMAIL:grace@example.com")
+                && c.contains("FN:Grace Hopper")
+                && c.contains("ORG:US Navy")),
+            "batch {batch}: Grace merged by name and organization: {cards:?}"
+        );
+        match &first {
+            None => first = Some(cards),
+            Some(f) => assert_eq!(&cards, f, "batch {batch}"),
+        }
+        let again = import(&app, &ctx, CSV, batch);
+        assert_eq!(counts(&again), (0, 0, 11), "batch {batch}: {again:?}");
+    }
+}
+
+fn new_contacts_are_audited_by_one_summary(db: &Fresh) {
+    let app = app(db);
+    let ctx = ctx(&app, "default");
+    import(&app, &ctx, CSV, 20_000);
+    let events = app.audit_trail(&ctx, None, 500).unwrap().items;
+    let imports: Vec<_> = events.iter().filter(|e| e.action == "import").collect();
+    assert_eq!(imports.len(), 1, "one transaction, one summary: {events:?}");
+    assert_eq!(imports[0].entity, EntityKind::Workspace);
+    assert_eq!(imports[0].entity_id, ctx.ws);
+    let created = &imports[0].after.as_ref().unwrap()["created"];
+    assert_eq!(created["people"], 6, "{created}");
+    assert_eq!(created["organizations"], 4, "{created}");
+    assert_eq!(created["memberships"], 5, "{created}");
+    assert_eq!(created["notes"], 1, "{created}");
+    assert_eq!(created["first_line"], 2, "{created}");
+    assert_eq!(created["last_line"], 11, "{created}");
+    // Merges are updates of stored people, each with its before and after.
+    let updates: Vec<_> = events.iter().filter(|e| e.action == "update").collect();
+    assert_eq!(updates.len(), 3, "{events:?}");
+    assert!(updates.iter().all(|e| e.entity == EntityKind::Person));
+    assert!(updates.iter().any(|e| e.before.as_ref().unwrap()["tags"]
+        == serde_json::json!(["vip"])
+        && e.after.as_ref().unwrap()["tags"] == serde_json::json!(["vip", "maths"])));
+    // Importing again changes nothing and audits nothing.
+    import(&app, &ctx, CSV, 20_000);
+    let after = app.audit_trail(&ctx, None, 500).unwrap().items;
+    assert_eq!(after.len(), events.len());
+}
+
+fn dry_run_says_what_the_import_does(db: &Fresh) {
+    let app = app(db);
+    let ctx = ctx(&app, "default");
+    let options = ImportOptions {
+        dry_run: true,
+        batch: 4,
+        ..ImportOptions::default()
+    };
+    let dry = app
+        .import(&ctx, &mut CSV.as_bytes(), &options, &mut |_| ())
+        .unwrap();
+    assert!(dry.dry_run);
+    assert_eq!(counts(&dry), (6, 3, 2));
+    assert!(
+        cards(&app, &ctx).iter().all(|c| c.trim().is_empty()),
+        "a dry run writes nothing"
+    );
+    assert!(app.audit_trail(&ctx, None, 500).unwrap().items.is_empty());
+}
+
+const ALL: &[rapport_testkit::Body] = &[
+    ("batches_match_one_by_one", batches_match_one_by_one),
+    (
+        "new_contacts_are_audited_by_one_summary",
+        new_contacts_are_audited_by_one_summary,
+    ),
+    (
+        "dry_run_says_what_the_import_does",
+        dry_run_says_what_the_import_does,
+    ),
+];
+
+#[test]
+fn import_on_sqlite() {
+    for (name, body) in ALL {
+        eprintln!("{name}");
+        body(&Fresh::sqlite());
+    }
+}
+
+#[test]
+fn import_on_postgres() {
+    if !rapport_testkit::pg_available() && !rapport_testkit::pg_required() {
+        eprintln!("PostgreSQL not available: skipped");
+        return;
+    }
+    for (name, body) in ALL {
+        eprintln!("{name}");
+        body(&Fresh::postgres());
+    }
+}
