@@ -20,8 +20,11 @@ use crate::Id;
 use crate::enums::TieKind;
 use crate::values::{Importance, Strength};
 
+mod near;
 #[cfg(test)]
 mod tests;
+
+pub use near::{Around, MetMe, MyTies, Neighbourhoods, SearchStats, intro_near};
 
 /// An interaction with more participants than this (a conference, a mailing) is not
 /// evidence that each pair of them know each other; it still links each of them to me.
@@ -153,6 +156,86 @@ struct Edge {
     score: f32,
 }
 
+impl Acc {
+    /// Folds one more piece of evidence for the same pair into this one.
+    fn add(&mut self, e: Acc) {
+        // The strongest record wins; on equal strength a recorded tie over my
+        // relationship, and between kinds the first by name, so that the order in which
+        // evidence arrives never matters.
+        let rank = |kind: Option<TieKind>| kind.map_or((1, ""), |k| (0, k.as_str()));
+        if let Some((s, kind)) = e.declared
+            && self
+                .declared
+                .is_none_or(|(d, dk)| s > d || (s == d && rank(kind) < rank(dk)))
+        {
+            self.declared = Some((s, kind));
+        }
+        self.met += e.met;
+        self.last = self.last.max(e.last);
+    }
+}
+
+impl Edge {
+    /// The tie between nodes `a` < `b` from all its evidence, as of `now` (seconds).
+    fn new(a: u32, b: u32, acc: Acc, now: i64) -> Edge {
+        let s = strength(acc.declared.map(|d| d.0), acc.met);
+        let days = (now - acc.last) as f64 / 86_400.0;
+        Edge {
+            a,
+            b,
+            acc,
+            strength: s as f32,
+            score: score(s, days) as f32,
+        }
+    }
+
+    /// What path search minimizes: −ln score.
+    fn cost(&self) -> f32 {
+        -f64::from(self.score).max(1e-9).ln() as f32
+    }
+
+    fn days_since(&self, now: i64) -> i64 {
+        ((now - self.acc.last) / 86_400).max(0)
+    }
+
+    fn why(&self, now: i64) -> String {
+        let mut parts = vec![];
+        let ago = match self.days_since(now) {
+            0 => "today".to_string(),
+            1 => "yesterday".to_string(),
+            d => format!("{d} days ago"),
+        };
+        if self.acc.met > 0 {
+            let who = if self.a == 0 { "you met" } else { "met" };
+            parts.push(format!(
+                "{who} {}, last {ago}",
+                plural(i64::from(self.acc.met), "time")
+            ));
+        }
+        match self.acc.declared {
+            Some((s, Some(kind))) => parts.push(format!("recorded tie: {kind}, strength {s}")),
+            Some((s, None)) => parts.push(format!("your relationship, importance {s}")),
+            None => {}
+        }
+        if self.acc.met == 0 {
+            parts.push(format!("last evidence {ago}"));
+        }
+        parts.join("; ")
+    }
+
+    /// The tie as shown from `from` to `to`.
+    fn view(&self, from: NodeRef, to: NodeRef, now: i64) -> TieView {
+        TieView {
+            from,
+            to,
+            strength: round(f64::from(self.strength), 1),
+            days_since: self.days_since(now),
+            score: round(f64::from(self.score), 3),
+            why: self.why(now),
+        }
+    }
+}
+
 /// The network as arrays: node 0 is me, people from 1.
 pub struct Graph {
     ids: Vec<Option<Id>>,
@@ -277,28 +360,15 @@ impl Graph {
             let k = raw[i].0;
             let mut acc = Acc::default();
             while i < raw.len() && raw[i].0 == k {
-                let e = raw[i].1;
-                // The strongest record wins (a recorded tie over my relationship on a tie).
-                if let Some((s, kind)) = e.declared
-                    && acc
-                        .declared
-                        .is_none_or(|(d, dk)| s > d || (s == d && dk.is_none() && kind.is_some()))
-                {
-                    acc.declared = Some((s, kind));
-                }
-                acc.met += e.met;
-                acc.last = acc.last.max(e.last);
+                acc.add(raw[i].1);
                 i += 1;
             }
-            let s = strength(acc.declared.map(|d| d.0), acc.met);
-            let days = (now - acc.last) as f64 / 86_400.0;
-            edges.push(Edge {
-                a: (k >> 32) as u32,
-                b: (k & 0xffff_ffff) as u32,
+            edges.push(Edge::new(
+                (k >> 32) as u32,
+                (k & 0xffff_ffff) as u32,
                 acc,
-                strength: s as f32,
-                score: score(s, days) as f32,
-            });
+                now,
+            ));
         }
         drop(raw);
         let mut offsets = vec![0u32; n + 1];
@@ -313,7 +383,7 @@ impl Graph {
         let mut adj = vec![(0u32, 0f32); edges.len() * 2];
         let mut adj_edge = vec![0u32; edges.len() * 2];
         for (k, e) in edges.iter().enumerate() {
-            let cost = -f64::from(e.score).max(1e-9).ln() as f32;
+            let cost = e.cost();
             for (from, to) in [(e.a, e.b), (e.b, e.a)] {
                 let at = fill[from as usize] as usize;
                 adj[at] = (to, cost);
@@ -360,46 +430,14 @@ impl Graph {
     }
 
     fn days_since(&self, e: &Edge) -> i64 {
-        ((self.now - e.acc.last) / 86_400).max(0)
-    }
-
-    fn why(&self, e: &Edge) -> String {
-        let mut parts = vec![];
-        let ago = match self.days_since(e) {
-            0 => "today".to_string(),
-            1 => "yesterday".to_string(),
-            d => format!("{d} days ago"),
-        };
-        if e.acc.met > 0 {
-            let who = if e.a == 0 { "you met" } else { "met" };
-            parts.push(format!(
-                "{who} {}, last {ago}",
-                plural(i64::from(e.acc.met), "time")
-            ));
-        }
-        match e.acc.declared {
-            Some((s, Some(kind))) => parts.push(format!("recorded tie: {kind}, strength {s}")),
-            Some((s, None)) => parts.push(format!("your relationship, importance {s}")),
-            None => {}
-        }
-        if e.acc.met == 0 {
-            parts.push(format!("last evidence {ago}"));
-        }
-        parts.join("; ")
+        e.days_since(self.now)
     }
 
     /// The tie from `from` to the other end of edge `k`.
     fn view(&self, k: u32, from: u32) -> TieView {
         let e = &self.edges[k as usize];
         let to = if e.a == from { e.b } else { e.a };
-        TieView {
-            from: self.node(from),
-            to: self.node(to),
-            strength: round(f64::from(e.strength), 1),
-            days_since: self.days_since(e),
-            score: round(f64::from(e.score), 3),
-            why: self.why(e),
-        }
+        e.view(self.node(from), self.node(to), self.now)
     }
 
     /// The end a tie is shown from: me, else the end whose name sorts first.
