@@ -1,6 +1,6 @@
 //! `network` and `intro`: the tie graph of the workspace, seen from its owner.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rapport_core::network::*;
 use rapport_core::*;
@@ -13,14 +13,18 @@ use crate::{App, Ctx, Result};
 struct StoreNeighbourhoods<'t, 'c> {
     tx: &'t mut Tx<'c>,
     ws: &'t Id,
+    /// People in the trash: their ties are not part of the network.
+    trashed: HashSet<Id>,
 }
 
 impl Neighbourhoods for StoreNeighbourhoods<'_, '_> {
     type Error = StoreError;
 
     fn around(&mut self, people: &[Id]) -> std::result::Result<Around, StoreError> {
+        let mut ties = self.tx.ties_around(self.ws, people)?;
+        ties.retain(|t| !self.trashed.contains(&t.a) && !self.trashed.contains(&t.b));
         Ok(Around {
-            ties: self.tx.ties_around(self.ws, people)?,
+            ties,
             meetings: self.tx.meetings_around(self.ws, people)?,
         })
     }
@@ -89,7 +93,12 @@ impl App {
                 mine: self.my_relationships(ctx, tx)?,
                 met: tx.met_people(&ctx.ws)?,
             };
-            let mut src = StoreNeighbourhoods { tx, ws: &ctx.ws };
+            let trashed = tx.trashed_people(&ctx.ws)?.into_iter().collect();
+            let mut src = StoreNeighbourhoods {
+                tx,
+                ws: &ctx.ws,
+                trashed,
+            };
             Ok(intro_near(&mut src, &my, &target.meta.id, now)?.0)
         })?)
     }

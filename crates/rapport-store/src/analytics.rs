@@ -97,9 +97,9 @@ impl Tx<'_> {
         meetings(rows)
     }
 
-    /// The live ties with one of `people` at either end, both ends live people: what
-    /// the warm-introduction search reads of a person. A tie between two of `people` is
-    /// listed twice.
+    /// The live ties with one of `people` at either end: what the warm-introduction
+    /// search reads of a person. Ends are as recorded (a trashed person may be one; see
+    /// [`Tx::trashed_people`]); a tie between two of `people` is listed twice.
     pub fn ties_around(&mut self, ws: &Id, people: &[Id]) -> Result<Vec<TieFact>, StoreError> {
         let mut out = Vec::new();
         for chunk in people.chunks(500) {
@@ -107,10 +107,8 @@ impl Tx<'_> {
             // Once by each end, so that each half is a seek in its end's index.
             let half = |end: &str| {
                 format!(
-                    "SELECT t.from_person_id, t.to_person_id, t.kind, t.strength, t.updated_at FROM ties t
-                     JOIN people a ON a.id = t.from_person_id JOIN people b ON b.id = t.to_person_id
-                     WHERE t.{end} IN ({list}) AND t.workspace_id = $1 AND t.deleted_at IS NULL
-                     AND a.deleted_at IS NULL AND b.deleted_at IS NULL"
+                    "SELECT from_person_id, to_person_id, kind, strength, updated_at FROM ties
+                     WHERE {end} IN ({list}) AND workspace_id = $1 AND deleted_at IS NULL"
                 )
             };
             let sql = format!(
@@ -162,6 +160,19 @@ impl Tx<'_> {
             seen.insert(key)
         });
         meetings(rows)
+    }
+
+    /// The people in the trash: usually few, read once so that reads of ties need not
+    /// look up each end.
+    pub fn trashed_people(&mut self, ws: &Id) -> Result<Vec<Id>, StoreError> {
+        self.c
+            .query(
+                "SELECT id FROM people WHERE workspace_id = $1 AND deleted_at IS NOT NULL",
+                &[ws.into()],
+            )?
+            .iter()
+            .map(|r| r.id(0))
+            .collect()
     }
 
     /// Every live person who took part in a live interaction: in how many, and when last.
