@@ -295,10 +295,8 @@ pub fn intro_near<N: Neighbourhoods>(
     // The best chain so far: its cost and its middle tie (forward end, backward end, edge).
     let mut best = f64::INFINITY;
     let mut middle: Option<(u32, u32, u32)> = None;
-    loop {
-        let (Some(tf), Some(tb)) = (s.top(FORWARD), s.top(BACKWARD)) else {
-            break;
-        };
+    // Either side exhausted: everything it reaches is settled, so the best chain is known.
+    while let (Some(tf), Some(tb)) = (s.top(FORWARD), s.top(BACKWARD)) {
         if tf + tb >= best {
             break;
         }
