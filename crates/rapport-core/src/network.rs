@@ -175,6 +175,23 @@ impl Acc {
     }
 }
 
+/// Evidence, (key, evidence) in any order, folded into one entry per key, by key.
+fn fold_evidence<K: Ord + Copy>(mut raw: Vec<(K, Acc)>) -> Vec<(K, Acc)> {
+    raw.sort_unstable_by_key(|(k, _)| *k);
+    let mut out: Vec<(K, Acc)> = Vec::with_capacity(raw.len());
+    for (k, e) in raw {
+        match out.last_mut() {
+            Some((last, acc)) if *last == k => acc.add(e),
+            _ => {
+                let mut acc = Acc::default();
+                acc.add(e);
+                out.push((k, acc));
+            }
+        }
+    }
+    out
+}
+
 impl Edge {
     /// The tie between nodes `a` < `b` from all its evidence, as of `now` (seconds).
     fn new(a: u32, b: u32, acc: Acc, now: i64) -> Edge {
@@ -352,25 +369,11 @@ impl Graph {
                 ));
             }
         }
-        raw.sort_unstable_by_key(|(k, _)| *k);
         let now = now.as_second();
-        let mut edges: Vec<Edge> = Vec::with_capacity(raw.len());
-        let mut i = 0;
-        while i < raw.len() {
-            let k = raw[i].0;
-            let mut acc = Acc::default();
-            while i < raw.len() && raw[i].0 == k {
-                acc.add(raw[i].1);
-                i += 1;
-            }
-            edges.push(Edge::new(
-                (k >> 32) as u32,
-                (k & 0xffff_ffff) as u32,
-                acc,
-                now,
-            ));
-        }
-        drop(raw);
+        let edges: Vec<Edge> = fold_evidence(raw)
+            .into_iter()
+            .map(|(k, acc)| Edge::new((k >> 32) as u32, (k & 0xffff_ffff) as u32, acc, now))
+            .collect();
         let mut offsets = vec![0u32; n + 1];
         for e in &edges {
             offsets[e.a as usize + 1] += 1;

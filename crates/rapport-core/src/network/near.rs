@@ -15,7 +15,8 @@ use std::collections::{BinaryHeap, HashMap};
 use jiff::Timestamp;
 
 use super::{
-    Acc, Edge, IntroPath, MAX_GROUP, MeetingFact, MyRelationship, NodeRef, TieFact, round,
+    Acc, Edge, IntroPath, MAX_GROUP, MeetingFact, MyRelationship, NodeRef, TieFact, fold_evidence,
+    round,
 };
 use crate::Id;
 
@@ -112,17 +113,9 @@ impl<'a> Search<'a> {
     }
 
     /// Folds a node's evidence, (other end, evidence) in any order, into its ties.
-    fn attach(&mut self, n: u32, mut raw: Vec<(u32, Acc)>) {
-        raw.sort_by_key(|(v, _)| *v);
+    fn attach(&mut self, n: u32, raw: Vec<(u32, Acc)>) {
         let mut ties = Vec::new();
-        let mut i = 0;
-        while i < raw.len() {
-            let v = raw[i].0;
-            let mut acc = Acc::default();
-            while i < raw.len() && raw[i].0 == v {
-                acc.add(raw[i].1);
-                i += 1;
-            }
+        for (v, acc) in fold_evidence(raw) {
             let e = Edge::new(n.min(v), n.max(v), acc, self.now);
             ties.push((v, e.cost(), self.edges.len() as u32));
             self.edges.push(e);

@@ -3,23 +3,14 @@
 use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 
+use super::super::tests::{fixture, id, now};
 use super::super::*;
 use super::*;
-
-const NOW: &str = "2026-11-23T09:00:00Z";
-
-fn now() -> Timestamp {
-    NOW.parse().unwrap_or(Timestamp::UNIX_EPOCH)
-}
 
 fn at(seconds_ago: u64) -> Timestamp {
     now()
         .checked_sub(jiff::SignedDuration::from_secs(seconds_ago as i64))
         .unwrap_or(Timestamp::UNIX_EPOCH)
-}
-
-fn id(n: u64) -> Id {
-    Id::v7(1_700_000_000_000 + n, [(n % 251) as u8; 10])
 }
 
 /// The facts in memory, read the way the store reads them: only live people (those in
@@ -253,37 +244,7 @@ fn finds_the_same_chains_as_the_whole_graph() {
 fn hand_computed_chain_through_a_meeting() {
     // me→B (met once, 20 days ago) → C (tie 4, 30 days) → D (tie 2, 400 days): the chain
     // of the whole-graph fixture, read neighbourhood by neighbourhood.
-    let ago = |days: u64| at(days * 86_400);
-    let tie = |a: u64, b: u64, s: i64, days: u64| TieFact {
-        a: id(a),
-        b: id(b),
-        kind: TieKind::Knows,
-        strength: Strength::clamped(s),
-        at: ago(days),
-    };
-    let input = NetworkInput {
-        people: ["A", "B", "C", "D", "E", "F"]
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (id(i as u64 + 1), n.to_string()))
-            .collect(),
-        ties: vec![tie(2, 3, 4, 30), tie(3, 4, 2, 400), tie(1, 5, 5, 400)],
-        meetings: vec![
-            MeetingFact {
-                at: ago(10),
-                people: vec![id(1)],
-            },
-            MeetingFact {
-                at: ago(20),
-                people: vec![id(1), id(2)],
-            },
-        ],
-        mine: vec![MyRelationship {
-            person: id(1),
-            importance: Importance::clamped(5),
-            since: ago(300),
-        }],
-    };
+    let input = fixture();
     let (Some(p), _, _) = near(&input, &id(4)) else {
         panic!("no path to D")
     };
