@@ -157,6 +157,33 @@ struct Edge {
 }
 
 impl Acc {
+    /// The evidence of a recorded tie.
+    fn tie(t: &TieFact) -> Acc {
+        Acc {
+            declared: Some((t.strength.get(), Some(t.kind))),
+            met: 0,
+            last: t.at.as_second(),
+        }
+    }
+
+    /// The evidence of one meeting.
+    fn meeting(m: &MeetingFact) -> Acc {
+        Acc {
+            declared: None,
+            met: 1,
+            last: m.at.as_second(),
+        }
+    }
+
+    /// The evidence of my relationship: its importance as a recorded strength.
+    fn mine(r: &MyRelationship) -> Acc {
+        Acc {
+            declared: Some((r.importance.get(), None)),
+            met: 0,
+            last: r.since.as_second(),
+        }
+    }
+
     /// Folds one more piece of evidence for the same pair into this one.
     fn add(&mut self, e: Acc) {
         // The strongest record wins; on equal strength a recorded tie over my
@@ -328,14 +355,7 @@ impl Graph {
                 continue;
             };
             if a != b {
-                raw.push((
-                    key(a, b),
-                    Acc {
-                        declared: Some((t.strength.get(), Some(t.kind))),
-                        met: 0,
-                        last: t.at.as_second(),
-                    },
-                ));
+                raw.push((key(a, b), Acc::tie(t)));
             }
         }
         let mut group: Vec<u32> = Vec::new();
@@ -344,11 +364,7 @@ impl Graph {
             group.extend(m.people.iter().filter_map(|p| index.get(p).copied()));
             group.sort_unstable();
             group.dedup();
-            let met = Acc {
-                declared: None,
-                met: 1,
-                last: m.at.as_second(),
-            };
+            let met = Acc::meeting(m);
             raw.extend(group.iter().map(|&p| (key(0, p), met)));
             if group.len() > MAX_GROUP {
                 continue;
@@ -359,14 +375,7 @@ impl Graph {
         }
         for r in &input.mine {
             if let Some(&p) = index.get(&r.person) {
-                raw.push((
-                    key(0, p),
-                    Acc {
-                        declared: Some((r.importance.get(), None)),
-                        met: 0,
-                        last: r.since.as_second(),
-                    },
-                ));
+                raw.push((key(0, p), Acc::mine(r)));
             }
         }
         let now = now.as_second();

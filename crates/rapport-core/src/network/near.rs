@@ -128,7 +128,7 @@ impl<'a> Search<'a> {
         let mut raw = Vec::with_capacity(self.my.mine.len() + self.my.met.len());
         for r in &self.my.mine {
             let p = self.node(&r.person);
-            raw.push((p, mine_evidence(r)));
+            raw.push((p, Acc::mine(r)));
         }
         for m in &self.my.met {
             let p = self.node(&m.person);
@@ -160,11 +160,7 @@ impl<'a> Search<'a> {
             if a == b {
                 continue;
             }
-            let acc = Acc {
-                declared: Some((t.strength.get(), Some(t.kind))),
-                met: 0,
-                last: t.at.as_second(),
-            };
+            let acc = Acc::tie(t);
             for (from, to) in [(a, b), (b, a)] {
                 if let Some(r) = raw.get_mut(&from) {
                     r.push((to, acc));
@@ -180,11 +176,7 @@ impl<'a> Search<'a> {
             }
             group.sort_unstable();
             group.dedup();
-            let met = Acc {
-                declared: None,
-                met: 1,
-                last: m.at.as_second(),
-            };
+            let met = Acc::meeting(m);
             for &u in &group {
                 let Some(r) = raw.get_mut(&u) else { continue };
                 r.push((0, met));
@@ -197,7 +189,7 @@ impl<'a> Search<'a> {
             if let Some(id) = &self.ids[u as usize]
                 && let Some(rels) = self.mine.get(id)
             {
-                r.extend(rels.iter().map(|rel| (0, mine_evidence(rel))));
+                r.extend(rels.iter().map(|rel| (0, Acc::mine(rel))));
             }
             self.attach(u, r);
         }
@@ -242,14 +234,6 @@ impl<'a> Search<'a> {
             }
         }
         wanted
-    }
-}
-
-fn mine_evidence(r: &MyRelationship) -> Acc {
-    Acc {
-        declared: Some((r.importance.get(), None)),
-        met: 0,
-        last: r.since.as_second(),
     }
 }
 
