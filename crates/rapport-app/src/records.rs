@@ -54,6 +54,8 @@ pub struct RelSettings {
     pub visibility: Option<Visibility>,
     pub goals: Option<String>,
     pub boundaries: Option<String>,
+    /// Why the relationship ended (read by the metrics' churn reasons).
+    pub end_reason: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -381,6 +383,9 @@ impl App {
                 }
                 if let Some(v) = &settings.boundaries {
                     r.boundaries = Some(v.clone());
+                }
+                if let Some(v) = &settings.end_reason {
+                    r.end_reason = Some(v.clone());
                 }
             };
             match chosen {

@@ -20,8 +20,11 @@ use crate::Id;
 use crate::enums::TieKind;
 use crate::values::{Importance, Strength};
 
+mod near;
 #[cfg(test)]
 mod tests;
+
+pub use near::{Around, MetMe, MyTies, Neighbourhoods, SearchStats, intro_near};
 
 /// An interaction with more participants than this (a conference, a mailing) is not
 /// evidence that each pair of them know each other; it still links each of them to me.
@@ -153,6 +156,130 @@ struct Edge {
     score: f32,
 }
 
+impl Acc {
+    /// The evidence of a recorded tie.
+    fn tie(t: &TieFact) -> Acc {
+        Acc {
+            declared: Some((t.strength.get(), Some(t.kind))),
+            met: 0,
+            last: t.at.as_second(),
+        }
+    }
+
+    /// The evidence of one meeting.
+    fn meeting(m: &MeetingFact) -> Acc {
+        Acc {
+            declared: None,
+            met: 1,
+            last: m.at.as_second(),
+        }
+    }
+
+    /// The evidence of my relationship: its importance as a recorded strength.
+    fn mine(r: &MyRelationship) -> Acc {
+        Acc {
+            declared: Some((r.importance.get(), None)),
+            met: 0,
+            last: r.since.as_second(),
+        }
+    }
+
+    /// Folds one more piece of evidence for the same pair into this one.
+    fn add(&mut self, e: Acc) {
+        // The strongest record wins; on equal strength a recorded tie over my
+        // relationship, and between kinds the first by name, so that the order in which
+        // evidence arrives never matters.
+        let rank = |kind: Option<TieKind>| kind.map_or((1, ""), |k| (0, k.as_str()));
+        if let Some((s, kind)) = e.declared
+            && self
+                .declared
+                .is_none_or(|(d, dk)| s > d || (s == d && rank(kind) < rank(dk)))
+        {
+            self.declared = Some((s, kind));
+        }
+        self.met += e.met;
+        self.last = self.last.max(e.last);
+    }
+}
+
+/// Evidence, (key, evidence) in any order, folded into one entry per key, by key.
+fn fold_evidence<K: Ord + Copy>(mut raw: Vec<(K, Acc)>) -> Vec<(K, Acc)> {
+    raw.sort_unstable_by_key(|(k, _)| *k);
+    let mut out: Vec<(K, Acc)> = Vec::with_capacity(raw.len());
+    for (k, e) in raw {
+        match out.last_mut() {
+            Some((last, acc)) if *last == k => acc.add(e),
+            _ => {
+                let mut acc = Acc::default();
+                acc.add(e);
+                out.push((k, acc));
+            }
+        }
+    }
+    out
+}
+
+impl Edge {
+    /// The tie between nodes `a` < `b` from all its evidence, as of `now` (seconds).
+    fn new(a: u32, b: u32, acc: Acc, now: i64) -> Edge {
+        let s = strength(acc.declared.map(|d| d.0), acc.met);
+        let days = (now - acc.last) as f64 / 86_400.0;
+        Edge {
+            a,
+            b,
+            acc,
+            strength: s as f32,
+            score: score(s, days) as f32,
+        }
+    }
+
+    /// What path search minimizes: −ln score.
+    fn cost(&self) -> f32 {
+        -f64::from(self.score).max(1e-9).ln() as f32
+    }
+
+    fn days_since(&self, now: i64) -> i64 {
+        ((now - self.acc.last) / 86_400).max(0)
+    }
+
+    fn why(&self, now: i64) -> String {
+        let mut parts = vec![];
+        let ago = match self.days_since(now) {
+            0 => "today".to_string(),
+            1 => "yesterday".to_string(),
+            d => format!("{d} days ago"),
+        };
+        if self.acc.met > 0 {
+            let who = if self.a == 0 { "you met" } else { "met" };
+            parts.push(format!(
+                "{who} {}, last {ago}",
+                plural(i64::from(self.acc.met), "time")
+            ));
+        }
+        match self.acc.declared {
+            Some((s, Some(kind))) => parts.push(format!("recorded tie: {kind}, strength {s}")),
+            Some((s, None)) => parts.push(format!("your relationship, importance {s}")),
+            None => {}
+        }
+        if self.acc.met == 0 {
+            parts.push(format!("last evidence {ago}"));
+        }
+        parts.join("; ")
+    }
+
+    /// The tie as shown from `from` to `to`.
+    fn view(&self, from: NodeRef, to: NodeRef, now: i64) -> TieView {
+        TieView {
+            from,
+            to,
+            strength: round(f64::from(self.strength), 1),
+            days_since: self.days_since(now),
+            score: round(f64::from(self.score), 3),
+            why: self.why(now),
+        }
+    }
+}
+
 /// The network as arrays: node 0 is me, people from 1.
 pub struct Graph {
     ids: Vec<Option<Id>>,
@@ -228,14 +355,7 @@ impl Graph {
                 continue;
             };
             if a != b {
-                raw.push((
-                    key(a, b),
-                    Acc {
-                        declared: Some((t.strength.get(), Some(t.kind))),
-                        met: 0,
-                        last: t.at.as_second(),
-                    },
-                ));
+                raw.push((key(a, b), Acc::tie(t)));
             }
         }
         let mut group: Vec<u32> = Vec::new();
@@ -244,11 +364,7 @@ impl Graph {
             group.extend(m.people.iter().filter_map(|p| index.get(p).copied()));
             group.sort_unstable();
             group.dedup();
-            let met = Acc {
-                declared: None,
-                met: 1,
-                last: m.at.as_second(),
-            };
+            let met = Acc::meeting(m);
             raw.extend(group.iter().map(|&p| (key(0, p), met)));
             if group.len() > MAX_GROUP {
                 continue;
@@ -259,48 +375,14 @@ impl Graph {
         }
         for r in &input.mine {
             if let Some(&p) = index.get(&r.person) {
-                raw.push((
-                    key(0, p),
-                    Acc {
-                        declared: Some((r.importance.get(), None)),
-                        met: 0,
-                        last: r.since.as_second(),
-                    },
-                ));
+                raw.push((key(0, p), Acc::mine(r)));
             }
         }
-        raw.sort_unstable_by_key(|(k, _)| *k);
         let now = now.as_second();
-        let mut edges: Vec<Edge> = Vec::with_capacity(raw.len());
-        let mut i = 0;
-        while i < raw.len() {
-            let k = raw[i].0;
-            let mut acc = Acc::default();
-            while i < raw.len() && raw[i].0 == k {
-                let e = raw[i].1;
-                // The strongest record wins (a recorded tie over my relationship on a tie).
-                if let Some((s, kind)) = e.declared
-                    && acc
-                        .declared
-                        .is_none_or(|(d, dk)| s > d || (s == d && dk.is_none() && kind.is_some()))
-                {
-                    acc.declared = Some((s, kind));
-                }
-                acc.met += e.met;
-                acc.last = acc.last.max(e.last);
-                i += 1;
-            }
-            let s = strength(acc.declared.map(|d| d.0), acc.met);
-            let days = (now - acc.last) as f64 / 86_400.0;
-            edges.push(Edge {
-                a: (k >> 32) as u32,
-                b: (k & 0xffff_ffff) as u32,
-                acc,
-                strength: s as f32,
-                score: score(s, days) as f32,
-            });
-        }
-        drop(raw);
+        let edges: Vec<Edge> = fold_evidence(raw)
+            .into_iter()
+            .map(|(k, acc)| Edge::new((k >> 32) as u32, (k & 0xffff_ffff) as u32, acc, now))
+            .collect();
         let mut offsets = vec![0u32; n + 1];
         for e in &edges {
             offsets[e.a as usize + 1] += 1;
@@ -313,7 +395,7 @@ impl Graph {
         let mut adj = vec![(0u32, 0f32); edges.len() * 2];
         let mut adj_edge = vec![0u32; edges.len() * 2];
         for (k, e) in edges.iter().enumerate() {
-            let cost = -f64::from(e.score).max(1e-9).ln() as f32;
+            let cost = e.cost();
             for (from, to) in [(e.a, e.b), (e.b, e.a)] {
                 let at = fill[from as usize] as usize;
                 adj[at] = (to, cost);
@@ -360,46 +442,14 @@ impl Graph {
     }
 
     fn days_since(&self, e: &Edge) -> i64 {
-        ((self.now - e.acc.last) / 86_400).max(0)
-    }
-
-    fn why(&self, e: &Edge) -> String {
-        let mut parts = vec![];
-        let ago = match self.days_since(e) {
-            0 => "today".to_string(),
-            1 => "yesterday".to_string(),
-            d => format!("{d} days ago"),
-        };
-        if e.acc.met > 0 {
-            let who = if e.a == 0 { "you met" } else { "met" };
-            parts.push(format!(
-                "{who} {}, last {ago}",
-                plural(i64::from(e.acc.met), "time")
-            ));
-        }
-        match e.acc.declared {
-            Some((s, Some(kind))) => parts.push(format!("recorded tie: {kind}, strength {s}")),
-            Some((s, None)) => parts.push(format!("your relationship, importance {s}")),
-            None => {}
-        }
-        if e.acc.met == 0 {
-            parts.push(format!("last evidence {ago}"));
-        }
-        parts.join("; ")
+        e.days_since(self.now)
     }
 
     /// The tie from `from` to the other end of edge `k`.
     fn view(&self, k: u32, from: u32) -> TieView {
         let e = &self.edges[k as usize];
         let to = if e.a == from { e.b } else { e.a };
-        TieView {
-            from: self.node(from),
-            to: self.node(to),
-            strength: round(f64::from(e.strength), 1),
-            days_since: self.days_since(e),
-            score: round(f64::from(e.score), 3),
-            why: self.why(e),
-        }
+        e.view(self.node(from), self.node(to), self.now)
     }
 
     /// The end a tie is shown from: me, else the end whose name sorts first.

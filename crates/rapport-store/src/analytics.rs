@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use jiff::Timestamp;
-use rapport_core::network::{MeetingFact, TieFact};
+use rapport_core::network::{MeetingFact, MetMe, TieFact};
 use rapport_core::*;
 
 use crate::entity::Entity;
@@ -94,20 +94,106 @@ impl Tx<'_> {
              WHERE s.workspace_id = $1 AND i.deleted_at IS NULL",
             &[ws.into()],
         )?;
-        let mut by: HashMap<String, (Timestamp, Vec<Id>)> = HashMap::new();
-        for r in rows {
-            let e = by
-                .entry(r.text(0)?)
-                .or_insert_with(|| (Timestamp::UNIX_EPOCH, vec![]));
-            e.0 = r.timestamp(2)?;
-            e.1.push(r.id(1)?);
+        meetings(rows)
+    }
+
+    /// The live ties with one of `people` at either end: what the warm-introduction
+    /// search reads of a person. Ends are as recorded (a trashed person may be one; see
+    /// [`Tx::trashed_people`]); a tie between two of `people` is listed twice.
+    pub fn ties_around(&mut self, ws: &Id, people: &[Id]) -> Result<Vec<TieFact>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in people.chunks(500) {
+            let list = crate::conn::placeholders(2, chunk.len());
+            // Once by each end, so that each half is a seek in its end's index.
+            let half = |end: &str| {
+                format!(
+                    "SELECT from_person_id, to_person_id, kind, strength, updated_at FROM ties
+                     WHERE {end} IN ({list}) AND workspace_id = $1 AND deleted_at IS NULL"
+                )
+            };
+            let sql = format!(
+                "{} UNION ALL {}",
+                half("from_person_id"),
+                half("to_person_id")
+            );
+            let mut params: Vec<crate::Value> = vec![ws.into()];
+            params.extend(chunk.iter().map(crate::Value::from));
+            for r in self.c.query(&sql, &params)? {
+                out.push(TieFact {
+                    a: r.id(0)?,
+                    b: r.id(1)?,
+                    kind: TieKind::parse(&r.text(2)?)?,
+                    strength: Strength::clamped(r.i64(3)?),
+                    at: r.timestamp(4)?,
+                });
+            }
         }
-        let mut out: Vec<(String, MeetingFact)> = by
-            .into_iter()
-            .map(|(k, (at, people))| (k, MeetingFact { at, people }))
-            .collect();
-        out.sort_by(|a, b| a.0.cmp(&b.0));
-        Ok(out.into_iter().map(|(_, m)| m).collect())
+        Ok(out)
+    }
+
+    /// The live interactions one of `people` took part in, each once with every live
+    /// person who took part (organizations left out).
+    pub fn meetings_around(
+        &mut self,
+        ws: &Id,
+        people: &[Id],
+    ) -> Result<Vec<MeetingFact>, StoreError> {
+        let mut rows = Vec::new();
+        for chunk in people.chunks(500) {
+            let sql = format!(
+                "SELECT s.interaction_id, s.subject_id, s.at FROM interaction_subjects s
+                 JOIN interactions i ON i.id = s.interaction_id
+                 JOIN people p ON p.id = s.subject_id
+                 WHERE s.interaction_id IN (SELECT interaction_id FROM interaction_subjects
+                                            WHERE subject_id IN ({}) AND workspace_id = $1)
+                 AND s.workspace_id = $1 AND i.deleted_at IS NULL AND p.deleted_at IS NULL",
+                crate::conn::placeholders(2, chunk.len())
+            );
+            let mut params: Vec<crate::Value> = vec![ws.into()];
+            params.extend(chunk.iter().map(crate::Value::from));
+            rows.extend(self.c.query(&sql, &params)?);
+        }
+        // An interaction found through two of `people` comes back twice: once is enough.
+        let mut seen = std::collections::HashSet::new();
+        rows.retain(|r| {
+            let key = (r.text(0).ok(), r.text(1).ok());
+            seen.insert(key)
+        });
+        meetings(rows)
+    }
+
+    /// The people in the trash: usually few, read once so that reads of ties need not
+    /// look up each end.
+    pub fn trashed_people(&mut self, ws: &Id) -> Result<Vec<Id>, StoreError> {
+        self.c
+            .query(
+                "SELECT id FROM people WHERE workspace_id = $1 AND deleted_at IS NOT NULL",
+                &[ws.into()],
+            )?
+            .iter()
+            .map(|r| r.id(0))
+            .collect()
+    }
+
+    /// Every live person who took part in a live interaction: in how many, and when last.
+    pub fn met_people(&mut self, ws: &Id) -> Result<Vec<MetMe>, StoreError> {
+        let rows = self.c.query(
+            "SELECT s.subject_id, COUNT(DISTINCT s.interaction_id), MAX(s.at) FROM interaction_subjects s
+             JOIN interactions i ON i.id = s.interaction_id
+             JOIN people p ON p.id = s.subject_id
+             WHERE s.workspace_id = $1 AND i.deleted_at IS NULL AND p.deleted_at IS NULL
+             GROUP BY s.subject_id",
+            &[ws.into()],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(MetMe {
+                    person: r.id(0)?,
+                    times: u32::try_from(r.i64(1)?).unwrap_or(u32::MAX),
+                    last: r.timestamp(2)?,
+                })
+            })
+            .collect()
     }
 
     /// The live stakes of one project.
@@ -138,4 +224,23 @@ impl Tx<'_> {
             .map(|r| r.json(0))
             .transpose()
     }
+}
+
+/// (interaction, subject, at) rows grouped into one meeting per interaction, in
+/// interaction id order.
+fn meetings(rows: Vec<crate::value::Row>) -> Result<Vec<MeetingFact>, StoreError> {
+    let mut by: HashMap<String, (Timestamp, Vec<Id>)> = HashMap::new();
+    for r in rows {
+        let e = by
+            .entry(r.text(0)?)
+            .or_insert_with(|| (Timestamp::UNIX_EPOCH, vec![]));
+        e.0 = r.timestamp(2)?;
+        e.1.push(r.id(1)?);
+    }
+    let mut out: Vec<(String, MeetingFact)> = by
+        .into_iter()
+        .map(|(k, (at, people))| (k, MeetingFact { at, people }))
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out.into_iter().map(|(_, m)| m).collect())
 }

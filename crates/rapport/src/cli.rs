@@ -287,6 +287,9 @@ pub struct RelSetArgs {
     pub goal: Option<String>,
     #[arg(long)]
     pub boundaries: Option<String>,
+    /// Why it ended (with --status ended): counted by the metrics' churn reasons.
+    #[arg(long)]
+    pub end_reason: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -473,6 +473,7 @@ impl Env {
                     visibility: opt(a.visibility.as_deref(), Visibility::parse)?,
                     goals: a.goal,
                     boundaries: a.boundaries,
+                    end_reason: a.end_reason,
                 };
                 let (r, created) = self.app.set_relationship(&self.ctx, &t, settings)?;
                 self.out(&r, || {

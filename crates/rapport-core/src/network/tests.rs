@@ -4,7 +4,7 @@ use super::*;
 
 const NOW: &str = "2026-11-23T09:00:00Z";
 
-fn now() -> Timestamp {
+pub(super) fn now() -> Timestamp {
     NOW.parse().unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
@@ -14,7 +14,7 @@ fn ago(days: i64) -> Timestamp {
         .unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
-fn id(n: u64) -> Id {
+pub(super) fn id(n: u64) -> Id {
     Id::v7(1_700_000_000_000 + n, [n as u8; 10])
 }
 
@@ -30,7 +30,7 @@ fn tie(a: u64, b: u64, strength: i64, days: i64) -> TieFact {
 
 /// A(1) … F(6). I hold a relationship with A and met A alone and A with B; B–C, C–D and
 /// A–E are recorded ties; F knows no one.
-fn fixture() -> NetworkInput {
+pub(super) fn fixture() -> NetworkInput {
     NetworkInput {
         people: ["A", "B", "C", "D", "E", "F"]
             .iter()

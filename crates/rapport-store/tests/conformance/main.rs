@@ -3,9 +3,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod network;
 mod tests;
 
 fn main() {
     let args = libtest_mimic::Arguments::from_args();
-    libtest_mimic::run(&args, rapport_testkit::trials(tests::ALL)).exit();
+    let mut trials = rapport_testkit::trials(tests::ALL);
+    trials.extend(rapport_testkit::trials(network::ALL));
+    libtest_mimic::run(&args, trials).exit();
 }

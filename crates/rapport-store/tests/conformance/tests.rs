@@ -8,7 +8,7 @@ use rapport_store::{ListQuery, Store, StoreError};
 
 use rapport_testkit::Fresh;
 
-fn open(db: &Fresh) -> Store {
+pub fn open(db: &Fresh) -> Store {
     Store::open(db.url()).expect("open store")
 }
 
@@ -77,24 +77,24 @@ pub const ALL: &[(&str, Body)] = &[
     ),
 ];
 
-fn t(s: &str) -> Timestamp {
+pub fn t(s: &str) -> Timestamp {
     s.parse().unwrap()
 }
 
 static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
-fn id() -> Id {
+pub fn id() -> Id {
     let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let mut r = [0u8; 10];
     r[..8].copy_from_slice(&n.to_be_bytes());
     Id::v7(1_760_000_000_000 + n, r)
 }
 
-fn meta() -> Meta {
+pub fn meta() -> Meta {
     Meta::new(id(), t("2026-11-01T10:00:00Z"))
 }
 
-fn workspace(store: &Store, name: &str) -> Id {
+pub fn workspace(store: &Store, name: &str) -> Id {
     let w = Workspace {
         meta: meta(),
         name: name.into(),
@@ -103,11 +103,11 @@ fn workspace(store: &Store, name: &str) -> Id {
     w.meta.id
 }
 
-fn person(name: &str) -> Person {
+pub fn person(name: &str) -> Person {
     Person::named(meta(), name.into())
 }
 
-fn add(store: &Store, ws: &Id, p: &Person) {
+pub fn add(store: &Store, ws: &Id, p: &Person) {
     store.write(|tx| tx.insert(ws, p)).unwrap();
 }
 

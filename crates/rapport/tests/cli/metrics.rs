@@ -10,6 +10,7 @@ pub const ALL: &[rapport_testkit::Body] = &[
     ("metrics_on_a_hand_computed_fixture", metrics),
     ("intro_and_network_on_a_small_graph", network),
     ("stakeholder_map_and_agenda_check_ins", stakeholders),
+    ("churn_reasons_from_rel_set", churn_reasons),
 ];
 
 fn at<'a>(db: &'a Fresh, now: &str) -> Rapport<'a> {
@@ -499,5 +500,32 @@ fn stakeholders(db: &Fresh) {
     assert!(
         r.ok(&["stakeholders", "--tag", "empty"])
             .contains("No stakeholders set for #empty yet")
+    );
+}
+
+/// `rel set --end-reason` records why a relationship ended; metrics count churn by it.
+fn churn_reasons(db: &Fresh) {
+    let june = at(db, "2026-06-01T09:00:00Z");
+    for name in ["Ann Able", "Ben Bold", "Cat Cole"] {
+        june.ok(&["person", "add", name]);
+        june.ok(&["rel", "set", name, "--kind", "customer"]);
+    }
+    let october = at(db, "2026-10-01T09:00:00Z");
+    let ended = october.json(&[
+        "rel",
+        "set",
+        "ann",
+        "--status",
+        "ended",
+        "--end-reason",
+        "moved abroad",
+    ]);
+    assert_eq!(ended["status"], "ended");
+    assert_eq!(ended["end_reason"], "moved abroad");
+    october.ok(&["rel", "set", "ben", "--status", "ended"]);
+    let m = Rapport::new(db).json(&["metrics", "--period", "90d"]);
+    assert_eq!(
+        m["segments"][0]["retention"]["end_reasons"],
+        json!({"moved abroad": 1, "unspecified": 1})
     );
 }

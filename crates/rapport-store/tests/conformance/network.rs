@@ -1,0 +1,231 @@
+//! The reads of the warm-introduction search, checked against the whole-workspace
+//! reads of the network on the same data: the same facts, narrowed to the people asked.
+
+use std::collections::HashMap;
+
+use rapport_core::network::{MeetingFact, MetMe, TieFact};
+use rapport_core::*;
+use rapport_store::Store;
+use rapport_testkit::Fresh;
+
+use super::tests::{add, id, meta, open, person, t, workspace};
+
+type Body = fn(&Fresh);
+
+pub const ALL: &[(&str, Body)] = &[(
+    "neighbourhood_reads_match_the_whole_workspace_reads",
+    neighbourhood_reads_match_the_whole_workspace_reads,
+)];
+
+fn tie(a: &Person, b: &Person, strength: i64) -> Tie {
+    Tie {
+        meta: meta(),
+        from_person_id: a.meta.id.clone(),
+        to_person_id: b.meta.id.clone(),
+        kind: TieKind::Knows,
+        strength: Strength::clamped(strength),
+        note: None,
+    }
+}
+
+fn meeting(at: &str, people: &[&Person], orgs: &[&Organization]) -> Interaction {
+    Interaction {
+        meta: meta(),
+        at: t(at),
+        channel: Channel::Meeting,
+        direction: Direction::Outbound,
+        participants: people.iter().map(|p| p.meta.id.clone()).collect(),
+        organization_ids: orgs.iter().map(|o| o.meta.id.clone()).collect(),
+        minutes: None,
+        sentiment: None,
+        summary: "lunch".into(),
+        body: None,
+        source: Source::Manual,
+        source_id: None,
+    }
+}
+
+type TieKey = (Id, Id, String, u8, jiff::Timestamp);
+
+fn tie_keys(ties: &[TieFact]) -> Vec<TieKey> {
+    let mut keys: Vec<TieKey> = ties
+        .iter()
+        .map(|t| {
+            (
+                t.a.clone(),
+                t.b.clone(),
+                t.kind.to_string(),
+                t.strength.get(),
+                t.at,
+            )
+        })
+        .collect();
+    keys.sort();
+    keys
+}
+
+fn meeting_keys(meetings: &[MeetingFact]) -> Vec<(jiff::Timestamp, Vec<Id>)> {
+    let mut keys: Vec<(jiff::Timestamp, Vec<Id>)> = meetings
+        .iter()
+        .map(|m| {
+            let mut people = m.people.clone();
+            people.sort();
+            (m.at, people)
+        })
+        .collect();
+    keys.sort();
+    keys
+}
+
+/// People A–E live, X trashed; ties among them (one to X, one trashed, one between the
+/// same pair twice); meetings with and without an organization, one with X, one trashed,
+/// one naming A twice; and another workspace with its own tie and meeting.
+fn neighbourhood_reads_match_the_whole_workspace_reads(db: &Fresh) {
+    let store = open(db);
+    let ws = workspace(&store, "w");
+    let other_ws = workspace(&store, "other");
+    let [a, b, c, d, e, x] = ["A", "B", "C", "D", "E", "X"].map(person);
+    for p in [&a, &b, &c, &d, &e, &x] {
+        add(&store, &ws, p);
+    }
+    let acme = Organization::named(meta(), "Acme".into());
+    let (o1, o2) = (person("O1"), person("O2"));
+    add(&store, &other_ws, &o1);
+    add(&store, &other_ws, &o2);
+    let trashed_tie = tie(&a, &e, 5);
+    let trashed_meeting = meeting("2026-11-03T10:00:00Z", &[&a, &e], &[]);
+    store
+        .write(|tx| {
+            tx.insert(&ws, &acme)?;
+            for t in [
+                tie(&a, &b, 3),
+                tie(&b, &c, 4),
+                tie(&c, &a, 2),
+                tie(&d, &c, 5),
+                tie(&a, &b, 5),
+                tie(&a, &x, 4),
+                trashed_tie.clone(),
+            ] {
+                tx.insert(&ws, &t)?;
+            }
+            tx.insert(&other_ws, &tie(&o1, &o2, 3))?;
+            for i in [
+                meeting("2026-10-01T10:00:00Z", &[&a, &b], &[&acme]),
+                meeting("2026-10-02T10:00:00Z", &[&a, &a, &d], &[]),
+                meeting("2026-10-03T10:00:00Z", &[&c, &x], &[]),
+                meeting("2026-10-04T10:00:00Z", &[&d], &[&acme]),
+                meeting("2026-10-05T10:00:00Z", &[&e], &[]),
+                trashed_meeting.clone(),
+            ] {
+                tx.insert(&ws, &i)?;
+            }
+            tx.insert(
+                &other_ws,
+                &meeting("2026-10-06T10:00:00Z", &[&o1, &o2], &[]),
+            )?;
+            let now = t("2026-11-10T10:00:00Z");
+            tx.set_trashed::<Person>(&ws, &x.meta.id, true, None, now)?;
+            tx.set_trashed::<Tie>(&ws, &trashed_tie.meta.id, true, None, now)?;
+            tx.set_trashed::<Interaction>(&ws, &trashed_meeting.meta.id, true, None, now)?;
+            Ok(())
+        })
+        .unwrap();
+    check(&store, &ws);
+}
+
+fn check(store: &Store, ws: &Id) {
+    let (live, ties, meetings, met) = store
+        .read(|tx| {
+            let live: Vec<Id> = tx.person_names(ws)?.into_iter().map(|p| p.0).collect();
+            Ok((
+                live,
+                tx.tie_facts(ws)?,
+                tx.meeting_facts(ws)?,
+                tx.met_people(ws)?,
+            ))
+        })
+        .unwrap();
+    assert_eq!(live.len(), 5);
+    let is_live = |p: &Id| live.contains(p);
+    // Every live person the whole-workspace reads show in a meeting: in how many, last when.
+    let mut want_met: HashMap<Id, (u32, jiff::Timestamp)> = HashMap::new();
+    for m in &meetings {
+        let mut people: Vec<&Id> = m.people.iter().filter(|p| is_live(p)).collect();
+        people.sort();
+        people.dedup();
+        for p in people {
+            let e = want_met.entry(p.clone()).or_insert((0, m.at));
+            e.0 += 1;
+            e.1 = e.1.max(m.at);
+        }
+    }
+    let mut got_met: Vec<(Id, u32, jiff::Timestamp)> = met
+        .iter()
+        .map(
+            |MetMe {
+                 person,
+                 times,
+                 last,
+             }| (person.clone(), *times, *last),
+        )
+        .collect();
+    got_met.sort();
+    let mut want: Vec<(Id, u32, jiff::Timestamp)> = want_met
+        .into_iter()
+        .map(|(p, (n, at))| (p, n, at))
+        .collect();
+    want.sort();
+    assert_eq!(got_met.len(), 5, "A to E met, X trashed: {got_met:?}");
+    assert_eq!(got_met, want);
+
+    let subsets: Vec<Vec<Id>> = vec![
+        vec![live[0].clone()],
+        live.clone(),
+        live.iter().skip(1).step_by(2).cloned().collect(),
+        vec![id()],
+    ];
+    for asked in subsets {
+        let (got_ties, got_meetings) = store
+            .read(|tx| Ok((tx.ties_around(ws, &asked)?, tx.meetings_around(ws, &asked)?)))
+            .unwrap();
+        let near = |p: &Id| asked.contains(p);
+        // A tie between two people asked is listed once per end; the tie to X is
+        // listed (X is in the trash, which the whole-workspace read leaves to the graph).
+        let want_ties: Vec<TieFact> = ties
+            .iter()
+            .flat_map(|t| {
+                [&t.a, &t.b]
+                    .into_iter()
+                    .filter(|p| near(p))
+                    .map(|_| t.clone())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let mut got_keys = tie_keys(&got_ties);
+        got_keys.dedup();
+        let mut want_keys = tie_keys(&want_ties);
+        want_keys.dedup();
+        assert_eq!(got_keys, want_keys);
+        assert!(got_ties.len() >= want_keys.len());
+        let want_meetings: Vec<MeetingFact> = meetings
+            .iter()
+            .map(|m| MeetingFact {
+                at: m.at,
+                people: m.people.iter().filter(|p| is_live(p)).cloned().collect(),
+            })
+            .filter(|m| m.people.iter().any(near))
+            .collect();
+        let mut got = meeting_keys(&got_meetings);
+        let mut want = meeting_keys(&want_meetings);
+        // A person named twice in one interaction is one participant.
+        for (_, people) in got.iter_mut().chain(want.iter_mut()) {
+            people.dedup();
+        }
+        assert_eq!(got, want);
+        if asked == live {
+            // Everything live: six ties (the one to X too, not the trashed one), five
+            // meetings (not the trashed one; X left out of C's).
+            assert_eq!((got_keys.len(), got.len()), (6, 5));
+        }
+    }
+}
