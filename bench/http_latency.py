@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Sequential latency of GET requests over one keep-alive connection.
+"""Sequential latency of HTTP requests over one keep-alive connection.
 
-Usage: http_latency.py HOST:PORT TOKEN COUNT PATH [PATH ...]
-Prints one line per path: `PATH<TAB>p50_ms<TAB>p99_ms<TAB>status`. The paths are
-requested in turn, COUNT times each, after two warm-up requests; `status` is the HTTP
-status of the last answer (anything but 200 makes the figure meaningless, and the
-caller says so).
+Usage: http_latency.py HOST:PORT AUTHORIZATION COUNT REQUEST [REQUEST ...]
+AUTHORIZATION is the whole header value ("Bearer …", "JWT …") or "-" for none. A
+REQUEST is `PATH` (a GET) or `POST PATH JSON`, where `{n}` in the JSON is replaced by
+the request's number so that every created record is distinct. Each request is sent
+COUNT times after two warm-up requests. Prints one line per request:
+`REQUEST<TAB>p50_ms<TAB>p99_ms<TAB>status`, where status is the first status that was
+not 2xx, or that of the last answer.
 """
 import http.client
 import sys
@@ -21,22 +23,32 @@ def percentile(sorted_ms, p):
 
 def main():
     host, port = sys.argv[1].rsplit(":", 1)
-    token, count, paths = sys.argv[2], int(sys.argv[3]), sys.argv[4:]
-    headers = {"Authorization": f"Bearer {token}"} if token != "-" else {}
+    auth, count, requests = sys.argv[2], int(sys.argv[3]), sys.argv[4:]
+    headers = {"Authorization": auth} if auth != "-" else {}
     conn = http.client.HTTPConnection(host, int(port), timeout=120)
-    for path in paths:
+    serial = int(time.time() * 1000)
+    for request in requests:
+        method, path, body = "GET", request, None
+        if request.startswith("POST "):
+            method, path, body = request.split(" ", 2)
         status, times = 0, []
         for i in range(count + 2):
+            serial += 1
+            data = body.replace("{n}", str(serial)).encode() if body else None
+            hdrs = dict(headers, **({"Content-Type": "application/json"} if data else {}))
             start = time.perf_counter()
-            conn.request("GET", path, headers=headers)
+            conn.request(method, path, body=data, headers=hdrs)
             res = conn.getresponse()
-            res.read()
+            answer = res.read()
             elapsed = (time.perf_counter() - start) * 1000
-            status = res.status
+            if status == 0 or 200 <= status <= 299:
+                status = res.status
+                if not 200 <= status <= 299:
+                    print(f"{method} {path}: HTTP {status}: {answer[:500]!r}", file=sys.stderr)
             if i >= 2:
                 times.append(elapsed)
         times.sort()
-        print(f"{path}\t{percentile(times, 50):.2f}\t{percentile(times, 99):.2f}\t{status}")
+        print(f"{method} {path}\t{percentile(times, 50):.2f}\t{percentile(times, 99):.2f}\t{status}")
 
 
 if __name__ == "__main__":
