@@ -10,6 +10,9 @@ use rapport_store::Store;
 
 /// Demo people loaded once; enough for each query to have many candidates to rank.
 const PEOPLE: u32 = 5_000;
+/// Under `cargo test` (no `--bench`), criterion runs each benchmark once: a small store
+/// keeps that check quick in a debug build.
+const PEOPLE_CHECK: u32 = 200;
 
 fn bench_search(c: &mut Criterion) {
     let setup = || -> Result<(tempfile::TempDir, App, Ctx), Box<dyn std::error::Error>> {
@@ -25,7 +28,8 @@ fn bench_search(c: &mut Criterion) {
             ws,
             actor: Actor::local(),
         };
-        app.load_demo(&ctx, PEOPLE, 1)?;
+        let bench = std::env::args().any(|a| a == "--bench");
+        app.load_demo(&ctx, if bench { PEOPLE } else { PEOPLE_CHECK }, 1)?;
         Ok((dir, app, ctx))
     };
     let (_dir, app, ctx) = match setup() {
