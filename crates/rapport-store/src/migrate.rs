@@ -32,6 +32,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_backfill.sql"),
         postgres: include_str!("../migrations/postgres/0003_backfill.sql"),
     },
+    Migration {
+        version: 4,
+        common: include_str!("../migrations/common/0004_list_indexes.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 pub fn latest() -> i64 {
