@@ -837,32 +837,61 @@ const SAMPLE_QUERIES: &[&str] = &[
     "poetical",
 ];
 
-/// The bulk path (`insert_many`, used for demo data) leaves exactly the side indexes,
-/// activity and search index that inserting the same records one at a time does, and
-/// they stay consistent when a bulk-inserted record is edited afterwards.
-fn bulk_insert_matches_single_inserts(db: &Fresh) {
-    let other = sibling(db);
-    let (one, many) = (open(db), open(&other));
+/// Two stores with the same workspace: `one` holds the sample records inserted one at a
+/// time, `empty` (a sibling database) nothing yet. What the bulk-path tests compare
+/// against. Fields drop in order, so the stores close before the sibling database goes.
+struct SinglesAndEmpty {
+    one: Store,
+    empty: Store,
+    ws: Id,
+    sample: Sample,
+    _sibling: Fresh,
+}
+
+fn singles_and_empty(db: &Fresh) -> SinglesAndEmpty {
+    let sibling = sibling(db);
+    let (one, empty) = (open(db), open(&sibling));
     let w = Workspace {
         meta: meta(),
         name: "w".into(),
     };
-    for store in [&one, &many] {
+    for store in [&one, &empty] {
         store.write(|tx| tx.insert_workspace(&w)).unwrap();
     }
     let ws = w.meta.id.clone();
-    let (people, orgs, interactions, notes) = sample_records();
+    let sample = sample_records();
+    let (people, orgs, interactions, notes) = &sample;
     one.write(|tx| {
-        for p in &people {
+        for p in people {
             tx.insert(&ws, p)?;
         }
         tx.insert(&ws, &orgs[0])?;
-        for i in &interactions {
+        for i in interactions {
             tx.insert(&ws, i)?;
         }
         tx.insert(&ws, &notes[0])
     })
     .unwrap();
+    SinglesAndEmpty {
+        one,
+        empty,
+        ws,
+        sample,
+        _sibling: sibling,
+    }
+}
+
+/// The bulk path (`insert_many`, used for demo data) leaves exactly the side indexes,
+/// activity and search index that inserting the same records one at a time does, and
+/// they stay consistent when a bulk-inserted record is edited afterwards.
+fn bulk_insert_matches_single_inserts(db: &Fresh) {
+    let SinglesAndEmpty {
+        one,
+        empty: many,
+        ws,
+        sample: (people, orgs, interactions, notes),
+        _sibling,
+    } = singles_and_empty(db);
     many.write(|tx| {
         tx.insert_many(&ws, &people)?;
         tx.insert_many(&ws, &orgs)?;
@@ -1434,28 +1463,13 @@ fn health_scores_of_a_day_and_a_window(db: &Fresh) {
 /// full-text indexes are built at the end, then put in place) answers every lookup and
 /// search as records inserted one at a time do, also after an edit.
 fn bulk_build_matches_single_inserts(db: &Fresh) {
-    let other = sibling(db);
-    let (one, built) = (open(db), open(&other));
-    let w = Workspace {
-        meta: meta(),
-        name: "w".into(),
-    };
-    for store in [&one, &built] {
-        store.write(|tx| tx.insert_workspace(&w)).unwrap();
-    }
-    let ws = w.meta.id.clone();
-    let (people, orgs, interactions, notes) = sample_records();
-    one.write(|tx| {
-        for p in &people {
-            tx.insert(&ws, p)?;
-        }
-        tx.insert(&ws, &orgs[0])?;
-        for i in &interactions {
-            tx.insert(&ws, i)?;
-        }
-        tx.insert(&ws, &notes[0])
-    })
-    .unwrap();
+    let SinglesAndEmpty {
+        one,
+        empty: built,
+        ws,
+        sample: (people, orgs, interactions, notes),
+        _sibling,
+    } = singles_and_empty(db);
     let Some(mut bulk) = built.begin_bulk_load().unwrap() else {
         assert!(
             db.url().starts_with("postgres"),
