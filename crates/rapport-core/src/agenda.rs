@@ -388,7 +388,10 @@ impl Candidate<'_> {
 
 /// Everything that deserves attention on `input.today`, best first.
 pub fn rank(input: &AgendaInput) -> Vec<AgendaItem> {
-    candidates(input).into_iter().map(Candidate::write).collect()
+    candidates(input)
+        .into_iter()
+        .map(Candidate::write)
+        .collect()
 }
 
 /// Everything that deserves attention on `input.today`, judged but not written, best
@@ -590,10 +593,7 @@ fn check_in_text(r: &RelationshipFacts, cadence: i64, last: Last) -> (String, St
         Last::Never => "no contact recorded yet".to_string(),
     };
     let reason = match r.cadence_days {
-        None => format!(
-            "{last}; {}",
-            assumed_cadence(r.kind, r.importance, cadence)
-        ),
+        None => format!("{last}; {}", assumed_cadence(r.kind, r.importance, cadence)),
         Some(_) => format!(
             "{last}, cadence {cadence} days (importance {})",
             r.importance.get()

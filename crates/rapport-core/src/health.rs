@@ -250,7 +250,10 @@ pub(crate) fn cadence_in_force(
     set: Option<CadenceDays>,
 ) -> (i64, Option<String>) {
     let c = cadence_days_in_force(kind, importance, set);
-    (c, set.is_none().then(|| assumed_cadence(kind, importance, c)))
+    (
+        c,
+        set.is_none().then(|| assumed_cadence(kind, importance, c)),
+    )
 }
 
 /// The cadence in force, in days: the one set, else the default for kind and importance.
@@ -259,7 +262,10 @@ pub(crate) fn cadence_days_in_force(
     importance: Importance,
     set: Option<CadenceDays>,
 ) -> i64 {
-    i64::from(set.unwrap_or_else(|| default_cadence(kind, importance)).get())
+    i64::from(
+        set.unwrap_or_else(|| default_cadence(kind, importance))
+            .get(),
+    )
 }
 
 /// The sentence that says a cadence of `days` was assumed.
