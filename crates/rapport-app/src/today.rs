@@ -24,8 +24,15 @@ fn md(d: Date) -> String {
 }
 
 impl App {
-    /// The agenda for `day` (default today), fitted to `budget` minutes when given.
-    pub fn agenda(&self, ctx: &Ctx, day: Option<Date>, budget: Option<u32>) -> Result<Agenda> {
+    /// The agenda for `day` (default today), fitted to `budget` minutes when given;
+    /// `left_out` says whether the items the budget leaves out are written or counted.
+    pub fn agenda(
+        &self,
+        ctx: &Ctx,
+        day: Option<Date>,
+        budget: Option<u32>,
+        left_out: LeftOut,
+    ) -> Result<Agenda> {
         let today = day.unwrap_or_else(|| self.today());
         let zone = self.clock.zone();
         let day_start = today
@@ -197,6 +204,6 @@ impl App {
             input.stakeholders = self.stakeholder_facts(tx, ctx)?;
             Ok(input)
         })?;
-        Ok(agenda(&input, budget))
+        Ok(agenda(&input, budget, left_out))
     }
 }

@@ -9,7 +9,7 @@ use jiff::civil::Date;
 use serde::Serialize;
 
 use crate::enums::{Channel, DateKind, OwedBy, RelationshipKind};
-use crate::health::{Falling, cadence_in_force, clamp, days, plural};
+use crate::health::{Falling, assumed_cadence, cadence_days_in_force, clamp, days, plural};
 use crate::values::{CadenceDays, Importance, Severity};
 use crate::{DomainError, Id};
 
@@ -220,53 +220,224 @@ fn when(days_until: i64) -> String {
     }
 }
 
+/// How a check-in describes the last contact: days since it, since the relationship
+/// started, or none recorded.
+#[derive(Debug, Clone, Copy)]
+enum Last {
+    Contact(i64),
+    Started(i64),
+    Never,
+}
+
+/// What an item is written from: its fact and what judging it found.
+enum Fact<'a> {
+    CheckIn {
+        r: &'a RelationshipFacts,
+        cadence: i64,
+        last: Last,
+    },
+    AtRisk {
+        r: &'a RelationshipFacts,
+        fall: Falling,
+    },
+    Commitment {
+        c: &'a OpenCommitment,
+        until: i64,
+    },
+    Conflict {
+        c: &'a OpenConflict,
+        age: i64,
+    },
+    Date {
+        d: &'a UpcomingDate,
+        until: i64,
+    },
+    Task {
+        t: &'a DueTask,
+        until: i64,
+    },
+    /// Stakeholder check-ins, which are few, come written.
+    Written(Box<AgendaItem>),
+}
+
+/// An item judged but not yet written: what ranking and the budget look at, and the
+/// fact to write it from. Only the items that are shown get their sentences written.
+struct Candidate<'a> {
+    kind: ItemKind,
+    minutes: u32,
+    score: f64,
+    fact: Fact<'a>,
+}
+
+/// What ranking and fitting a budget look at, for written and unwritten items alike.
+trait Ranked {
+    fn kind(&self) -> ItemKind;
+    fn score(&self) -> f64;
+    fn minutes(&self) -> u32;
+    fn subject(&self) -> Option<&SubjectRef>;
+    fn record_id(&self) -> &Id;
+}
+
+impl Ranked for AgendaItem {
+    fn kind(&self) -> ItemKind {
+        self.kind
+    }
+    fn score(&self) -> f64 {
+        self.score
+    }
+    fn minutes(&self) -> u32 {
+        self.minutes
+    }
+    fn subject(&self) -> Option<&SubjectRef> {
+        self.subject.as_ref()
+    }
+    fn record_id(&self) -> &Id {
+        &self.record_id
+    }
+}
+
+impl Ranked for Candidate<'_> {
+    fn kind(&self) -> ItemKind {
+        self.kind
+    }
+    fn score(&self) -> f64 {
+        self.score
+    }
+    fn minutes(&self) -> u32 {
+        self.minutes
+    }
+    fn subject(&self) -> Option<&SubjectRef> {
+        match &self.fact {
+            Fact::CheckIn { r, .. } | Fact::AtRisk { r, .. } => Some(&r.subject),
+            Fact::Commitment { c, .. } => Some(&c.subject),
+            Fact::Conflict { c, .. } => Some(&c.subject),
+            Fact::Date { d, .. } => Some(&d.subject),
+            Fact::Task { t, .. } => t.subject.as_ref(),
+            Fact::Written(i) => i.subject.as_ref(),
+        }
+    }
+    fn record_id(&self) -> &Id {
+        match &self.fact {
+            Fact::CheckIn { r, .. } | Fact::AtRisk { r, .. } => &r.id,
+            Fact::Commitment { c, .. } => &c.id,
+            Fact::Conflict { c, .. } => &c.id,
+            Fact::Date { d, .. } => &d.id,
+            Fact::Task { t, .. } => &t.id,
+            Fact::Written(i) => &i.record_id,
+        }
+    }
+}
+
+impl Candidate<'_> {
+    /// The item with its action and reason written.
+    fn write(self) -> AgendaItem {
+        let (subject, record_id) = (self.subject().cloned(), self.record_id().clone());
+        let (action, reason) = match self.fact {
+            Fact::Written(item) => return *item,
+            Fact::CheckIn { r, cadence, last } => check_in_text(r, cadence, last),
+            Fact::AtRisk { r, fall } => (
+                format!("Look into what changed with {}", r.subject.name),
+                format!(
+                    "health fell from {} to {} in {}",
+                    fall.from,
+                    fall.to,
+                    plural(i64::from(fall.days), "day")
+                ),
+            ),
+            Fact::Commitment { c, until } => {
+                let (action, whose) = match c.owed_by {
+                    OwedBy::Me => (
+                        format!("Keep your promise to {}: {}", c.subject.name, c.text),
+                        "your",
+                    ),
+                    OwedBy::Them => (
+                        format!("Remind {} of their promise: {}", c.subject.name, c.text),
+                        "their",
+                    ),
+                };
+                (action, format!("{whose} promise, {}", when(until)))
+            }
+            Fact::Conflict { c, age } => (
+                format!("Work on resolving the conflict with {}", c.subject.name),
+                format!(
+                    "severity {} conflict, open for {}",
+                    c.severity,
+                    plural(age, "day")
+                ),
+            ),
+            Fact::Date { d, until } => date_text(d, until),
+            Fact::Task { t, until } => (
+                match &t.subject {
+                    Some(s) => format!("{} ({})", t.text, s.name),
+                    None => t.text.clone(),
+                },
+                format!("task {}", when(until)),
+            ),
+        };
+        AgendaItem {
+            kind: self.kind,
+            subject,
+            action,
+            reason,
+            minutes: self.minutes,
+            score: self.score,
+            record_id,
+        }
+    }
+}
+
 /// Everything that deserves attention on `input.today`, best first.
 pub fn rank(input: &AgendaInput) -> Vec<AgendaItem> {
+    candidates(input)
+        .into_iter()
+        .map(Candidate::write)
+        .collect()
+}
+
+/// Everything that deserves attention on `input.today`, judged but not written, best
+/// first.
+fn candidates(input: &AgendaInput) -> Vec<Candidate<'_>> {
     let today = input.today;
     let mut items = Vec::new();
     for r in &input.relationships {
         if let Some(item) = check_in(r, today) {
             items.push(item);
         }
-        if let Some(f) = r.falling {
-            let drop = f64::from(f.from.saturating_sub(f.to));
+        if let Some(fall) = r.falling {
+            let drop = f64::from(fall.from.saturating_sub(fall.to));
             let low = r.health.is_some_and(|h| h < 40);
-            items.push(AgendaItem {
+            items.push(Candidate {
                 kind: ItemKind::AtRisk,
-                subject: Some(r.subject.clone()),
-                action: format!("Look into what changed with {}", r.subject.name),
-                reason: format!(
-                    "health fell from {} to {} in {}",
-                    f.from,
-                    f.to,
-                    plural(i64::from(f.days), "day")
-                ),
                 minutes: AT_RISK_MINUTES,
                 score: round_tenth(
                     drop / 2.0 * f64::from(r.importance.get()) / 3.0 + if low { 4.0 } else { 0.0 },
                 ),
-                record_id: r.id.clone(),
+                fact: Fact::AtRisk { r, fall },
             });
         }
     }
     let checked: std::collections::HashSet<Id> = items
         .iter()
         .filter(|i| i.kind == ItemKind::CheckIn)
-        .filter_map(|i| i.subject.as_ref().map(|s| s.id.clone()))
+        .filter_map(|i| i.subject().map(|s| s.id.clone()))
         .collect();
-    items.extend(crate::stakeholders::check_ins(
-        &input.stakeholders,
-        today,
-        &checked,
-    ));
+    items.extend(
+        crate::stakeholders::check_ins(&input.stakeholders, today, &checked)
+            .into_iter()
+            .map(|item| Candidate {
+                kind: item.kind,
+                minutes: item.minutes,
+                score: item.score,
+                fact: Fact::Written(Box::new(item)),
+            }),
+    );
     for c in &input.commitments {
         let Some(due) = c.due else { continue };
         let until = days(today, due);
         let overdue = (-until).clamp(0, 30) as f64;
-        let (action, score, minutes) = match c.owed_by {
+        let (score, minutes) = match c.owed_by {
             OwedBy::Me if until > MY_PROMISE_LEAD_DAYS => continue,
             OwedBy::Me => (
-                format!("Keep your promise to {}: {}", c.subject.name, c.text),
                 if until > 0 {
                     20.0 - 3.0 * until as f64
                 } else {
@@ -275,42 +446,24 @@ pub fn rank(input: &AgendaInput) -> Vec<AgendaItem> {
                 MY_PROMISE_MINUTES,
             ),
             OwedBy::Them if until > 0 => continue,
-            OwedBy::Them => (
-                format!("Remind {} of their promise: {}", c.subject.name, c.text),
-                6.0 + overdue / 10.0,
-                THEIR_PROMISE_MINUTES,
-            ),
+            OwedBy::Them => (6.0 + overdue / 10.0, THEIR_PROMISE_MINUTES),
         };
-        let whose = match c.owed_by {
-            OwedBy::Me => "your",
-            OwedBy::Them => "their",
-        };
-        items.push(AgendaItem {
+        items.push(Candidate {
             kind: ItemKind::Commitment,
-            subject: Some(c.subject.clone()),
-            action,
-            reason: format!("{whose} promise, {}", when(until)),
             minutes,
             score: round_tenth(score),
-            record_id: c.id.clone(),
+            fact: Fact::Commitment { c, until },
         });
     }
     for c in &input.conflicts {
         let age = days(c.opened_on, today).max(0);
-        items.push(AgendaItem {
+        items.push(Candidate {
             kind: ItemKind::Conflict,
-            subject: Some(c.subject.clone()),
-            action: format!("Work on resolving the conflict with {}", c.subject.name),
-            reason: format!(
-                "severity {} conflict, open for {}",
-                c.severity,
-                plural(age, "day")
-            ),
             minutes: CONFLICT_MINUTES,
             score: round_tenth(
                 6.0 * f64::from(c.severity.get()) + clamp(age as f64 / 7.0, 0.0, 8.0),
             ),
-            record_id: c.id.clone(),
+            fact: Fact::Conflict { c, age },
         });
     }
     for d in &input.dates {
@@ -318,37 +471,15 @@ pub fn rank(input: &AgendaInput) -> Vec<AgendaItem> {
         if !(0..=DATE_LEAD_DAYS).contains(&until) {
             continue;
         }
-        let name = &d.subject.name;
-        let (what, action, top) = match (d.kind, &d.label) {
-            (DateKind::Birthday, _) => (
-                "birthday".to_string(),
-                format!("Wish {name} a happy birthday"),
-                10.0,
-            ),
-            (DateKind::Anniversary, label) => {
-                let what = label.clone().unwrap_or_else(|| "anniversary".into());
-                let action = format!("Mark {name}'s {what}");
-                (what, action, 10.0)
-            }
-            (DateKind::Custom, label) => {
-                let what = label.clone().unwrap_or_else(|| "date".into());
-                let action = format!("Remember {name}'s {what}");
-                (what, action, 8.0)
-            }
+        let top = match d.kind {
+            DateKind::Birthday | DateKind::Anniversary => 10.0,
+            DateKind::Custom => 8.0,
         };
-        let at = match until {
-            0 => "today".to_string(),
-            1 => "tomorrow".to_string(),
-            u => format!("in {u} days ({})", d.next),
-        };
-        items.push(AgendaItem {
+        items.push(Candidate {
             kind: ItemKind::Date,
-            subject: Some(d.subject.clone()),
-            action,
-            reason: format!("{what} {at}"),
             minutes: DATE_MINUTES,
             score: round_tenth(top - until as f64).max(1.0),
-            record_id: d.id.clone(),
+            fact: Fact::Date { d, until },
         });
     }
     for t in &input.tasks {
@@ -356,106 +487,163 @@ pub fn rank(input: &AgendaInput) -> Vec<AgendaItem> {
         if until > 0 {
             continue;
         }
-        let action = match &t.subject {
-            Some(s) => format!("{} ({})", t.text, s.name),
-            None => t.text.clone(),
-        };
-        items.push(AgendaItem {
+        items.push(Candidate {
             kind: ItemKind::Task,
-            subject: t.subject.clone(),
-            action,
-            reason: format!("task {}", when(until)),
             minutes: TASK_MINUTES,
             score: round_tenth(8.0 + (-until).clamp(0, 20) as f64 * 0.3),
-            record_id: t.id.clone(),
+            fact: Fact::Task { t, until },
         });
     }
     sorted(items)
 }
 
+/// The action and reason of an upcoming date `until` days away.
+fn date_text(d: &UpcomingDate, until: i64) -> (String, String) {
+    let name = &d.subject.name;
+    let (what, action) = match (d.kind, &d.label) {
+        (DateKind::Birthday, _) => (
+            "birthday".to_string(),
+            format!("Wish {name} a happy birthday"),
+        ),
+        (DateKind::Anniversary, label) => {
+            let what = label.clone().unwrap_or_else(|| "anniversary".into());
+            let action = format!("Mark {name}'s {what}");
+            (what, action)
+        }
+        (DateKind::Custom, label) => {
+            let what = label.clone().unwrap_or_else(|| "date".into());
+            let action = format!("Remember {name}'s {what}");
+            (what, action)
+        }
+    };
+    let at = match until {
+        0 => "today".to_string(),
+        1 => "tomorrow".to_string(),
+        u => format!("in {u} days ({})", d.next),
+    };
+    (action, format!("{what} {at}"))
+}
+
 /// Items in rank order. Sorts indices rather than the items themselves, which are large.
-fn sorted(items: Vec<AgendaItem>) -> Vec<AgendaItem> {
+fn sorted<T: Ranked>(items: Vec<T>) -> Vec<T> {
     if items.is_sorted_by(|a, b| rank_order(a, b).is_le()) {
         return items;
     }
     let mut order: Vec<usize> = (0..items.len()).collect();
     order.sort_unstable_by(|&a, &b| rank_order(&items[a], &items[b]));
-    let mut slots: Vec<Option<AgendaItem>> = items.into_iter().map(Some).collect();
+    let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
     order
         .into_iter()
         .filter_map(|i| slots.get_mut(i).and_then(Option::take))
         .collect()
 }
 
-fn subject_name(item: &AgendaItem) -> Option<&str> {
-    item.subject.as_ref().map(|s| s.name.as_str())
+fn subject_name<T: Ranked>(item: &T) -> Option<&str> {
+    item.subject().map(|s| s.name.as_str())
 }
 
 /// Best first; ties broken by kind, name and record so that the order is stable.
-fn rank_order(a: &AgendaItem, b: &AgendaItem) -> std::cmp::Ordering {
-    b.score
-        .total_cmp(&a.score)
-        .then_with(|| a.kind.cmp(&b.kind))
+fn rank_order<T: Ranked>(a: &T, b: &T) -> std::cmp::Ordering {
+    b.score()
+        .total_cmp(&a.score())
+        .then_with(|| a.kind().cmp(&b.kind()))
         .then_with(|| subject_name(a).cmp(&subject_name(b)))
-        .then_with(|| a.record_id.cmp(&b.record_id))
+        .then_with(|| a.record_id().cmp(b.record_id()))
 }
 
 /// An overdue check-in: worth 2 × importance × (1 + ln r) at r cadences since the last
 /// contact (r capped at 30), so importance counts linearly and lateness with diminishing
 /// weight. With no contact and no start date recorded, r counts as 1.
-fn check_in(r: &RelationshipFacts, today: Date) -> Option<AgendaItem> {
-    let (cadence, assumed) = cadence_in_force(r.kind, r.importance, r.cadence_days);
-    let importance = r.importance.get();
+fn check_in(r: &RelationshipFacts, today: Date) -> Option<Candidate<'_>> {
+    let cadence = cadence_days_in_force(r.kind, r.importance, r.cadence_days);
     let (ratio, last) = match (r.last_contact, r.started_on) {
         (Some(d), _) => {
             let since = days(d, today);
-            let last = match since {
-                0 => "last contact today".to_string(),
-                1 => "last contact yesterday".to_string(),
-                n => format!("last contact {n} days ago"),
-            };
-            (since as f64 / cadence as f64, last)
+            (since as f64 / cadence as f64, Last::Contact(since))
         }
         (None, Some(d)) => {
             let since = days(d, today);
-            let last = format!(
-                "no contact since the relationship started {} ago",
-                plural(since, "day")
-            );
-            (since as f64 / cadence as f64, last)
+            (since as f64 / cadence as f64, Last::Started(since))
         }
-        (None, None) => (1.0, "no contact recorded yet".to_string()),
+        (None, None) => (1.0, Last::Never),
     };
-    let never = r.last_contact.is_none() && r.started_on.is_none();
-    if ratio <= 1.0 && !never {
+    if ratio <= 1.0 && !matches!(last, Last::Never) {
         return None;
     }
-    let reason = match assumed {
-        Some(note) => format!("{last}; {note}"),
-        None => format!("{last}, cadence {cadence} days (importance {importance})"),
-    };
-    let name = &r.subject.name;
-    Some(AgendaItem {
+    Some(Candidate {
         kind: ItemKind::CheckIn,
-        subject: Some(r.subject.clone()),
-        action: format!("{} {name} — check in", check_in_verb(r.preferred_channel)),
-        reason,
         minutes: check_in_minutes(r.preferred_channel),
-        score: round_tenth(2.0 * f64::from(importance) * (1.0 + clamp(ratio, 1.0, 30.0).ln())),
-        record_id: r.id.clone(),
+        score: round_tenth(
+            2.0 * f64::from(r.importance.get()) * (1.0 + clamp(ratio, 1.0, 30.0).ln()),
+        ),
+        fact: Fact::CheckIn { r, cadence, last },
     })
 }
 
+/// The action and reason of a check-in.
+fn check_in_text(r: &RelationshipFacts, cadence: i64, last: Last) -> (String, String) {
+    let last = match last {
+        Last::Contact(0) => "last contact today".to_string(),
+        Last::Contact(1) => "last contact yesterday".to_string(),
+        Last::Contact(n) => format!("last contact {n} days ago"),
+        Last::Started(n) => format!(
+            "no contact since the relationship started {} ago",
+            plural(n, "day")
+        ),
+        Last::Never => "no contact recorded yet".to_string(),
+    };
+    let reason = match r.cadence_days {
+        None => format!("{last}; {}", assumed_cadence(r.kind, r.importance, cadence)),
+        Some(_) => format!(
+            "{last}, cadence {cadence} days (importance {})",
+            r.importance.get()
+        ),
+    };
+    let name = &r.subject.name;
+    (
+        format!("{} {name} — check in", check_in_verb(r.preferred_channel)),
+        reason,
+    )
+}
+
+/// Whether the items a budget leaves out are written out or only counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeftOut {
+    /// Written, best first, into [`Agenda::left_out_items`] (the JSON of the CLI and API).
+    Listed,
+    /// Only counted in [`Agenda::left_out`] (the CLI's table, which prints the count).
+    Counted,
+}
+
 /// The ranked agenda of `input.today`, fitted to `budget` minutes when one is given.
-pub fn agenda(input: &AgendaInput, budget: Option<u32>) -> Agenda {
-    let ranked = rank(input);
-    match budget {
-        Some(b) => fit_budget(ranked, b),
-        None => Agenda {
-            items: ranked,
+/// Only the items returned are written.
+pub fn agenda(input: &AgendaInput, budget: Option<u32>, left_out: LeftOut) -> Agenda {
+    let ranked = candidates(input);
+    let Some(budget) = budget else {
+        return Agenda {
+            items: ranked.into_iter().map(Candidate::write).collect(),
             left_out: 0,
             left_out_items: vec![],
-        },
+        };
+    };
+    let chosen = choose(&ranked, budget);
+    let mut items = Vec::new();
+    let mut left_out_items = Vec::new();
+    let mut left = 0;
+    for (item, chosen) in ranked.into_iter().zip(chosen) {
+        if chosen {
+            items.push(item.write());
+        } else {
+            left += 1;
+            if left_out == LeftOut::Listed {
+                left_out_items.push(item.write());
+            }
+        }
+    }
+    Agenda {
+        items,
+        left_out: left,
+        left_out_items,
     }
 }
 
@@ -466,23 +654,7 @@ pub fn agenda(input: &AgendaInput, budget: Option<u32>) -> Agenda {
 /// Chosen and left-out items both come back in rank order.
 pub fn fit_budget(ranked: Vec<AgendaItem>, budget: u32) -> Agenda {
     let ranked = sorted(ranked);
-    let budget = budget.min(MAX_BUDGET);
-    let value = |i: &AgendaItem| clamp(i.score, 0.0, f64::MAX);
-    let exact = knapsack(&ranked, budget);
-    let greedy = fill(&ranked, vec![false; ranked.len()], budget);
-    let worth = |chosen: &[bool]| -> f64 {
-        ranked
-            .iter()
-            .zip(chosen)
-            .filter(|(_, c)| **c)
-            .map(|(i, _)| value(i))
-            .sum()
-    };
-    let chosen = if worth(&greedy) > worth(&exact) {
-        greedy
-    } else {
-        exact
-    };
+    let chosen = choose(&ranked, budget);
     let mut items = Vec::new();
     let mut left_out_items = Vec::new();
     for (item, chosen) in ranked.into_iter().zip(chosen) {
@@ -499,8 +671,30 @@ pub fn fit_budget(ranked: Vec<AgendaItem>, budget: u32) -> Agenda {
     }
 }
 
+/// Which of `ranked` (in rank order) [`fit_budget`] chooses: the better of the exact
+/// knapsack and the greedy fill.
+fn choose<T: Ranked>(ranked: &[T], budget: u32) -> Vec<bool> {
+    let budget = budget.min(MAX_BUDGET);
+    let value = |i: &T| clamp(i.score(), 0.0, f64::MAX);
+    let exact = knapsack(ranked, budget);
+    let greedy = fill(ranked, vec![false; ranked.len()], budget);
+    let worth = |chosen: &[bool]| -> f64 {
+        ranked
+            .iter()
+            .zip(chosen)
+            .filter(|(_, c)| **c)
+            .map(|(i, _)| value(i))
+            .sum()
+    };
+    if worth(&greedy) > worth(&exact) {
+        greedy
+    } else {
+        exact
+    }
+}
+
 /// The exact best choice among the first [`CONSIDERED`] items, then filled greedily.
-fn knapsack(ranked: &[AgendaItem], budget: u32) -> Vec<bool> {
+fn knapsack<T: Ranked>(ranked: &[T], budget: u32) -> Vec<bool> {
     let cap = budget as usize;
     let n = ranked.len().min(CONSIDERED);
     let width = cap + 1;
@@ -509,11 +703,11 @@ fn knapsack(ranked: &[AgendaItem], budget: u32) -> Vec<bool> {
     let mut best = vec![0.0f64; width];
     let mut took = vec![false; n * width];
     for (i, item) in ranked.iter().take(n).enumerate() {
-        let cost = item.minutes as usize;
+        let cost = item.minutes() as usize;
         if cost > cap {
             continue;
         }
-        let v = clamp(item.score, 0.0, f64::MAX);
+        let v = clamp(item.score(), 0.0, f64::MAX);
         for m in (cost..=cap).rev() {
             let with = best[m - cost] + v;
             if with > best[m] {
@@ -527,24 +721,24 @@ fn knapsack(ranked: &[AgendaItem], budget: u32) -> Vec<bool> {
     for i in (0..n).rev() {
         if took[i * width + m] {
             chosen[i] = true;
-            m -= ranked[i].minutes as usize;
+            m -= ranked[i].minutes() as usize;
         }
     }
     fill(ranked, chosen, budget)
 }
 
 /// Adds, in rank order, every item not yet chosen that still fits.
-fn fill(ranked: &[AgendaItem], mut chosen: Vec<bool>, budget: u32) -> Vec<bool> {
+fn fill<T: Ranked>(ranked: &[T], mut chosen: Vec<bool>, budget: u32) -> Vec<bool> {
     let mut used: u64 = ranked
         .iter()
         .zip(&chosen)
         .filter(|(_, c)| **c)
-        .map(|(i, _)| u64::from(i.minutes))
+        .map(|(i, _)| u64::from(i.minutes()))
         .sum();
     for (item, c) in ranked.iter().zip(chosen.iter_mut()) {
-        if !*c && used + u64::from(item.minutes) <= u64::from(budget) {
+        if !*c && used + u64::from(item.minutes()) <= u64::from(budget) {
             *c = true;
-            used += u64::from(item.minutes);
+            used += u64::from(item.minutes());
         }
     }
     chosen

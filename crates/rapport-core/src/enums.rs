@@ -21,6 +21,8 @@ macro_rules! text_enum {
 
             /// Parses the text form (case-insensitive; `_` and `-` are interchangeable).
             pub fn parse(s: &str) -> Result<Self, DomainError> {
+                // The text form itself (what the store holds) needs no normalizing.
+                $(if s == $text { return Ok($name::$variant); })+
                 let norm = s.trim().to_ascii_lowercase().replace('_', "-");
                 $(if norm == $text { return Ok($name::$variant); })+
                 Err(DomainError::invalid(

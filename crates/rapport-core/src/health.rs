@@ -249,17 +249,31 @@ pub(crate) fn cadence_in_force(
     importance: Importance,
     set: Option<CadenceDays>,
 ) -> (i64, Option<String>) {
-    match set {
-        Some(c) => (i64::from(c.get()), None),
-        None => {
-            let c = i64::from(default_cadence(kind, importance).get());
-            let note = format!(
-                "no cadence set: {c} days assumed for {} {kind} of importance {importance}",
-                article(kind)
-            );
-            (c, Some(note))
-        }
-    }
+    let c = cadence_days_in_force(kind, importance, set);
+    (
+        c,
+        set.is_none().then(|| assumed_cadence(kind, importance, c)),
+    )
+}
+
+/// The cadence in force, in days: the one set, else the default for kind and importance.
+pub(crate) fn cadence_days_in_force(
+    kind: RelationshipKind,
+    importance: Importance,
+    set: Option<CadenceDays>,
+) -> i64 {
+    i64::from(
+        set.unwrap_or_else(|| default_cadence(kind, importance))
+            .get(),
+    )
+}
+
+/// The sentence that says a cadence of `days` was assumed.
+pub(crate) fn assumed_cadence(kind: RelationshipKind, importance: Importance, days: i64) -> String {
+    format!(
+        "no cadence set: {days} days assumed for {} {kind} of importance {importance}",
+        article(kind)
+    )
 }
 
 fn article(kind: RelationshipKind) -> &'static str {

@@ -18,8 +18,14 @@ impl Id {
     }
 
     pub fn parse(s: &str) -> Result<Id, DomainError> {
-        let uuid = uuid::Uuid::try_parse(s.trim())
+        let t = s.trim();
+        let uuid = uuid::Uuid::try_parse(t)
             .map_err(|_| DomainError::invalid("id", format!("`{s}` is not a valid id (a UUID)")))?;
+        // Already in the canonical form (as stored): a UUID of 36 characters is in the
+        // hyphenated form, and without capitals it is the one written below.
+        if t.len() == 36 && !t.bytes().any(|b| b.is_ascii_uppercase()) {
+            return Ok(Id(t.to_owned()));
+        }
         Ok(Id(uuid.hyphenated().to_string()))
     }
 
@@ -99,5 +105,20 @@ mod tests {
             id.map(|i| i.to_string()),
             Some("0190a0b0-0000-7000-8000-000000000001".into())
         );
+    }
+
+    #[test]
+    fn every_accepted_form_gives_the_hyphenated_one() {
+        let canonical = "0190a0b0-0000-7000-8000-000000000001";
+        for form in [
+            canonical,
+            "  0190a0b0-0000-7000-8000-000000000001 ",
+            "  0190a0b0000070008000000000000001  ",
+            "{0190a0b0-0000-7000-8000-000000000001}",
+            "urn:uuid:0190a0b0-0000-7000-8000-000000000001",
+        ] {
+            let id = Id::parse(form).map(|i| i.to_string()).ok();
+            assert_eq!(id.as_deref(), Some(canonical), "{form:?}");
+        }
     }
 }

@@ -895,7 +895,13 @@ impl Env {
             Some(b) => Some(rapport_core::agenda::parse_budget(b)?),
             None => None,
         };
-        let agenda = self.app.agenda(&self.ctx, day, budget)?;
+        // The table prints how many items the budget left out, the JSON lists them.
+        let left_out = if self.json {
+            rapport_core::agenda::LeftOut::Listed
+        } else {
+            rapport_core::agenda::LeftOut::Counted
+        };
+        let agenda = self.app.agenda(&self.ctx, day, budget, left_out)?;
         if self.json {
             return json(&agenda);
         }

@@ -281,7 +281,7 @@ fn json_shape() {
         severity: Severity::clamped(2),
         opened_on: ago(14),
     });
-    let a = agenda(&input, Some(45));
+    let a = agenda(&input, Some(45), LeftOut::Listed);
     assert_eq!(
         serde_json::to_value(&a).unwrap(),
         serde_json::json!({
@@ -297,7 +297,7 @@ fn json_shape() {
             "left_out": 0,
         })
     );
-    let a = agenda(&input, Some(20));
+    let a = agenda(&input, Some(20), LeftOut::Listed);
     let v = serde_json::to_value(&a).unwrap();
     assert_eq!(v["left_out"], 1);
     assert_eq!(v["items"], serde_json::json!([]));
@@ -461,9 +461,22 @@ proptest! {
             prop_assert!(i.score.is_finite() && i.score >= 0.0, "{:?}", i);
             prop_assert!(i.minutes > 0);
         }
-        let a = agenda(&input, Some(budget));
+        let a = agenda(&input, Some(budget), LeftOut::Listed);
         prop_assert!(a.items.iter().map(|i| i.minutes).sum::<u32>() <= budget);
         prop_assert_eq!(a.items.len() + a.left_out, items.len());
+    }
+
+    #[test]
+    fn writing_only_the_chosen_items_changes_nothing(input in arb_input(), budget in 1u32..=1440) {
+        // The agenda writes items lazily; it must equal writing every item first.
+        let listed = agenda(&input, Some(budget), LeftOut::Listed);
+        prop_assert_eq!(&listed, &fit_budget(rank(&input), budget));
+        let counted = agenda(&input, Some(budget), LeftOut::Counted);
+        prop_assert_eq!(&counted.items, &listed.items);
+        prop_assert_eq!(counted.left_out, listed.left_out);
+        prop_assert!(counted.left_out_items.is_empty());
+        let all = agenda(&input, None, LeftOut::Counted);
+        prop_assert_eq!(all.items, rank(&input));
     }
 
     #[test]

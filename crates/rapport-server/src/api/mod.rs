@@ -495,7 +495,10 @@ async fn agenda(
             })
         })
         .transpose()?;
-    let agenda = blocking(&s, move |app| app.agenda(&ctx, day, budget)).await?;
+    let agenda = blocking(&s, move |app| {
+        app.agenda(&ctx, day, budget, rapport_core::agenda::LeftOut::Listed)
+    })
+    .await?;
     Ok(json_response(StatusCode::OK, &agenda))
 }
 

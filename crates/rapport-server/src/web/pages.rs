@@ -253,7 +253,7 @@ fn subject_href(kind: SubjectKind, id: &Id) -> String {
 pub async fn dashboard(State(s): State<AppState>, user: WebUser) -> Result<Response, WebError> {
     let ctx = user.ctx.clone();
     let (agenda, health, kinds, metrics) = blocking(&s, move |app| {
-        let agenda = app.agenda(&ctx, None, None)?;
+        let agenda = app.agenda(&ctx, None, None, rapport_core::agenda::LeftOut::Listed)?;
         let health = app.all_health(&ctx, None)?;
         let ids: Vec<Id> = agenda
             .items
