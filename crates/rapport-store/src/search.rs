@@ -93,12 +93,12 @@ fn like_pattern(w: &str) -> String {
     p
 }
 
-/// What the full-text index is asked for a query word. An email address is matched on
+/// What the trigram index is asked for a query word. An email address is matched on
 /// its local part and `@` (`ada@`): its domain's trigrams (`.ex`, `exa`, `com`) occur in
-/// a great many documents and make the phrase slow to match, while the local part is
-/// rare. The whole word is then checked on each candidate, so the candidates are the
-/// same.
-fn fts_key(word: &str) -> &str {
+/// a great many documents and make the index slow to intersect them (FTS5's phrase,
+/// pg_trgm's bitmap), while the local part is rare. The whole word is then checked on
+/// each candidate in the same statement, so the candidates are the same.
+fn index_key(word: &str) -> &str {
     match word.rfind('@') {
         Some(at) if word[..=at].chars().count() >= 3 => &word[..=at],
         _ => word,
@@ -234,7 +234,7 @@ impl Tx<'_> {
                 let expr = long
                     .iter()
                     .map(|alts| match alts.as_slice() {
-                        [word] if fts_key(word).len() < word.len() => {
+                        [word] if index_key(word).len() < word.len() => {
                             // The index finds a part of the word; the whole of it must
                             // occur, which the statement checks before counting it.
                             params.push(word.as_str().into());
@@ -242,7 +242,7 @@ impl Tx<'_> {
                                 " AND instr(d.body, ${}) > 0",
                                 params.len() + 2
                             ));
-                            fts_phrase(fts_key(word))
+                            fts_phrase(index_key(word))
                         }
                         _ => format!(
                             "({})",
@@ -270,7 +270,20 @@ impl Tx<'_> {
                     "SELECT entity_kind, entity_id, body FROM search_docs WHERE workspace_id = $1",
                 );
                 params.push(ws.into());
+                let find = match self.c.dialect() {
+                    Dialect::Sqlite => "instr",
+                    Dialect::Postgres => "strpos",
+                };
                 for alts in alternatives {
+                    if let [word] = alts.as_slice()
+                        && index_key(word).len() < word.len()
+                    {
+                        params.push(like_pattern(index_key(word)).into());
+                        sql.push_str(&format!(" AND body LIKE ${} ESCAPE '\\'", params.len()));
+                        params.push(word.as_str().into());
+                        sql.push_str(&format!(" AND {find}(body, ${}) > 0", params.len()));
+                        continue;
+                    }
                     let mut ors = Vec::new();
                     for a in alts {
                         params.push(like_pattern(a).into());
