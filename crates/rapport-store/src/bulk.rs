@@ -12,9 +12,9 @@
 //! 3. Drop the new file's secondary indexes and load into it with no journal and no
 //!    syncs, through the same `Tx` write path as always (so the rows, side tables,
 //!    activity and search documents are those the ordinary path writes), except that
-//!    the FTS5 indexes are not fed batch by batch.
+//!    the FTS5 index of the search documents is not fed batch by batch.
 //! 4. `finish`: recreate the indexes (CREATE INDEX sorts once), rebuild the FTS5
-//!    indexes from their content tables, sync the file and rename it over the database.
+//!    index from its content table, sync the file and rename it over the database.
 //!    A crash or an error before the rename leaves the database as it was; the partial
 //!    file is removed (or replaced by the next build).
 //!
@@ -195,10 +195,7 @@ impl BulkLoad {
         for sql in &self.indexes {
             conn.execute_batch(sql)?;
         }
-        conn.execute_batch(
-            "INSERT INTO search_docs_fts (search_docs_fts) VALUES ('rebuild');
-             INSERT INTO search_terms_fts (search_terms_fts) VALUES ('rebuild');",
-        )?;
+        conn.execute_batch("INSERT INTO search_docs_fts (search_docs_fts) VALUES ('rebuild');")?;
         // The file goes in place in the journal mode every connection sets anyway.
         conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
         conn.close().map_err(|(_, e)| e)?;

@@ -959,11 +959,18 @@ impl Tx<'_> {
         }
         let terms: Vec<Value> = terms
             .into_iter()
-            .flat_map(|t| [ws.into(), t.into()])
+            .flat_map(|t| {
+                [
+                    ws.into(),
+                    t.into(),
+                    t.chars().rev().collect::<String>().into(),
+                ]
+            })
             .collect();
-        // SQLite's FTS5 indexes are external-content: feed them the rows just added,
-        // which are exactly those past the largest rowid before (this transaction holds
-        // the write lock). A bulk build fills them from these tables once, at the end.
+        // SQLite's FTS5 index of the documents is external-content: feed it the rows just
+        // added, which are exactly those past the largest rowid before (this transaction
+        // holds the write lock). A bulk build fills it from the table once, at the end.
+        // The vocabulary carries each word reversed, for typo correction (search.rs).
         let feed_fts = self.c.dialect() == Dialect::Sqlite && !self.defer_search;
         let docs_from = if feed_fts {
             self.max_rowid("search_docs")?
@@ -982,23 +989,12 @@ impl Tx<'_> {
                 &[docs_from.into()],
             )?;
         }
-        let terms_from = if feed_fts {
-            self.max_rowid("search_terms")?
-        } else {
-            0
-        };
-        let added = self.insert_rows(
-            "INSERT INTO search_terms (workspace_id, term)",
-            2,
+        self.insert_rows(
+            "INSERT INTO search_terms (workspace_id, term, reversed)",
+            3,
             &terms,
             "ON CONFLICT DO NOTHING",
         )?;
-        if feed_fts && added > 0 {
-            self.c.execute(
-                "INSERT INTO search_terms_fts (rowid, term) SELECT rowid, term FROM search_terms WHERE rowid > $1",
-                &[terms_from.into()],
-            )?;
-        }
         Ok(())
     }
 

@@ -38,6 +38,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 5,
+        common: include_str!("../migrations/common/0005_search.sql"),
+        sqlite: include_str!("../migrations/sqlite/0005_search.sql"),
+        postgres: include_str!("../migrations/postgres/0005_search.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {
@@ -94,4 +100,38 @@ pub fn postgres(client: &mut postgres::Client) -> Result<(), StoreError> {
     }
     tx.commit()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Migration 5 fills the reversed vocabulary of a database written before it,
+    /// character by character (not byte by byte).
+    #[test]
+    fn sqlite_backfills_reversed_terms() -> Result<(), StoreError> {
+        let conn = Connection::open_in_memory()?;
+        for m in MIGRATIONS.iter().filter(|m| m.version < 5) {
+            conn.execute_batch(m.common)?;
+            conn.execute_batch(m.sqlite)?;
+            conn.execute_batch(&format!("PRAGMA user_version = {}", m.version))?;
+        }
+        let words = ["lovelace", "zoe", "東京都", "ab1"];
+        for w in words {
+            conn.execute(
+                "INSERT INTO search_terms (workspace_id, term) VALUES ('w', ?1)",
+                [w],
+            )?;
+        }
+        sqlite(&conn)?;
+        for w in words {
+            let reversed: String = conn.query_row(
+                "SELECT reversed FROM search_terms WHERE term = ?1",
+                [w],
+                |r| r.get(0),
+            )?;
+            assert_eq!(reversed, w.chars().rev().collect::<String>());
+        }
+        Ok(())
+    }
 }

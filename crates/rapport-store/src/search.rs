@@ -2,7 +2,8 @@
 //! `rapport_core::fold` before it is stored and before it is queried (case and
 //! accents), every query word must match as a fragment, and a word with no match
 //! may be corrected by one edit against the workspace's vocabulary (`babage` finds
-//! Babbage). Each engine finds candidates with its own index (FTS5 trigram, pg_trgm).
+//! Babbage). Each engine finds candidate documents with its own index (FTS5 trigram,
+//! pg_trgm); corrections come from index ranges over the vocabulary, the same on both.
 
 use rapport_core::{EntityKind, Id, fold, phone_key};
 
@@ -92,55 +93,84 @@ fn like_pattern(w: &str) -> String {
     p
 }
 
-fn trigrams(w: &str) -> Vec<String> {
-    let chars: Vec<char> = w.chars().collect();
-    chars
-        .windows(3)
-        .map(|t| t.iter().collect::<String>())
-        .collect()
+/// What the trigram index is asked for a query word. An email address is matched on
+/// its local part and `@` (`ada@`): its domain's trigrams (`.ex`, `exa`, `com`) occur in
+/// a great many documents and make the index slow to intersect them (FTS5's phrase,
+/// pg_trgm's bitmap), while the local part is rare. The whole word is then checked on
+/// each candidate in the same statement, so the candidates are the same.
+fn index_key(word: &str) -> &str {
+    match word.rfind('@') {
+        Some(at) if word[..=at].chars().count() >= 3 => &word[..=at],
+        _ => word,
+    }
 }
 
+/// Candidates read and scored per query, at most.
 const CANDIDATES: usize = 2000;
 
 impl Tx<'_> {
-    /// Vocabulary words within one edit of `word` (words of 4+ characters only).
+    /// Vocabulary words within one edit of `word` (words of 4+ characters only): a
+    /// substitution, insertion, deletion or swap of two neighbours.
+    ///
+    /// With `k` half the word's length, a word one edit away starts with the word's first
+    /// `k` characters (the edit is in the second half) or ends with its last `n - k`
+    /// (the edit is in the first half), unless the edit swaps the two characters around
+    /// the middle. So the candidates are two index ranges, of the vocabulary by word and
+    /// by reversed word, with a length within one of `word`'s, plus that one swapped
+    /// word; the exact distance decides.
     fn corrections(&mut self, ws: &Id, word: &str) -> Result<Vec<String>, StoreError> {
-        if word.chars().count() < 4 || !word.chars().all(char::is_alphanumeric) {
+        let chars: Vec<char> = word.chars().collect();
+        if chars.len() < 4 || !chars.iter().all(|c| c.is_alphanumeric()) {
             return Ok(vec![]);
         }
-        let rows = match self.c.dialect() {
-            Dialect::Sqlite => {
-                let expr = trigrams(word)
-                    .iter()
-                    .map(|t| fts_phrase(t))
-                    .collect::<Vec<_>>()
-                    .join(" OR ");
-                self.c.query(
-                    "SELECT t.term FROM search_terms_fts f JOIN search_terms t ON t.rowid = f.rowid
-                     WHERE search_terms_fts MATCH $1 AND t.workspace_id = $2 ORDER BY f.rank LIMIT 200",
-                    &[expr.into(), ws.into()],
-                )?
-            }
-            Dialect::Postgres => self.c.query(
-                "SELECT term FROM search_terms WHERE workspace_id = $1 AND term % $2
-                 ORDER BY similarity(term, $2) DESC LIMIT 200",
-                &[ws.into(), word.into()],
-            )?,
+        let k = chars.len() / 2;
+        let prefix: String = chars[..k].iter().collect();
+        let suffix: String = chars[k..].iter().rev().collect();
+        let mut swapped = chars.clone();
+        swapped.swap(k - 1, k);
+        let swapped: String = swapped.into_iter().collect();
+        let n = chars.len() as i64;
+        // Byte-wise comparison on both engines (PostgreSQL's pattern operators ignore the
+        // collation); no vocabulary word holds U+10FFFF, so it bounds each range.
+        let (ge, lt) = match self.c.dialect() {
+            Dialect::Sqlite => (">=", "<"),
+            Dialect::Postgres => ("~>=~", "~<~"),
         };
+        let sql = format!(
+            "SELECT term FROM search_terms WHERE workspace_id = $1 AND term {ge} $2 AND term {lt} $3
+               AND length(term) BETWEEN $6 AND $7
+             UNION
+             SELECT term FROM search_terms WHERE workspace_id = $1 AND reversed {ge} $4 AND reversed {lt} $5
+               AND length(term) BETWEEN $6 AND $7
+             UNION
+             SELECT term FROM search_terms WHERE workspace_id = $1 AND term = $8"
+        );
+        let params: Vec<Value> = vec![
+            ws.into(),
+            prefix.clone().into(),
+            format!("{prefix}\u{10FFFF}").into(),
+            suffix.clone().into(),
+            format!("{suffix}\u{10FFFF}").into(),
+            (n - 1).into(),
+            (n + 1).into(),
+            swapped.into(),
+        ];
         let mut out = Vec::new();
-        for r in rows {
-            let t = r.text(0)?;
-            if t != word && edit_distance(&t, word, 1) <= 1 {
-                out.push(t);
+        self.c.for_each(&sql, &params, &mut |r| {
+            let t = r.str(0)?;
+            if t != word && edit_distance(t, word, 1) <= 1 {
+                out.push(t.to_string());
             }
-        }
+            Ok(())
+        })?;
+        out.sort();
         Ok(out)
     }
 
     /// Finds records of the workspace matching every word of `query`, best first.
     pub fn search(&mut self, ws: &Id, query: &str, limit: usize) -> Result<Vec<Hit>, StoreError> {
         let words = query_words(query);
-        if words.is_empty() {
+        if words.is_empty() || limit == 0 {
             return Ok(vec![]);
         }
         let mut alternatives: Vec<Vec<String>> = Vec::with_capacity(words.len());
@@ -149,66 +179,111 @@ impl Tx<'_> {
             alts.extend(self.corrections(ws, w)?);
             alternatives.push(alts);
         }
-        let rows = self.candidate_docs(ws, &alternatives)?;
-        let mut hits = Vec::new();
-        for r in rows {
-            let body = r.text(2)?;
-            if let Some(score) = score(&body, &alternatives) {
-                let kind = EntityKind::parse(&r.text(0)?)?;
-                hits.push((
-                    Hit {
-                        kind,
-                        id: r.id(1)?,
-                        score,
-                    },
-                    body,
-                ));
+        let (sql, params) = self.candidates_sql(ws, &alternatives);
+        // The best `limit` so far, by score then text (ties keep the candidates' order,
+        // as a stable sort of all of them would), kept in place of every candidate: only
+        // a candidate that can still make the cut is copied out of the row.
+        let mut top: Vec<(Hit, String)> = Vec::new();
+        let mut worst: Option<(f64, String)> = None;
+        let order = |a: &(Hit, String), b: &(Hit, String)| {
+            b.0.score.total_cmp(&a.0.score).then_with(|| a.1.cmp(&b.1))
+        };
+        self.c.for_each(&sql, &params, &mut |r| {
+            let body = r.str(2)?;
+            let Some(score) = score(body, &alternatives) else {
+                return Ok(());
+            };
+            if let Some((least, last)) = &worst
+                && (score < *least || (score == *least && body >= last.as_str()))
+            {
+                return Ok(());
             }
-        }
-        hits.sort_by(|a, b| b.0.score.total_cmp(&a.0.score).then_with(|| a.1.cmp(&b.1)));
-        hits.truncate(limit);
-        Ok(hits.into_iter().map(|(h, _)| h).collect())
+            let kind = EntityKind::parse(r.str(0)?)?;
+            top.push((
+                Hit {
+                    kind,
+                    id: r.id(1)?,
+                    score,
+                },
+                body.to_string(),
+            ));
+            if top.len() >= 2 * limit {
+                top.sort_by(order);
+                top.truncate(limit);
+                worst = top.last().map(|(h, b)| (h.score, b.clone()));
+            }
+            Ok(())
+        })?;
+        top.sort_by(order);
+        top.truncate(limit);
+        Ok(top.into_iter().map(|(h, _)| h).collect())
     }
 
-    fn candidate_docs(
-        &mut self,
-        ws: &Id,
-        alternatives: &[Vec<String>],
-    ) -> Result<Vec<crate::value::Row>, StoreError> {
+    /// The statement that reads the candidate documents (kind, id, folded text) of a
+    /// query: up to `CANDIDATES` documents of the workspace in which every word (or one of
+    /// its corrections) occurs.
+    fn candidates_sql(&self, ws: &Id, alternatives: &[Vec<String>]) -> (String, Vec<Value>) {
         let long: Vec<&Vec<String>> = alternatives
             .iter()
             .filter(|alts| alts.iter().all(|a| a.chars().count() >= 3))
             .collect();
+        let mut params: Vec<Value> = Vec::new();
         match self.c.dialect() {
             Dialect::Sqlite if !long.is_empty() => {
+                let mut checks = String::new();
                 let expr = long
                     .iter()
-                    .map(|alts| {
-                        format!(
+                    .map(|alts| match alts.as_slice() {
+                        [word] if index_key(word).len() < word.len() => {
+                            // The index finds a part of the word; the whole of it must
+                            // occur, which the statement checks before counting it.
+                            params.push(word.as_str().into());
+                            checks.push_str(&format!(
+                                " AND instr(d.body, ${}) > 0",
+                                params.len() + 2
+                            ));
+                            fts_phrase(index_key(word))
+                        }
+                        _ => format!(
                             "({})",
                             alts.iter()
                                 .map(|a| fts_phrase(a))
                                 .collect::<Vec<_>>()
                                 .join(" OR ")
-                        )
+                        ),
                     })
                     .collect::<Vec<_>>()
                     .join(" AND ");
-                self.c.query(
-                    &format!(
+                let mut all: Vec<Value> = vec![expr.into(), ws.into()];
+                all.append(&mut params);
+                (
+                    format!(
                         "SELECT d.entity_kind, d.entity_id, d.body FROM search_docs_fts f
                          JOIN search_docs d ON d.rowid = f.rowid
-                         WHERE search_docs_fts MATCH $1 AND d.workspace_id = $2 LIMIT {CANDIDATES}"
+                         WHERE search_docs_fts MATCH $1 AND d.workspace_id = $2{checks} LIMIT {CANDIDATES}"
                     ),
-                    &[expr.into(), ws.into()],
+                    all,
                 )
             }
             _ => {
                 let mut sql = String::from(
                     "SELECT entity_kind, entity_id, body FROM search_docs WHERE workspace_id = $1",
                 );
-                let mut params: Vec<Value> = vec![ws.into()];
+                params.push(ws.into());
+                let find = match self.c.dialect() {
+                    Dialect::Sqlite => "instr",
+                    Dialect::Postgres => "strpos",
+                };
                 for alts in alternatives {
+                    if let [word] = alts.as_slice()
+                        && index_key(word).len() < word.len()
+                    {
+                        params.push(like_pattern(index_key(word)).into());
+                        sql.push_str(&format!(" AND body LIKE ${} ESCAPE '\\'", params.len()));
+                        params.push(word.as_str().into());
+                        sql.push_str(&format!(" AND {find}(body, ${}) > 0", params.len()));
+                        continue;
+                    }
                     let mut ors = Vec::new();
                     for a in alts {
                         params.push(like_pattern(a).into());
@@ -217,7 +292,7 @@ impl Tx<'_> {
                     sql.push_str(&format!(" AND ({})", ors.join(" OR ")));
                 }
                 sql.push_str(&format!(" LIMIT {CANDIDATES}"));
-                self.c.query(&sql, &params)
+                (sql, params)
             }
         }
     }

@@ -24,6 +24,14 @@ pub const ALL: &[(&str, Body)] = &[
         pagination_visits_every_record_once,
     ),
     ("search_semantics", search_semantics),
+    (
+        "search_corrects_every_word_one_edit_away",
+        search_corrects_every_word_one_edit_away,
+    ),
+    (
+        "search_by_email_needs_the_whole_address",
+        search_by_email_needs_the_whole_address,
+    ),
     ("lookup_by_email_and_phone", lookup_by_email_and_phone),
     (
         "failed_transaction_writes_nothing",
@@ -410,6 +418,128 @@ fn search_semantics(db: &Fresh) {
         vec![charles.meta.id.clone()],
         "new words join the vocabulary"
     );
+}
+
+/// Corrections are every vocabulary word one edit away, whatever the edit and wherever
+/// it is (start, middle, end), and no word two edits away.
+fn search_corrects_every_word_one_edit_away(db: &Fresh) {
+    let store = open(db);
+    let ws = workspace(&store, "w");
+    let names = [
+        "Ada Lovelace",
+        "Ada Lovleace",  // the two characters around the middle swapped
+        "Ada Olvelace",  // swapped at the start
+        "Ada Lovelaec",  // swapped at the end
+        "Ada Lovelce",   // one deleted
+        "Ada Lovellace", // one inserted
+        "Ada Movelace",  // one replaced, at the start
+        "Ada Lovelacx",  // one replaced, at the end
+        "Ada Luvelice",  // two replaced: too far
+        "Ada Lovelacexx",
+        "Ada Lovelaces2",
+    ];
+    let people: Vec<Person> = names.iter().map(|n| person(n)).collect();
+    for p in &people {
+        add(&store, &ws, p);
+    }
+    let find = |q: &str| -> Vec<String> {
+        let hits = store.read(|tx| tx.search(&ws, q, 20)).unwrap();
+        assert!(
+            hits.windows(2).all(|w| w[0].score >= w[1].score),
+            "{q}: best first"
+        );
+        hits.iter()
+            .map(|h| {
+                let p = people.iter().find(|p| p.meta.id == h.id).expect("a person");
+                p.name.clone()
+            })
+            .collect()
+    };
+    let mut found = find("lovelace");
+    assert_eq!(found[0], "Ada Lovelace", "the exact spelling first");
+    // A word that contains the query matches as a fragment.
+    assert!(found.contains(&"Ada Lovelacexx".to_string()));
+    assert!(found.contains(&"Ada Lovelaces2".to_string()));
+    found.sort();
+    let mut want: Vec<String> = names[..8]
+        .iter()
+        .chain(&names[9..])
+        .map(|n| n.to_string())
+        .collect();
+    want.sort();
+    assert_eq!(found, want);
+    // From a misspelling, what holds it or a word one edit away from it.
+    let mut found = find("lovleace");
+    assert_eq!(found[0], "Ada Lovleace", "the exact spelling first");
+    found.sort();
+    assert_eq!(
+        found,
+        vec![
+            "Ada Lovelace",
+            "Ada Lovelaces2",
+            "Ada Lovelacexx",
+            "Ada Lovleace"
+        ]
+    );
+    // Short words too: `mira` is one edit from `mara` and `mir`, not from `maria`.
+    for n in ["Mara Jones", "Mir Khan", "Maria Lopez"] {
+        add(&store, &ws, &person(n));
+    }
+    let hits = store.read(|tx| tx.search(&ws, "mira", 20)).unwrap();
+    assert_eq!(hits.len(), 2, "{hits:?}");
+}
+
+/// An email address matches where the whole address occurs (a longer address, a note),
+/// never on its local part alone.
+fn search_by_email_needs_the_whole_address(db: &Fresh) {
+    let store = open(db);
+    let ws = workspace(&store, "w");
+    let mut ada = person("Ada Lovelace");
+    ada.emails
+        .push(Labeled::new("Ada@Analytical.example", None));
+    let mut longer = person("Bea Longer");
+    longer
+        .emails
+        .push(Labeled::new("ada@analytical.example.org", None));
+    let mut other = person("Cy Other");
+    other.emails.push(Labeled::new("ada@other.example", None));
+    let mut bare = person("Di Bare");
+    bare.emails.push(Labeled::new("x@a.example", None));
+    for p in [&ada, &longer, &other, &bare] {
+        add(&store, &ws, p);
+    }
+    let note = Note {
+        meta: meta(),
+        link: Link {
+            kind: EntityKind::Person,
+            id: other.meta.id.clone(),
+        },
+        body: "Forwarded to ada@analytical.example on Monday".into(),
+    };
+    store.write(|tx| tx.insert(&ws, &note)).unwrap();
+    let find = |q: &str| -> Vec<Id> {
+        let hits = store.read(|tx| tx.search(&ws, q, 10)).unwrap();
+        assert!(hits.windows(2).all(|w| w[0].score >= w[1].score));
+        hits.into_iter().map(|h| h.id).collect()
+    };
+    let mut found = find("ADA@analytical.example");
+    found.sort();
+    let mut want = vec![
+        ada.meta.id.clone(),
+        longer.meta.id.clone(),
+        note.meta.id.clone(),
+    ];
+    want.sort();
+    assert_eq!(found, want);
+    assert_eq!(find("ada@other.example"), vec![other.meta.id.clone()]);
+    assert_eq!(
+        find("ada@analytical.example.org"),
+        vec![longer.meta.id.clone()]
+    );
+    assert!(find("ada@nowhere.example").is_empty());
+    // Too short a local part to narrow by: the whole address is matched.
+    assert_eq!(find("x@a.example"), vec![bare.meta.id.clone()]);
+    assert_eq!(find("@a.example"), vec![bare.meta.id.clone()]);
 }
 
 fn lookup_by_email_and_phone(db: &Fresh) {
