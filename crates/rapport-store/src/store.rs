@@ -73,6 +73,9 @@ pub struct Store {
 
 /// How many times a transaction that hit a lock or a serialization failure is retried.
 const RETRIES: u32 = 30;
+/// Pooled connections per store: to one SQLite file, to a PostgreSQL server.
+const SQLITE_CONNECTIONS: u32 = 8;
+const POSTGRES_CONNECTIONS: u32 = 16;
 
 impl Store {
     pub fn open(spec: &str) -> Result<Store, StoreError> {
@@ -109,13 +112,25 @@ impl Store {
         crate::migrate::postgres(first.client())?;
         drop(first);
         let pool = r2d2::Pool::builder()
-            .max_size(16)
+            .max_size(POSTGRES_CONNECTIONS)
             .min_idle(Some(0))
+            // No ping per checkout (a round trip per transaction); `pg::in_tx` retries a
+            // transaction whose idle connection turned out closed.
+            .test_on_check_out(false)
             .connection_timeout(Duration::from_secs(30))
             .build_unchecked(manager);
         Ok(Store {
             backend: Backend::Postgres { pool },
         })
+    }
+
+    /// How many transactions can run at once: the size of the connection pool. More
+    /// threads than this would only queue for a connection.
+    pub fn max_connections(&self) -> usize {
+        match self.backend {
+            Backend::Sqlite { .. } => SQLITE_CONNECTIONS as usize,
+            Backend::Postgres { .. } => POSTGRES_CONNECTIONS as usize,
+        }
     }
 
     pub fn dialect(&self) -> Dialect {
@@ -171,6 +186,21 @@ impl Store {
         })
     }
 
+    /// After loading many rows: gives PostgreSQL's planner the tables' new sizes and
+    /// value distributions. Until autovacuum gets round to it (later, or never where it
+    /// is off) a freshly loaded table looks empty, and a page of a list is planned as
+    /// "read the whole workspace and sort it" instead of a walk of the
+    /// `(workspace_id, id)` index. SQLite's plans here use no statistics: nothing to do.
+    pub fn refresh_statistics(&self) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Sqlite { .. } => Ok(()),
+            Backend::Postgres { pool } => {
+                pool.get()?.client().batch_execute("ANALYZE")?;
+                Ok(())
+            }
+        }
+    }
+
     /// The SQLite file, when the store is SQLite.
     pub fn sqlite_path(&self) -> Option<&Path> {
         match &self.backend {
@@ -193,11 +223,13 @@ impl Store {
     }
 }
 
-/// A pool of up to 8 connections to one SQLite file, opened as they are needed.
+/// A pool of up to `SQLITE_CONNECTIONS` connections to one SQLite file, opened as they are needed.
 pub(crate) fn sqlite_pool(path: &Path) -> r2d2::Pool<sqlite::SqliteManager> {
     r2d2::Pool::builder()
-        .max_size(8)
+        .max_size(SQLITE_CONNECTIONS)
         .min_idle(Some(0))
+        // A connection to a local file does not go stale; checking one costs a call.
+        .test_on_check_out(false)
         .connection_timeout(Duration::from_secs(30))
         .build_unchecked(sqlite::SqliteManager {
             path: path.to_path_buf(),
