@@ -9,6 +9,7 @@ use postgres::{Client, GenericClient, NoTls, Statement};
 
 use crate::StoreError;
 use crate::conn::{Conn, Dialect};
+use crate::store::TxKind;
 use crate::value::{Cell, Cells, Row, Value};
 
 type BoxError = Box<dyn Error + Sync + Send>;
@@ -240,19 +241,17 @@ fn lost(e: &postgres::Error) -> bool {
 
 /// Runs `f` in a transaction: read-only REPEATABLE READ for reads.
 ///
-/// A read is first tried as a lone statement, without `BEGIN` and `COMMIT`: most reads
-/// of a request (the credential, a record by id, a page of a list) are one statement,
-/// which sees one snapshot on its own, so the transaction would only add two round trips.
-/// If `f` asks for a second statement, that attempt is refused, whatever `f` returned
-/// is dropped, and `f` runs again in a transaction (reads have no effects, and are
-/// retried like this anyway on transient failures).
-pub fn in_tx<T>(
+/// A `ReadOne` is first tried as a lone statement, without `BEGIN` and `COMMIT`. If `f`
+/// asks for a second statement (or for anything but a query), that attempt is refused,
+/// whatever `f` returned is dropped, and `f` runs again in a transaction.
+pub(crate) fn in_tx<T>(
     conn: &mut PgClient,
-    write: bool,
+    kind: TxKind,
     f: &mut dyn FnMut(&mut dyn Conn) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
     let PgClient { client, cache } = conn;
-    if !write {
+    let write = kind == TxKind::Write;
+    if kind == TxKind::ReadOne {
         let mut lone = Lone::default();
         let result = f(&mut PgConn {
             tx: client,

@@ -71,6 +71,15 @@ pub struct Store {
     pub(crate) backend: Backend,
 }
 
+/// What a transaction is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TxKind {
+    Read,
+    /// A read that is usually one statement: see [`Store::read_one`].
+    ReadOne,
+    Write,
+}
+
 /// How many times a transaction that hit a lock or a serialization failure is retried.
 const RETRIES: u32 = 30;
 /// Pooled connections per store: to one SQLite file, to a PostgreSQL server.
@@ -146,7 +155,25 @@ impl Store {
         &self,
         mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.run(false, &mut |c| {
+        self.run(TxKind::Read, &mut |c| {
+            f(&mut Tx {
+                c,
+                defer_search: false,
+            })
+        })
+    }
+
+    /// [`Store::read`] for a read that is usually one statement (a credential, a record
+    /// by id, a page of a list): on PostgreSQL it runs without `BEGIN` and `COMMIT`, two
+    /// round trips fewer, since one statement sees one snapshot on its own. Should `f`
+    /// ask for a second statement, it is refused, what `f` returned is dropped and `f`
+    /// runs again in a transaction, so `f` must have no effects (not even on what it
+    /// captured).
+    pub fn read_one<T>(
+        &self,
+        mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.run(TxKind::ReadOne, &mut |c| {
             f(&mut Tx {
                 c,
                 defer_search: false,
@@ -161,7 +188,7 @@ impl Store {
         &self,
         mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.run(true, &mut |c| {
+        self.run(TxKind::Write, &mut |c| {
             f(&mut Tx {
                 c,
                 defer_search: false,
@@ -171,17 +198,17 @@ impl Store {
 
     fn run<T>(
         &self,
-        write: bool,
+        kind: TxKind,
         f: &mut dyn FnMut(&mut dyn Conn) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         with_retry(|| match &self.backend {
             Backend::Sqlite { pool, .. } => {
                 let conn = current(pool).get()?;
-                sqlite::in_tx(&conn, write, f)
+                sqlite::in_tx(&conn, kind == TxKind::Write, f)
             }
             Backend::Postgres { pool } => {
                 let mut client = pool.get()?;
-                pg::in_tx(&mut client, write, f)
+                pg::in_tx(&mut client, kind, f)
             }
         })
     }

@@ -79,6 +79,10 @@ pub const ALL: &[(&str, Body)] = &[
         "connections_closed_while_idle_are_replaced",
         connections_closed_while_idle_are_replaced,
     ),
+    (
+        "read_one_answers_reads_of_any_length",
+        read_one_answers_reads_of_any_length,
+    ),
 ];
 
 pub fn t(s: &str) -> Timestamp {
@@ -176,6 +180,33 @@ fn connections_closed_while_idle_are_replaced(db: &Fresh) {
         })
         .unwrap();
     assert_eq!(page.items.len(), 2);
+}
+
+/// `read_one` is a read: one statement or several (run again in a transaction on
+/// PostgreSQL), the answer is that of `read`.
+fn read_one_answers_reads_of_any_length(db: &Fresh) {
+    let store = open(db);
+    let ws = workspace(&store, "w");
+    let (a, b) = (person("Ada"), person("Grace"));
+    add(&store, &ws, &a);
+    add(&store, &ws, &b);
+    let one = |tx: &mut rapport_store::Tx<'_>| tx.get::<Person>(&ws, &a.meta.id);
+    assert_eq!(store.read_one(one).unwrap(), store.read(one).unwrap());
+    let two = |tx: &mut rapport_store::Tx<'_>| -> Result<(Person, Person), StoreError> {
+        Ok((
+            tx.get::<Person>(&ws, &a.meta.id)?,
+            tx.get::<Person>(&ws, &b.meta.id)?,
+        ))
+    };
+    assert_eq!(store.read_one(two).unwrap(), (a.clone(), b.clone()));
+    assert_eq!(store.read_one(two).unwrap(), store.read(two).unwrap());
+    let missing = Id::parse("0189e1af-3478-7957-be42-6eaa3d8c7492").unwrap();
+    assert!(
+        store
+            .read_one(|tx| tx.find::<Person>(&ws, &missing))
+            .unwrap()
+            .is_none()
+    );
 }
 
 fn stale_version_is_refused(db: &Fresh) {
