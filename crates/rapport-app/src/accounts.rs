@@ -297,7 +297,7 @@ impl App {
     /// Who a bearer token belongs to; `Unauthorized` when nobody.
     pub fn authenticate_token(&self, token: &str) -> Result<Ctx> {
         let hash = secret_hash(token.trim());
-        match self.store.read(|tx| tx.token_principal(&hash))? {
+        match self.store.read_one(|tx| tx.token_principal(&hash))? {
             Some(p) => Ok(App::ctx_of(&p)),
             None => Err(AppError::Unauthorized("invalid or revoked token".into())),
         }
@@ -384,7 +384,7 @@ impl App {
         let hash = secret_hash(cookie);
         Ok(self
             .store
-            .read(|tx| tx.session(&hash, now))?
+            .read_one(|tx| tx.session(&hash, now))?
             .map(|s| Session {
                 ctx: App::ctx_of(&s.principal),
                 csrf_token: s.csrf_token,

@@ -153,6 +153,7 @@ impl App {
         if let Some(b) = bulk {
             b.finish()?;
         }
+        self.store.refresh_statistics()?;
         summary.seconds = started.elapsed().as_secs_f64();
         Ok(summary)
     }

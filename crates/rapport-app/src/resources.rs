@@ -368,7 +368,7 @@ impl App {
     /// A live record the actor may see.
     pub fn get_record<E: Resource>(&self, ctx: &Ctx, id: &Id) -> Result<E> {
         self.store
-            .read(|tx| {
+            .read_one(|tx| {
                 let rec = tx.find::<E>(&ctx.ws, id)?;
                 match rec {
                     Some(r) if self.may_see_record::<E>(tx, ctx, id)? => Ok(Some(r)),
@@ -381,7 +381,7 @@ impl App {
     /// A page of the records the actor may see.
     pub fn list_records<E: Resource>(&self, ctx: &Ctx, mut q: ListQuery) -> Result<Page<E>> {
         q.viewer = ctx.actor.user_id.clone();
-        Ok(self.store.read(|tx| tx.list::<E>(&ctx.ws, &q))?)
+        Ok(self.store.read_one(|tx| tx.list::<E>(&ctx.ws, &q))?)
     }
 
     /// Applies a JSON merge patch to a record the actor may see, if its version is still

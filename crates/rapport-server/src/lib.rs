@@ -20,7 +20,7 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use rapport_app::{App, AppError};
+use rapport_app::{App, AppError, Ctx};
 use tracing::Instrument;
 
 use api::problem::Problem;
@@ -46,9 +46,27 @@ pub async fn blocking<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&App) -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, Problem> {
+    on_blocking_thread(state, move |app| f(app).map_err(Problem::from)).await
+}
+
+/// Checks the caller's credential and, as them, runs `f` (which parses what the request
+/// carries and calls a use case), both on one blocking thread: one hop from the async
+/// worker per request. A bad credential is refused before `f` looks at the request.
+pub async fn as_caller<T: Send + 'static>(
+    state: &AppState,
+    caller: api::auth::Auth,
+    f: impl FnOnce(&App, Ctx) -> Result<T, Problem> + Send + 'static,
+) -> Result<T, Problem> {
+    on_blocking_thread(state, move |app| f(app, caller.check(app)?)).await
+}
+
+async fn on_blocking_thread<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&App) -> Result<T, Problem> + Send + 'static,
+) -> Result<T, Problem> {
     let app = state.app.clone();
     match tokio::task::spawn_blocking(move || f(&app)).await {
-        Ok(r) => r.map_err(Problem::from),
+        Ok(r) => r,
         Err(e) => {
             tracing::error!(error = %e, "a request's work failed");
             Err(Problem::internal())
@@ -123,8 +141,13 @@ pub fn serve(
     options: Options,
     on_ready: impl FnOnce(SocketAddr),
 ) -> Result<(), ServerError> {
+    // Requests run their use cases on blocking threads, each holding a pooled connection:
+    // with more threads than connections the surplus would only wait on the pool's lock.
+    // Kept to the pool's size, a request that finds every connection busy waits in the
+    // runtime's queue instead, and no thread is woken for nothing.
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(app.store.max_connections())
         .build()?;
     // The app is dropped after the runtime: a PostgreSQL client must not be dropped
     // inside async code.

@@ -5,10 +5,11 @@ use std::error::Error;
 
 use bytes::BytesMut;
 use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
-use postgres::{Client, NoTls, Statement};
+use postgres::{Client, GenericClient, NoTls, Statement};
 
 use crate::StoreError;
 use crate::conn::{Conn, Dialect};
+use crate::store::TxKind;
 use crate::value::{Cell, Cells, Row, Value};
 
 type BoxError = Box<dyn Error + Sync + Send>;
@@ -112,14 +113,42 @@ pub struct PgClient {
     cache: HashMap<String, Statement>,
 }
 
-/// A PostgreSQL transaction seen through the portable interface.
-pub struct PgConn<'a, 'b> {
-    tx: &'a mut postgres::Transaction<'b>,
+/// A PostgreSQL transaction (or a lone statement, see `in_tx`) seen through the portable
+/// interface.
+pub struct PgConn<'a, C: GenericClient> {
+    tx: &'a mut C,
     cache: &'a mut HashMap<String, Statement>,
+    /// Outside a transaction: whether the one statement allowed has run, and whether a
+    /// second one was asked for (the work is then done again in a transaction).
+    lone: Option<&'a mut Lone>,
 }
 
-impl PgConn<'_, '_> {
+#[derive(Default)]
+struct Lone {
+    ran: bool,
+    needs_transaction: bool,
+}
+
+impl<C: GenericClient> PgConn<'_, C> {
+    /// Counts a statement about to run; outside a transaction refuses a second one, and
+    /// anything but a query (which the read-only transaction will refuse in turn).
+    fn admit(&mut self, sql: &str) -> Result<(), StoreError> {
+        if let Some(lone) = self.lone.as_deref_mut() {
+            let query = sql
+                .trim_start()
+                .get(..6)
+                .is_some_and(|w| w.eq_ignore_ascii_case("SELECT"));
+            if lone.ran || !query {
+                lone.needs_transaction = true;
+                return Err(StoreError::Busy);
+            }
+            lone.ran = true;
+        }
+        Ok(())
+    }
+
     fn statement(&mut self, sql: &str) -> Result<Statement, StoreError> {
+        self.admit(sql)?;
         if let Some(s) = self.cache.get(sql) {
             return Ok(s.clone());
         }
@@ -136,7 +165,7 @@ fn refs(params: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
     params.iter().map(|p| p as &(dyn ToSql + Sync)).collect()
 }
 
-impl Conn for PgConn<'_, '_> {
+impl<C: GenericClient> Conn for PgConn<'_, C> {
     fn dialect(&self) -> Dialect {
         Dialect::Postgres
     }
@@ -204,22 +233,62 @@ impl PgClient {
     }
 }
 
-pub fn in_tx<T>(
+/// Whether the connection was gone before the request was sent (closed, or ended by the
+/// server, which says so when next asked).
+fn lost(e: &postgres::Error) -> bool {
+    e.is_closed() || e.code() == Some(&postgres::error::SqlState::ADMIN_SHUTDOWN)
+}
+
+/// Runs `f` in a transaction: read-only REPEATABLE READ for reads.
+///
+/// A `ReadOne` is first tried as a lone statement, without `BEGIN` and `COMMIT`. If `f`
+/// asks for a second statement (or for anything but a query), that attempt is refused,
+/// whatever `f` returned is dropped, and `f` runs again in a transaction.
+pub(crate) fn in_tx<T>(
     conn: &mut PgClient,
-    write: bool,
+    kind: TxKind,
     f: &mut dyn FnMut(&mut dyn Conn) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
     let PgClient { client, cache } = conn;
-    let mut tx = if write {
-        client.transaction()?
+    let write = kind == TxKind::Write;
+    if kind == TxKind::ReadOne {
+        let mut lone = Lone::default();
+        let result = f(&mut PgConn {
+            tx: client,
+            cache,
+            lone: Some(&mut lone),
+        });
+        match result {
+            _ if lone.needs_transaction => {}
+            // A connection the server closed while it sat in the pool: nothing ran, so
+            // the read is retried on another one (this one is dropped as broken).
+            Err(StoreError::Postgres(e)) if lost(&e) => return Err(StoreError::Busy),
+            other => return other,
+        }
+    }
+    let begun = if write {
+        client.transaction()
     } else {
         client
             .build_transaction()
             .isolation_level(postgres::IsolationLevel::RepeatableRead)
             .read_only(true)
-            .start()?
+            .start()
     };
-    let v = f(&mut PgConn { tx: &mut tx, cache })?;
+    // Pooled connections are not pinged when they are taken (a round trip per
+    // transaction): one the server closed while it sat idle fails here, before anything
+    // of the transaction ran, so the transaction is retried on another connection (this
+    // one is dropped from the pool as broken).
+    let mut tx = match begun {
+        Ok(tx) => tx,
+        Err(e) if lost(&e) => return Err(StoreError::Busy),
+        Err(e) => return Err(e.into()),
+    };
+    let v = f(&mut PgConn {
+        tx: &mut tx,
+        cache,
+        lone: None,
+    })?;
     tx.commit()?;
     Ok(v)
 }

@@ -108,6 +108,14 @@ pub fn open(path: &PathBuf) -> Result<Connection, rusqlite::Error> {
     let conn = Connection::open_with_flags(path, flags)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.set_prepared_statement_cache_capacity(256);
+    // Plans that do not depend on bound values. Without this, a statement whose plan
+    // could (a `LIMIT $n`, a constraint SQLite would probe with a value) is parsed and
+    // planned again every time it is taken from the statement cache with new bindings:
+    // the token lookup and the list page were, on every request.
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
     // journal_mode=WAL needs a lock the first time; the busy timeout covers it.
     conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
     // A 16 MB page cache per connection: a server's pool holds up to 8, so the caches
@@ -143,11 +151,13 @@ pub fn in_tx<T>(
     write: bool,
     f: &mut dyn FnMut(&mut dyn Conn) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
-    conn.execute_batch(if write { "BEGIN IMMEDIATE" } else { "BEGIN" })?;
+    // Through the statement cache: these run twice per request.
+    let run = |sql: &str| conn.prepare_cached(sql).and_then(|mut s| s.execute([]));
+    run(if write { "BEGIN IMMEDIATE" } else { "BEGIN" })?;
     let result = f(&mut SqliteConn(conn));
     match result {
-        Ok(v) => match conn.execute_batch("COMMIT") {
-            Ok(()) => Ok(v),
+        Ok(v) => match run("COMMIT") {
+            Ok(_) => Ok(v),
             Err(e) => {
                 let _ = conn.execute_batch("ROLLBACK");
                 Err(e.into())

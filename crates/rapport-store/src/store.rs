@@ -71,8 +71,20 @@ pub struct Store {
     pub(crate) backend: Backend,
 }
 
+/// What a transaction is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TxKind {
+    Read,
+    /// A read that is usually one statement: see [`Store::read_one`].
+    ReadOne,
+    Write,
+}
+
 /// How many times a transaction that hit a lock or a serialization failure is retried.
 const RETRIES: u32 = 30;
+/// Pooled connections per store: to one SQLite file, to a PostgreSQL server.
+const SQLITE_CONNECTIONS: u32 = 8;
+const POSTGRES_CONNECTIONS: u32 = 16;
 
 impl Store {
     pub fn open(spec: &str) -> Result<Store, StoreError> {
@@ -109,13 +121,25 @@ impl Store {
         crate::migrate::postgres(first.client())?;
         drop(first);
         let pool = r2d2::Pool::builder()
-            .max_size(16)
+            .max_size(POSTGRES_CONNECTIONS)
             .min_idle(Some(0))
+            // No ping per checkout (a round trip per transaction); `pg::in_tx` retries a
+            // transaction whose idle connection turned out closed.
+            .test_on_check_out(false)
             .connection_timeout(Duration::from_secs(30))
             .build_unchecked(manager);
         Ok(Store {
             backend: Backend::Postgres { pool },
         })
+    }
+
+    /// How many transactions can run at once: the size of the connection pool. More
+    /// threads than this would only queue for a connection.
+    pub fn max_connections(&self) -> usize {
+        match self.backend {
+            Backend::Sqlite { .. } => SQLITE_CONNECTIONS as usize,
+            Backend::Postgres { .. } => POSTGRES_CONNECTIONS as usize,
+        }
     }
 
     pub fn dialect(&self) -> Dialect {
@@ -131,7 +155,25 @@ impl Store {
         &self,
         mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.run(false, &mut |c| {
+        self.run(TxKind::Read, &mut |c| {
+            f(&mut Tx {
+                c,
+                defer_search: false,
+            })
+        })
+    }
+
+    /// [`Store::read`] for a read that is usually one statement (a credential, a record
+    /// by id, a page of a list): on PostgreSQL it runs without `BEGIN` and `COMMIT`, two
+    /// round trips fewer, since one statement sees one snapshot on its own. Should `f`
+    /// ask for a second statement, it is refused, what `f` returned is dropped and `f`
+    /// runs again in a transaction, so `f` must have no effects (not even on what it
+    /// captured).
+    pub fn read_one<T>(
+        &self,
+        mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.run(TxKind::ReadOne, &mut |c| {
             f(&mut Tx {
                 c,
                 defer_search: false,
@@ -146,7 +188,7 @@ impl Store {
         &self,
         mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.run(true, &mut |c| {
+        self.run(TxKind::Write, &mut |c| {
             f(&mut Tx {
                 c,
                 defer_search: false,
@@ -156,19 +198,34 @@ impl Store {
 
     fn run<T>(
         &self,
-        write: bool,
+        kind: TxKind,
         f: &mut dyn FnMut(&mut dyn Conn) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         with_retry(|| match &self.backend {
             Backend::Sqlite { pool, .. } => {
                 let conn = current(pool).get()?;
-                sqlite::in_tx(&conn, write, f)
+                sqlite::in_tx(&conn, kind == TxKind::Write, f)
             }
             Backend::Postgres { pool } => {
                 let mut client = pool.get()?;
-                pg::in_tx(&mut client, write, f)
+                pg::in_tx(&mut client, kind, f)
             }
         })
+    }
+
+    /// After loading many rows: gives PostgreSQL's planner the tables' new sizes and
+    /// value distributions. Until autovacuum gets round to it (later, or never where it
+    /// is off) a freshly loaded table looks empty, and a page of a list is planned as
+    /// "read the whole workspace and sort it" instead of a walk of the
+    /// `(workspace_id, id)` index. SQLite's plans here use no statistics: nothing to do.
+    pub fn refresh_statistics(&self) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Sqlite { .. } => Ok(()),
+            Backend::Postgres { pool } => {
+                pool.get()?.client().batch_execute("ANALYZE")?;
+                Ok(())
+            }
+        }
     }
 
     /// The SQLite file, when the store is SQLite.
@@ -193,11 +250,13 @@ impl Store {
     }
 }
 
-/// A pool of up to 8 connections to one SQLite file, opened as they are needed.
+/// A pool of up to `SQLITE_CONNECTIONS` connections to one SQLite file, opened as they are needed.
 pub(crate) fn sqlite_pool(path: &Path) -> r2d2::Pool<sqlite::SqliteManager> {
     r2d2::Pool::builder()
-        .max_size(8)
+        .max_size(SQLITE_CONNECTIONS)
         .min_idle(Some(0))
+        // A connection to a local file does not go stale; checking one costs a call.
+        .test_on_check_out(false)
         .connection_timeout(Duration::from_secs(30))
         .build_unchecked(sqlite::SqliteManager {
             path: path.to_path_buf(),

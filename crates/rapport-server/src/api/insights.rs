@@ -17,7 +17,7 @@ use super::auth::Auth;
 use super::problem::Problem;
 use super::{Params, json_response, query};
 use crate::openapi::{Op, Param, Routes};
-use crate::{AppState, blocking};
+use crate::{AppState, as_caller, blocking};
 
 type QueryResult = Result<Query<Params>, axum::extract::rejection::QueryRejection>;
 
@@ -30,51 +30,56 @@ pub const MAX_IMPORT: usize = 64 * 1024 * 1024;
 
 async fn metrics(
     State(s): State<AppState>,
-    Auth(ctx): Auth,
+    caller: Auth,
     q: QueryResult,
 ) -> Result<Response, Problem> {
-    let p = query(q)?;
-    let days = match p.get("period") {
-        Some(v) => i64::from(
-            CadenceDays::parse_span(v)
-                .map_err(|_| invalid("period", "must be a span like 30d, 12w, 3m or 1y"))?
-                .get(),
-        ),
-        None => 90,
-    };
-    let by = p
-        .get("by")
-        .map(|b| SegmentBy::parse(b))
-        .transpose()
-        .map_err(|e| invalid("by", e.to_string()))?;
-    let m = blocking(&s, move |app| app.metrics(&ctx, days, by)).await?;
+    let m = as_caller(&s, caller, move |app, ctx| {
+        let p = query(q)?;
+        let days = match p.get("period") {
+            Some(v) => i64::from(
+                CadenceDays::parse_span(v)
+                    .map_err(|_| invalid("period", "must be a span like 30d, 12w, 3m or 1y"))?
+                    .get(),
+            ),
+            None => 90,
+        };
+        let by = p
+            .get("by")
+            .map(|b| SegmentBy::parse(b))
+            .transpose()
+            .map_err(|e| invalid("by", e.to_string()))?;
+        Ok(app.metrics(&ctx, days, by)?)
+    })
+    .await?;
     Ok(json_response(StatusCode::OK, &m))
 }
 
 async fn network(
     State(s): State<AppState>,
-    Auth(ctx): Auth,
+    caller: Auth,
     q: QueryResult,
 ) -> Result<Response, Problem> {
-    let p = query(q)?;
-    let limit = super::limit_param(&p, 100, 10)?;
-    let n = blocking(&s, move |app| app.network(&ctx, limit)).await?;
+    let n = as_caller(&s, caller, move |app, ctx| {
+        let limit = super::limit_param(&query(q)?, 100, 10)?;
+        Ok(app.network(&ctx, limit)?)
+    })
+    .await?;
     Ok(json_response(StatusCode::OK, &n))
 }
 
 async fn intro(
     State(s): State<AppState>,
-    Auth(ctx): Auth,
+    caller: Auth,
     q: QueryResult,
 ) -> Result<Response, Problem> {
-    let p = query(q)?;
-    let to = p
-        .get("to")
-        .ok_or_else(|| invalid("to", "is required: the id of the person to reach"))?;
-    let to = Id::parse(to).map_err(|_| invalid("to", "must be a person's id"))?;
-    let path = blocking(&s, move |app| {
+    let path = as_caller(&s, caller, move |app, ctx| {
+        let p = query(q)?;
+        let to = p
+            .get("to")
+            .ok_or_else(|| invalid("to", "is required: the id of the person to reach"))?;
+        let to = Id::parse(to).map_err(|_| invalid("to", "must be a person's id"))?;
         let person = app.get_record::<Person>(&ctx, &to)?;
-        app.intro(&ctx, &person)
+        Ok(app.intro(&ctx, &person)?)
     })
     .await?;
     Ok(json_response(StatusCode::OK, &json!({"path": path})))
@@ -82,15 +87,17 @@ async fn intro(
 
 async fn stakeholders(
     State(s): State<AppState>,
-    Auth(ctx): Auth,
+    caller: Auth,
     q: QueryResult,
 ) -> Result<Response, Problem> {
-    let p = query(q)?;
-    let tag = p.get("tag").cloned();
-    let deal = p.get("deal").cloned();
-    let m = blocking(&s, move |app| {
-        let project = app.project(&ctx, tag.as_deref(), deal.as_deref())?;
-        app.stakeholder_map(&ctx, &project)
+    let m = as_caller(&s, caller, move |app, ctx| {
+        let p = query(q)?;
+        let project = app.project(
+            &ctx,
+            p.get("tag").map(String::as_str),
+            p.get("deal").map(String::as_str),
+        )?;
+        Ok(app.stakeholder_map(&ctx, &project)?)
     })
     .await?;
     Ok(json_response(StatusCode::OK, &m))
@@ -103,36 +110,36 @@ fn flag(p: &Params, name: &str) -> bool {
 
 async fn import(
     State(s): State<AppState>,
-    Auth(ctx): Auth,
+    caller: Auth,
     q: QueryResult,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
-    let p = query(q)?;
-    let format: ImportFormat = p
-        .get("format")
-        .map(|f| f.parse())
-        .transpose()
-        .map_err(|e: DomainError| invalid("format", e.to_string()))?
-        .unwrap_or_default();
-    let options = ImportOptions {
-        format,
-        dry_run: flag(&p, "dry_run"),
-        overwrite: flag(&p, "overwrite"),
-        skip_photos: flag(&p, "skip_photos"),
-        ..ImportOptions::default()
-    };
-    let bytes = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Problem::new(
-                e.status(),
-                format!("the file is larger than {MAX_IMPORT} bytes"),
-            )
-        } else {
-            Problem::new(StatusCode::BAD_REQUEST, e.body_text())
-        }
-    })?;
-    let summary = blocking(&s, move |app| {
-        app.import(&ctx, &mut bytes.as_ref(), &options, &mut |_| {})
+    let summary = as_caller(&s, caller, move |app, ctx| {
+        let p = query(q)?;
+        let format: ImportFormat = p
+            .get("format")
+            .map(|f| f.parse())
+            .transpose()
+            .map_err(|e: DomainError| invalid("format", e.to_string()))?
+            .unwrap_or_default();
+        let options = ImportOptions {
+            format,
+            dry_run: flag(&p, "dry_run"),
+            overwrite: flag(&p, "overwrite"),
+            skip_photos: flag(&p, "skip_photos"),
+            ..ImportOptions::default()
+        };
+        let bytes = body.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                Problem::new(
+                    e.status(),
+                    format!("the file is larger than {MAX_IMPORT} bytes"),
+                )
+            } else {
+                Problem::new(StatusCode::BAD_REQUEST, e.body_text())
+            }
+        })?;
+        Ok(app.import(&ctx, &mut bytes.as_ref(), &options, &mut |_| {})?)
     })
     .await?;
     Ok(json_response(StatusCode::OK, &summary))
@@ -140,20 +147,19 @@ async fn import(
 
 async fn export(
     State(s): State<AppState>,
-    Auth(ctx): Auth,
+    caller: Auth,
     q: QueryResult,
 ) -> Result<Response, Problem> {
-    let p = query(q)?;
-    let format: ExportFormat = p
-        .get("format")
-        .map(|f| f.parse())
-        .transpose()
-        .map_err(|e: DomainError| invalid("format", e.to_string()))?
-        .unwrap_or_default();
-    let body = blocking(&s, move |app| {
+    let (format, body) = as_caller(&s, caller, move |app, ctx| {
+        let format: ExportFormat = query(q)?
+            .get("format")
+            .map(|f| f.parse())
+            .transpose()
+            .map_err(|e: DomainError| invalid("format", e.to_string()))?
+            .unwrap_or_default();
         let mut out = Vec::new();
         app.export(&ctx, format, &mut out)?;
-        Ok(out)
+        Ok((format, out))
     })
     .await?;
     let (kind, name) = match format {

@@ -20,7 +20,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::openapi::{Op, Param, Routes};
-use crate::{AppState, blocking};
+use crate::{AppState, as_caller, blocking};
 use auth::Auth;
 use problem::Problem;
 
@@ -226,14 +226,13 @@ fn list_query<E: Resource>(p: &Params) -> Result<ListQuery, Problem> {
 
 async fn list<E: Resource + Send + 'static>(
     State(s): State<AppState>,
-    Auth(ctx): Auth,
+    caller: Auth,
     q: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Problem> {
-    let p = query(q)?;
-    let mut lq = list_query::<E>(&p)?;
-    let text = p.get("q").cloned();
-    let page = blocking(&s, move |app| {
-        if let Some(text) = &text {
+    let page = as_caller(&s, caller, move |app, ctx| {
+        let p = query(q)?;
+        let mut lq = list_query::<E>(&p)?;
+        if let Some(text) = p.get("q") {
             let hits = app.search(&ctx, text, 200)?;
             lq.ids = Some(
                 hits.into_iter()
@@ -242,7 +241,7 @@ async fn list<E: Resource + Send + 'static>(
                     .collect(),
             );
         }
-        app.list_records::<E>(&ctx, lq)
+        Ok(app.list_records::<E>(&ctx, lq)?)
     })
     .await?;
     Ok(json_response(StatusCode::OK, &page))
@@ -250,12 +249,15 @@ async fn list<E: Resource + Send + 'static>(
 
 async fn create<E: Resource + Send + 'static>(
     State(s): State<AppState>,
-    Auth(ctx): Auth,
+    caller: Auth,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
-    let body = json_body(&headers, body)?;
-    let rec: E = blocking(&s, move |app| app.create_record::<E>(&ctx, body)).await?;
+    let rec: E = as_caller(&s, caller, move |app, ctx| {
+        let body = json_body(&headers, body)?;
+        Ok(app.create_record::<E>(&ctx, body)?)
+    })
+    .await?;
     let mut r = record_response(StatusCode::CREATED, &rec);
     if let Ok(loc) = HeaderValue::from_str(&format!("/api/v1/{}/{}", E::PATH, rec.meta().id)) {
         r.headers_mut().insert(header::LOCATION, loc);
@@ -265,26 +267,28 @@ async fn create<E: Resource + Send + 'static>(
 
 async fn read<E: Resource + Send + 'static>(
     State(s): State<AppState>,
-    Auth(ctx): Auth,
+    caller: Auth,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    let id = parse_id(&id)?;
-    let rec: E = blocking(&s, move |app| app.get_record::<E>(&ctx, &id)).await?;
+    let rec: E = as_caller(&s, caller, move |app, ctx| {
+        Ok(app.get_record::<E>(&ctx, &parse_id(&id)?)?)
+    })
+    .await?;
     Ok(record_response(StatusCode::OK, &rec))
 }
 
 async fn update<E: Resource + Send + 'static>(
     State(s): State<AppState>,
-    Auth(ctx): Auth,
+    caller: Auth,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
-    let id = parse_id(&id)?;
-    let expected = if_match(&headers)?;
-    let patch = json_body(&headers, body)?;
-    let rec: E = blocking(&s, move |app| {
-        app.patch_record::<E>(&ctx, &id, patch, expected)
+    let rec: E = as_caller(&s, caller, move |app, ctx| {
+        let id = parse_id(&id)?;
+        let expected = if_match(&headers)?;
+        let patch = json_body(&headers, body)?;
+        Ok(app.patch_record::<E>(&ctx, &id, patch, expected)?)
     })
     .await?;
     Ok(record_response(StatusCode::OK, &rec))
@@ -292,33 +296,33 @@ async fn update<E: Resource + Send + 'static>(
 
 async fn trash<E: Resource + Send + 'static>(
     State(s): State<AppState>,
-    Auth(ctx): Auth,
+    caller: Auth,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    set_trashed::<E>(s, ctx, id, headers, true).await
+    set_trashed::<E>(s, caller, id, headers, true).await
 }
 
 async fn restore<E: Resource + Send + 'static>(
     State(s): State<AppState>,
-    Auth(ctx): Auth,
+    caller: Auth,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    set_trashed::<E>(s, ctx, id, headers, false).await
+    set_trashed::<E>(s, caller, id, headers, false).await
 }
 
 async fn set_trashed<E: Resource + Send + 'static>(
     s: AppState,
-    ctx: rapport_app::Ctx,
+    caller: Auth,
     id: String,
     headers: HeaderMap,
     trashed: bool,
 ) -> Result<Response, Problem> {
-    let id = parse_id(&id)?;
-    let expected = if_match(&headers)?;
-    let rec: E = blocking(&s, move |app| {
-        app.trash_record::<E>(&ctx, &id, trashed, expected)
+    let rec: E = as_caller(&s, caller, move |app, ctx| {
+        let id = parse_id(&id)?;
+        let expected = if_match(&headers)?;
+        Ok(app.trash_record::<E>(&ctx, &id, trashed, expected)?)
     })
     .await?;
     Ok(record_response(StatusCode::OK, &rec))
@@ -474,29 +478,29 @@ async fn healthz(State(s): State<AppState>) -> Result<Response, Problem> {
 
 async fn agenda(
     State(s): State<AppState>,
-    Auth(ctx): Auth,
+    caller: Auth,
     q: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Problem> {
-    let p = query(q)?;
-    let budget = p
-        .get("budget")
-        .map(|b| rapport_core::agenda::parse_budget(b))
-        .transpose()
-        .map_err(|e| Problem::from(rapport_app::AppError::from(e)))?;
-    let day = p
-        .get("date")
-        .map(|d| {
-            d.parse::<jiff::civil::Date>().map_err(|_| {
-                Problem::field(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "date",
-                    "must be YYYY-MM-DD",
-                )
+    let agenda = as_caller(&s, caller, move |app, ctx| {
+        let p = query(q)?;
+        let budget = p
+            .get("budget")
+            .map(|b| rapport_core::agenda::parse_budget(b))
+            .transpose()
+            .map_err(|e| Problem::from(rapport_app::AppError::from(e)))?;
+        let day = p
+            .get("date")
+            .map(|d| {
+                d.parse::<jiff::civil::Date>().map_err(|_| {
+                    Problem::field(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "date",
+                        "must be YYYY-MM-DD",
+                    )
+                })
             })
-        })
-        .transpose()?;
-    let agenda = blocking(&s, move |app| {
-        app.agenda(&ctx, day, budget, rapport_core::agenda::LeftOut::Listed)
+            .transpose()?;
+        Ok(app.agenda(&ctx, day, budget, rapport_core::agenda::LeftOut::Listed)?)
     })
     .await?;
     Ok(json_response(StatusCode::OK, &agenda))
@@ -504,13 +508,12 @@ async fn agenda(
 
 async fn health(
     State(s): State<AppState>,
-    Auth(ctx): Auth,
+    caller: Auth,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    let id = parse_id(&id)?;
-    let report = blocking(&s, move |app| {
-        let rel = app.get_record::<Relationship>(&ctx, &id)?;
-        app.relationship_health(&ctx, &rel, None)
+    let report = as_caller(&s, caller, move |app, ctx| {
+        let rel = app.get_record::<Relationship>(&ctx, &parse_id(&id)?)?;
+        Ok(app.relationship_health(&ctx, &rel, None)?)
     })
     .await?;
     Ok(json_response(StatusCode::OK, &report))
@@ -518,46 +521,47 @@ async fn health(
 
 async fn search(
     State(s): State<AppState>,
-    Auth(ctx): Auth,
+    caller: Auth,
     q: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Problem> {
-    let p = query(q)?;
-    let text = p
-        .get("q")
-        .filter(|t| !t.trim().is_empty())
-        .cloned()
-        .ok_or_else(|| Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "q", "is required"))?;
-    let limit = limit_param(&p, 200, 20)?;
-    let hits = blocking(&s, move |app| app.search(&ctx, &text, limit)).await?;
+    let hits = as_caller(&s, caller, move |app, ctx| {
+        let p = query(q)?;
+        let text = p
+            .get("q")
+            .filter(|t| !t.trim().is_empty())
+            .ok_or_else(|| Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "q", "is required"))?;
+        let limit = limit_param(&p, 200, 20)?;
+        Ok(app.search(&ctx, text, limit)?)
+    })
+    .await?;
     Ok(json_response(StatusCode::OK, &json!({"items": hits})))
 }
 
 async fn audit(
     State(s): State<AppState>,
-    Auth(ctx): Auth,
+    caller: Auth,
     q: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Problem> {
-    let p = query(q)?;
-    let limit = limit_param(&p, 500, 50)?;
-    let cursor = p.get("cursor").cloned();
-    let page = blocking(&s, move |app| {
-        app.audit_trail(&ctx, cursor.as_deref(), limit)
+    let page = as_caller(&s, caller, move |app, ctx| {
+        let p = query(q)?;
+        let limit = limit_param(&p, 500, 50)?;
+        Ok(app.audit_trail(&ctx, p.get("cursor").map(String::as_str), limit)?)
     })
     .await?;
     Ok(json_response(StatusCode::OK, &page))
 }
 
-async fn me(State(s): State<AppState>, Auth(ctx): Auth) -> Result<Response, Problem> {
-    let user = blocking(&s, move |app| match &ctx.actor.user_id {
-        Some(id) => app.get_user(&ctx, id),
-        None => Err(rapport_app::AppError::NotFound("no user".into())),
+async fn me(State(s): State<AppState>, caller: Auth) -> Result<Response, Problem> {
+    let user = as_caller(&s, caller, move |app, ctx| match &ctx.actor.user_id {
+        Some(id) => Ok(app.get_user(&ctx, id)?),
+        None => Err(rapport_app::AppError::NotFound("no user".into()).into()),
     })
     .await?;
     Ok(json_response(StatusCode::OK, &user))
 }
 
-async fn users(State(s): State<AppState>, Auth(ctx): Auth) -> Result<Response, Problem> {
-    let users = blocking(&s, move |app| app.users(&ctx)).await?;
+async fn users(State(s): State<AppState>, caller: Auth) -> Result<Response, Problem> {
+    let users = as_caller(&s, caller, move |app, ctx| Ok(app.users(&ctx)?)).await?;
     Ok(json_response(StatusCode::OK, &json!({"items": users})))
 }
 
@@ -573,18 +577,18 @@ struct NewUserBody {
 
 async fn add_user(
     State(s): State<AppState>,
-    Auth(ctx): Auth,
+    caller: Auth,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
-    let b: NewUserBody = typed_body(&headers, body)?;
-    let user = blocking(&s, move |app| {
-        app.add_user(
+    let user = as_caller(&s, caller, move |app, ctx| {
+        let b: NewUserBody = typed_body(&headers, body)?;
+        Ok(app.add_user(
             &ctx,
             &b.name,
             b.role.unwrap_or(Role::Member),
             b.password.as_deref(),
-        )
+        )?)
     })
     .await?;
     Ok(json_response(StatusCode::CREATED, &user))
@@ -602,13 +606,13 @@ struct NewTokenBody {
 
 async fn add_token(
     State(s): State<AppState>,
-    Auth(ctx): Auth,
+    caller: Auth,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
-    let b: NewTokenBody = typed_body(&headers, body)?;
-    let t = blocking(&s, move |app| {
-        app.create_token(&ctx, b.user.as_deref(), b.label.as_deref())
+    let t = as_caller(&s, caller, move |app, ctx| {
+        let b: NewTokenBody = typed_body(&headers, body)?;
+        Ok(app.create_token(&ctx, b.user.as_deref(), b.label.as_deref())?)
     })
     .await?;
     Ok(json_response(StatusCode::CREATED, &t))

@@ -83,6 +83,14 @@ pub const ALL: &[(&str, Body)] = &[
         "batch_lookups_agree_with_single_lookups",
         batch_lookups_agree_with_single_lookups,
     ),
+    (
+        "connections_closed_while_idle_are_replaced",
+        connections_closed_while_idle_are_replaced,
+    ),
+    (
+        "read_one_answers_reads_of_any_length",
+        read_one_answers_reads_of_any_length,
+    ),
 ];
 
 pub fn t(s: &str) -> Timestamp {
@@ -137,6 +145,76 @@ fn person_round_trip(db: &Fresh) {
     add(&store, &ws, &p);
     let back: Person = store.read(|tx| tx.get(&ws, &p.meta.id)).unwrap();
     assert_eq!(back, p);
+}
+
+/// Pooled connections are not pinged when taken: one the server closed while it sat in
+/// the pool must not fail the next transactions, reads or writes.
+fn connections_closed_while_idle_are_replaced(db: &Fresh) {
+    let store = open(db);
+    let ws = workspace(&store, "w");
+    let p = person("Ada");
+    add(&store, &ws, &p);
+    // Several idle connections in the pool.
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| store.read(|tx| tx.get::<Person>(&ws, &p.meta.id)).unwrap());
+        }
+    });
+    if let Fresh::Postgres { name, .. } = db {
+        let mut admin =
+            postgres::Client::connect(&rapport_testkit::pg_base(), postgres::NoTls).unwrap();
+        let closed = admin
+            .query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+                &[name],
+            )
+            .unwrap();
+        assert!(!closed.is_empty(), "the pool had no open connection");
+    }
+    for _ in 0..6 {
+        let back: Person = store.read(|tx| tx.get(&ws, &p.meta.id)).unwrap();
+        assert_eq!(back, p);
+    }
+    add(&store, &ws, &person("Grace"));
+    let page = store
+        .read(|tx| {
+            tx.list::<Person>(
+                &ws,
+                &ListQuery {
+                    limit: 10,
+                    ..ListQuery::default()
+                },
+            )
+        })
+        .unwrap();
+    assert_eq!(page.items.len(), 2);
+}
+
+/// `read_one` is a read: one statement or several (run again in a transaction on
+/// PostgreSQL), the answer is that of `read`.
+fn read_one_answers_reads_of_any_length(db: &Fresh) {
+    let store = open(db);
+    let ws = workspace(&store, "w");
+    let (a, b) = (person("Ada"), person("Grace"));
+    add(&store, &ws, &a);
+    add(&store, &ws, &b);
+    let one = |tx: &mut rapport_store::Tx<'_>| tx.get::<Person>(&ws, &a.meta.id);
+    assert_eq!(store.read_one(one).unwrap(), store.read(one).unwrap());
+    let two = |tx: &mut rapport_store::Tx<'_>| -> Result<(Person, Person), StoreError> {
+        Ok((
+            tx.get::<Person>(&ws, &a.meta.id)?,
+            tx.get::<Person>(&ws, &b.meta.id)?,
+        ))
+    };
+    assert_eq!(store.read_one(two).unwrap(), (a.clone(), b.clone()));
+    assert_eq!(store.read_one(two).unwrap(), store.read(two).unwrap());
+    let missing = Id::parse("0189e1af-3478-7957-be42-6eaa3d8c7492").unwrap();
+    assert!(
+        store
+            .read_one(|tx| tx.find::<Person>(&ws, &missing))
+            .unwrap()
+            .is_none()
+    );
 }
 
 fn stale_version_is_refused(db: &Fresh) {
