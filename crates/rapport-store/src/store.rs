@@ -179,7 +179,7 @@ impl Store {
                 sqlite::set_cache(&conn, WRITER_CACHE_KIB)?;
                 WriterConn::Sqlite(conn)
             }
-            Backend::Postgres { pool } => WriterConn::Postgres(pool.get()?),
+            Backend::Postgres { pool } => WriterConn::Postgres(Box::new(pool.get()?)),
         };
         Ok(Writer { conn })
     }
@@ -223,7 +223,7 @@ pub struct Writer {
 
 enum WriterConn {
     Sqlite(r2d2::PooledConnection<sqlite::SqliteManager>),
-    Postgres(r2d2::PooledConnection<pg::PgManager>),
+    Postgres(Box<r2d2::PooledConnection<pg::PgManager>>),
 }
 
 impl Writer {
