@@ -229,7 +229,11 @@ impl Loader<'_, '_> {
         E: Entity + Validate,
         A: serde::de::MapAccess<'de>,
     {
-        if let Err(e) = self.check_header() {
+        // Refused before anything is written when the header came first (as an export
+        // writes it); otherwise at the end, which rolls back what was written.
+        if (self.format.is_some() || self.version.is_some())
+            && let Err(e) = self.check_header()
+        {
             return Err(self.fail(e));
         }
         map.next_value_seed(Section::<E> {
