@@ -121,10 +121,18 @@ impl App {
                 format: None,
                 version: None,
             };
+            let mut checked = Utf8Only::new(&mut *input);
             let mut de =
-                serde_json::Deserializer::from_reader(std::io::BufReader::new(&mut *input));
+                serde_json::Deserializer::from_reader(std::io::BufReader::new(&mut checked));
             let read =
                 serde::Deserializer::deserialize_map(&mut de, &mut loader).and_then(|()| de.end());
+            drop(de);
+            if let Some(at) = checked.bad_at {
+                return Err(StoreError::Domain(DomainError::invalid(
+                    "file",
+                    format!("not UTF-8 at byte {at} (a JSON export is UTF-8)"),
+                )));
+            }
             if let Err(e) = read {
                 return Err(loader.failure.take().unwrap_or_else(|| {
                     StoreError::Domain(DomainError::invalid(
@@ -142,6 +150,75 @@ impl App {
         match (outcome, result) {
             (_, Some(s)) => Ok(s),
             (r, None) => Ok(r?),
+        }
+    }
+}
+
+/// A reader that hands on UTF-8 only: at the first byte that cannot be (a JSON export
+/// is UTF-8) it fails, keeping that byte's offset for the error message.
+struct Utf8Only<R> {
+    inner: R,
+    /// Bytes read and not handed on; the first `valid` of them are checked.
+    buf: Vec<u8>,
+    valid: usize,
+    /// Bytes handed on so far.
+    pos: u64,
+    bad_at: Option<u64>,
+    eof: bool,
+}
+
+impl<R: Read> Utf8Only<R> {
+    fn new(inner: R) -> Utf8Only<R> {
+        Utf8Only {
+            inner,
+            buf: Vec::new(),
+            valid: 0,
+            pos: 0,
+            bad_at: None,
+            eof: false,
+        }
+    }
+}
+
+impl<R: Read> Read for Utf8Only<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            if self.valid > 0 {
+                let n = self.valid.min(out.len());
+                out[..n].copy_from_slice(&self.buf[..n]);
+                self.buf.drain(..n);
+                self.valid -= n;
+                self.pos += n as u64;
+                return Ok(n);
+            }
+            if let Some(at) = self.bad_at {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("not UTF-8 at byte {at}"),
+                ));
+            }
+            if self.eof {
+                if self.buf.is_empty() {
+                    return Ok(0);
+                }
+                // A sequence cut short by the end of the file.
+                self.bad_at = Some(self.pos);
+                continue;
+            }
+            let mut chunk = [0u8; 8192];
+            let n = self.inner.read(&mut chunk)?;
+            self.eof = n == 0;
+            self.buf.extend_from_slice(&chunk[..n]);
+            match std::str::from_utf8(&self.buf) {
+                Ok(_) => self.valid = self.buf.len(),
+                Err(e) => {
+                    self.valid = e.valid_up_to();
+                    // Without an error length the sequence is only incomplete: read on.
+                    if e.error_len().is_some() {
+                        self.bad_at = Some(self.pos + self.valid as u64);
+                    }
+                }
+            }
         }
     }
 }
@@ -592,4 +669,40 @@ fn first_occurrence(d: AnnualDate, today: jiff::civil::Date) -> jiff::civil::Dat
     d.year()
         .and_then(|y| jiff::civil::Date::new(y, d.month() as i8, d.day() as i8).ok())
         .unwrap_or_else(|| d.next_on_or_after(today))
+}
+
+#[cfg(test)]
+mod utf8_tests {
+    use super::*;
+
+    /// One byte per read, so that every sequence is cut.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            match (self.0.split_first(), buf.first_mut()) {
+                (Some((&b, rest)), Some(slot)) => {
+                    *slot = b;
+                    self.0 = rest;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
+        }
+    }
+
+    fn read_all(bytes: &[u8]) -> (Vec<u8>, Option<u64>) {
+        let mut r = Utf8Only::new(Trickle(bytes));
+        let mut out = Vec::new();
+        let _ = r.read_to_end(&mut out);
+        (out, r.bad_at)
+    }
+
+    #[test]
+    fn utf8_passes_whole_and_the_first_bad_byte_is_named() {
+        let good = "aé€😀b".as_bytes();
+        assert_eq!(read_all(good), (good.to_vec(), None));
+        assert_eq!(read_all(b"ab\xffc"), (b"ab".to_vec(), Some(2)));
+        assert_eq!(read_all(b"a\xc3"), (b"a".to_vec(), Some(1)));
+    }
 }
