@@ -12,7 +12,7 @@ use rapport_core::*;
 use rapport_store::{Principal, TokenInfo};
 use sha2::{Digest, Sha256};
 
-use crate::{Actor, App, AppError, Ctx, Result, new_id};
+use crate::{Actor, App, AppError, Ctx, Result};
 
 /// How long a web session lasts.
 pub const SESSION_DAYS: i64 = 14;
@@ -253,7 +253,7 @@ impl App {
         let token = format!("rpt_{}", random_secret()?);
         let now = self.now();
         let info = TokenInfo {
-            id: new_id(now),
+            id: self.new_id(now),
             user_id: u.meta.id.clone(),
             label,
             created_at: now,

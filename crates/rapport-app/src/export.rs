@@ -2,11 +2,11 @@
 //! id, timestamps and version, so exporting, importing into an empty database and
 //! exporting again gives the same document. It is also the PostgreSQL backup format.
 
-use std::io::Write;
+use std::io::{Read, Write};
 
 use rapport_core::*;
 use rapport_store::{Entity, StoreError, Tx};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use rapport_formats::ContactCard;
 use rapport_formats::csv::CsvWriter;
@@ -17,48 +17,6 @@ use crate::{App, Ctx, Result};
 
 pub const FORMAT: &str = "rapport-export";
 pub const VERSION: u32 = 1;
-
-/// The document, for reading. Arrays are in dependency order (people before the
-/// relationships that point at them) so an import can insert them in order.
-#[derive(Debug, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Export {
-    pub format: String,
-    pub version: u32,
-    pub workspace: String,
-    #[serde(default)]
-    pub people: Vec<Person>,
-    #[serde(default)]
-    pub organizations: Vec<Organization>,
-    #[serde(default)]
-    pub memberships: Vec<Membership>,
-    #[serde(default)]
-    pub relationships: Vec<Relationship>,
-    #[serde(default)]
-    pub ties: Vec<Tie>,
-    #[serde(default)]
-    pub interactions: Vec<Interaction>,
-    #[serde(default)]
-    pub commitments: Vec<Commitment>,
-    #[serde(default)]
-    pub exchanges: Vec<Exchange>,
-    #[serde(default)]
-    pub conflicts: Vec<Conflict>,
-    #[serde(default)]
-    pub feedback: Vec<Feedback>,
-    #[serde(default)]
-    pub goals: Vec<Goal>,
-    #[serde(default)]
-    pub tasks: Vec<Task>,
-    #[serde(default)]
-    pub dates: Vec<ImportantDate>,
-    #[serde(default)]
-    pub deals: Vec<Deal>,
-    #[serde(default)]
-    pub notes: Vec<Note>,
-    #[serde(default)]
-    pub stakes: Vec<Stake>,
-}
 
 const PAGE: usize = 1_000;
 
@@ -127,70 +85,67 @@ impl App {
         Ok(())
     }
 
-    /// Imports an export into the workspace in one transaction. Records whose id exists
-    /// already are skipped, so importing the same file twice creates nothing new. A dry
-    /// run does the same and rolls back.
-    pub fn import_json(&self, ctx: &Ctx, doc: &str, dry_run: bool) -> Result<ImportSummary> {
+    /// Imports an export into the workspace in one transaction, reading it as a stream:
+    /// each record is checked and written as it is read, so memory does not grow with
+    /// the file. Sections are loaded in the order the document gives them (an export
+    /// writes them in dependency order: people before the relationships that point at
+    /// them). Records whose id exists already are skipped, so importing the same file
+    /// twice creates nothing new. Any fault (syntax, a record that is not valid) rolls
+    /// the whole import back. A dry run does the same and rolls back.
+    pub fn import_json(
+        &self,
+        ctx: &Ctx,
+        input: &mut dyn Read,
+        dry_run: bool,
+    ) -> Result<ImportSummary> {
         self.check_write(ctx)?;
-        let export: Export = serde_json::from_str(doc).map_err(|e| {
-            DomainError::invalid(
-                "json",
-                format!("line {}, column {}: {e}", e.line(), e.column()),
-            )
-        })?;
-        if export.format != FORMAT || export.version != VERSION {
-            return Err(DomainError::invalid(
-                "format",
-                format!(
-                    "expected a {FORMAT} document of version {VERSION}, found `{}` version {}",
-                    export.format, export.version
-                ),
-            )
-            .into());
-        }
-        validate_all(&export)?;
+        let mut started = false;
         let mut result: Option<ImportSummary> = None;
         let outcome = self.store.write(|tx| {
-            let mut s = ImportSummary {
-                format: "json".into(),
-                dry_run,
-                ..ImportSummary::default()
-            };
-            macro_rules! load {
-                ($($field:ident),*) => {$(
-                    for rec in &export.$field {
-                        if exists_typed(tx, rec)? {
-                            s.skipped += 1;
-                        } else {
-                            tx.insert(&ctx.ws, rec)?;
-                            s.created += 1;
-                        }
-                    }
-                )*};
+            // The input cannot be read twice: a transaction run again would see nothing.
+            if started {
+                return Err(StoreError::Config(
+                    "the database was busy during the import; run it again".into(),
+                ));
             }
-            load!(
-                people,
-                organizations,
-                memberships,
-                relationships,
-                ties,
-                interactions,
-                commitments,
-                exchanges,
-                conflicts,
-                feedback,
-                goals,
-                tasks,
-                dates,
-                deals,
-                notes,
-                stakes
-            );
+            started = true;
+            let mut loader = Loader {
+                tx,
+                ws: &ctx.ws,
+                summary: ImportSummary {
+                    format: "json".into(),
+                    dry_run,
+                    ..ImportSummary::default()
+                },
+                failure: None,
+                format: None,
+                version: None,
+            };
+            let mut checked = Utf8Only::new(&mut *input);
+            let mut de =
+                serde_json::Deserializer::from_reader(std::io::BufReader::new(&mut checked));
+            let read =
+                serde::Deserializer::deserialize_map(&mut de, &mut loader).and_then(|()| de.end());
+            drop(de);
+            if let Some(at) = checked.bad_at {
+                return Err(StoreError::Domain(DomainError::invalid(
+                    "file",
+                    format!("not UTF-8 at byte {at} (a JSON export is UTF-8)"),
+                )));
+            }
+            if let Err(e) = read {
+                return Err(loader.failure.take().unwrap_or_else(|| {
+                    StoreError::Domain(DomainError::invalid(
+                        "json",
+                        format!("line {}, column {}: {e}", e.line(), e.column()),
+                    ))
+                }));
+            }
             if dry_run {
-                result = Some(s);
+                result = Some(loader.summary);
                 return Err(StoreError::Config("dry run: rolled back".into()));
             }
-            Ok(s)
+            Ok(loader.summary)
         });
         match (outcome, result) {
             (_, Some(s)) => Ok(s),
@@ -199,34 +154,254 @@ impl App {
     }
 }
 
-fn exists_typed<E: Entity>(tx: &mut rapport_store::Tx<'_>, rec: &E) -> Result<bool, StoreError> {
-    tx.exists::<E>(&rec.meta().id)
+/// A reader that hands on UTF-8 only: at the first byte that cannot be (a JSON export
+/// is UTF-8) it fails, keeping that byte's offset for the error message.
+struct Utf8Only<R> {
+    inner: R,
+    /// Bytes read and not handed on; the first `valid` of them are checked.
+    buf: Vec<u8>,
+    valid: usize,
+    /// Bytes handed on so far.
+    pos: u64,
+    bad_at: Option<u64>,
+    eof: bool,
 }
 
-fn validate_all(e: &Export) -> Result<()> {
-    fn each<T: Validate + Entity>(name: &str, v: &[T]) -> Result<()> {
-        for (i, r) in v.iter().enumerate() {
-            r.validate()
-                .map_err(|err| err.within(&format!("{name}[{i}].")))?;
+impl<R: Read> Utf8Only<R> {
+    fn new(inner: R) -> Utf8Only<R> {
+        Utf8Only {
+            inner,
+            buf: Vec::new(),
+            valid: 0,
+            pos: 0,
+            bad_at: None,
+            eof: false,
+        }
+    }
+}
+
+impl<R: Read> Read for Utf8Only<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            if self.valid > 0 {
+                let n = self.valid.min(out.len());
+                out[..n].copy_from_slice(&self.buf[..n]);
+                self.buf.drain(..n);
+                self.valid -= n;
+                self.pos += n as u64;
+                return Ok(n);
+            }
+            if let Some(at) = self.bad_at {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("not UTF-8 at byte {at}"),
+                ));
+            }
+            if self.eof {
+                if self.buf.is_empty() {
+                    return Ok(0);
+                }
+                // A sequence cut short by the end of the file.
+                self.bad_at = Some(self.pos);
+                continue;
+            }
+            let mut chunk = [0u8; 8192];
+            let n = self.inner.read(&mut chunk)?;
+            self.eof = n == 0;
+            self.buf.extend_from_slice(&chunk[..n]);
+            match std::str::from_utf8(&self.buf) {
+                Ok(_) => self.valid = self.buf.len(),
+                Err(e) => {
+                    self.valid = e.valid_up_to();
+                    // Without an error length the sequence is only incomplete: read on.
+                    if e.error_len().is_some() {
+                        self.bad_at = Some(self.pos + self.valid as u64);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The keys of an export document.
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "snake_case")]
+enum Key {
+    Format,
+    Version,
+    Workspace,
+    People,
+    Organizations,
+    Memberships,
+    Relationships,
+    Ties,
+    Interactions,
+    Commitments,
+    Exchanges,
+    Conflicts,
+    Feedback,
+    Goals,
+    Tasks,
+    Dates,
+    Deals,
+    Notes,
+    Stakes,
+}
+
+/// Reads an export document and loads each record as it is read (see
+/// [`App::import_json`]).
+struct Loader<'x, 'a> {
+    tx: &'x mut Tx<'a>,
+    ws: &'x Id,
+    summary: ImportSummary,
+    /// Why loading stopped, when it was not the document's syntax.
+    failure: Option<StoreError>,
+    format: Option<String>,
+    version: Option<u32>,
+}
+
+impl Loader<'_, '_> {
+    /// Records the reason loading stops and hands `serde` an error that stops it.
+    fn fail<E: serde::de::Error>(&mut self, e: StoreError) -> E {
+        let message = e.to_string();
+        self.failure = Some(e);
+        E::custom(message)
+    }
+
+    /// Whether the document said it is an export this version reads.
+    fn check_header(&self) -> Result<(), StoreError> {
+        match (&self.format, self.version) {
+            (Some(f), Some(v)) if f == FORMAT && v == VERSION => Ok(()),
+            (f, v) => Err(StoreError::Domain(DomainError::invalid(
+                "format",
+                format!(
+                    "expected a {FORMAT} document of version {VERSION}, found `{}` version {}",
+                    f.as_deref().unwrap_or_default(),
+                    v.map_or_else(|| "none".to_string(), |v| v.to_string())
+                ),
+            ))),
+        }
+    }
+
+    /// Checks a record and writes it unless its id exists.
+    fn load<E: Entity + Validate>(
+        &mut self,
+        section: &str,
+        index: usize,
+        rec: &E,
+    ) -> Result<(), StoreError> {
+        rec.validate()
+            .map_err(|err| StoreError::Domain(err.within(&format!("{section}[{index}]."))))?;
+        if self.tx.exists::<E>(&rec.meta().id)? {
+            self.summary.skipped += 1;
+        } else {
+            self.tx.insert(self.ws, rec)?;
+            self.summary.created += 1;
         }
         Ok(())
     }
-    each("people", &e.people)?;
-    each("organizations", &e.organizations)?;
-    each("memberships", &e.memberships)?;
-    each("relationships", &e.relationships)?;
-    each("ties", &e.ties)?;
-    each("interactions", &e.interactions)?;
-    each("commitments", &e.commitments)?;
-    each("exchanges", &e.exchanges)?;
-    each("conflicts", &e.conflicts)?;
-    each("feedback", &e.feedback)?;
-    each("goals", &e.goals)?;
-    each("tasks", &e.tasks)?;
-    each("dates", &e.dates)?;
-    each("deals", &e.deals)?;
-    each("notes", &e.notes)?;
-    each("stakes", &e.stakes)
+
+    fn section<'de, E, A>(&mut self, map: &mut A, name: &'static str) -> Result<(), A::Error>
+    where
+        E: Entity + Validate,
+        A: serde::de::MapAccess<'de>,
+    {
+        // Refused before anything is written when the header came first (as an export
+        // writes it); otherwise at the end, which rolls back what was written.
+        if (self.format.is_some() || self.version.is_some())
+            && let Err(e) = self.check_header()
+        {
+            return Err(self.fail(e));
+        }
+        map.next_value_seed(Section::<E> {
+            loader: self,
+            name,
+            records: std::marker::PhantomData,
+        })
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for &mut Loader<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a Rapport export (a JSON object)")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        use serde::de::Error;
+        let mut workspace = false;
+        while let Some(key) = map.next_key::<Key>()? {
+            match key {
+                Key::Format => self.format = Some(map.next_value()?),
+                Key::Version => self.version = Some(map.next_value()?),
+                Key::Workspace => {
+                    map.next_value::<String>()?;
+                    workspace = true;
+                }
+                Key::People => self.section::<Person, _>(&mut map, "people")?,
+                Key::Organizations => self.section::<Organization, _>(&mut map, "organizations")?,
+                Key::Memberships => self.section::<Membership, _>(&mut map, "memberships")?,
+                Key::Relationships => self.section::<Relationship, _>(&mut map, "relationships")?,
+                Key::Ties => self.section::<Tie, _>(&mut map, "ties")?,
+                Key::Interactions => self.section::<Interaction, _>(&mut map, "interactions")?,
+                Key::Commitments => self.section::<Commitment, _>(&mut map, "commitments")?,
+                Key::Exchanges => self.section::<Exchange, _>(&mut map, "exchanges")?,
+                Key::Conflicts => self.section::<Conflict, _>(&mut map, "conflicts")?,
+                Key::Feedback => self.section::<Feedback, _>(&mut map, "feedback")?,
+                Key::Goals => self.section::<Goal, _>(&mut map, "goals")?,
+                Key::Tasks => self.section::<Task, _>(&mut map, "tasks")?,
+                Key::Dates => self.section::<ImportantDate, _>(&mut map, "dates")?,
+                Key::Deals => self.section::<Deal, _>(&mut map, "deals")?,
+                Key::Notes => self.section::<Note, _>(&mut map, "notes")?,
+                Key::Stakes => self.section::<Stake, _>(&mut map, "stakes")?,
+            }
+        }
+        if self.format.is_none() {
+            return Err(A::Error::missing_field("format"));
+        }
+        if self.version.is_none() {
+            return Err(A::Error::missing_field("version"));
+        }
+        if !workspace {
+            return Err(A::Error::missing_field("workspace"));
+        }
+        self.check_header().map_err(|e| self.fail(e))
+    }
+}
+
+/// One array of records, each loaded as it is read.
+struct Section<'l, 'x, 'a, E> {
+    loader: &'l mut Loader<'x, 'a>,
+    name: &'static str,
+    records: std::marker::PhantomData<E>,
+}
+
+impl<'de, E: Entity + Validate> serde::de::DeserializeSeed<'de> for Section<'_, '_, '_, E> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, E: Entity + Validate> serde::de::Visitor<'de> for Section<'_, '_, '_, E> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "an array of {}", self.name)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut index = 0;
+        while let Some(rec) = seq.next_element::<E>()? {
+            if let Err(e) = self.loader.load(self.name, index, &rec) {
+                return Err(self.loader.fail(e));
+            }
+            index += 1;
+        }
+        Ok(())
+    }
 }
 
 /// What `rapport export --format` names.
@@ -494,4 +669,40 @@ fn first_occurrence(d: AnnualDate, today: jiff::civil::Date) -> jiff::civil::Dat
     d.year()
         .and_then(|y| jiff::civil::Date::new(y, d.month() as i8, d.day() as i8).ok())
         .unwrap_or_else(|| d.next_on_or_after(today))
+}
+
+#[cfg(test)]
+mod utf8_tests {
+    use super::*;
+
+    /// One byte per read, so that every sequence is cut.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            match (self.0.split_first(), buf.first_mut()) {
+                (Some((&b, rest)), Some(slot)) => {
+                    *slot = b;
+                    self.0 = rest;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
+        }
+    }
+
+    fn read_all(bytes: &[u8]) -> (Vec<u8>, Option<u64>) {
+        let mut r = Utf8Only::new(Trickle(bytes));
+        let mut out = Vec::new();
+        let _ = r.read_to_end(&mut out);
+        (out, r.bad_at)
+    }
+
+    #[test]
+    fn utf8_passes_whole_and_the_first_bad_byte_is_named() {
+        let good = "aé€😀b".as_bytes();
+        assert_eq!(read_all(good), (good.to_vec(), None));
+        assert_eq!(read_all(b"ab\xffc"), (b"ab".to_vec(), Some(2)));
+        assert_eq!(read_all(b"a\xc3"), (b"a".to_vec(), Some(1)));
+    }
 }

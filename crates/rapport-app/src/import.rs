@@ -85,7 +85,7 @@ impl Default for ImportOptions {
             overwrite: false,
             skip_photos: false,
             mapping: Vec::new(),
-            batch: 20_000,
+            batch: 50_000,
         }
     }
 }
@@ -230,22 +230,33 @@ impl Known {
             names: HashMap::new(),
         };
         // Contacts that match by email or phone are not matched by name: look up only
-        // the names of the others (none when a file is imported again).
-        let mut names: Vec<String> = people()
+        // the names of the others (none when a file is imported again), with whether
+        // one of the contacts of that name has no email.
+        let mut names: Vec<(String, bool)> = people()
             .filter(|c| !known.may_match(c))
-            .map(|c| fold(&c.name))
+            .map(|c| (fold(&c.name), c.emails.is_empty()))
             .collect();
         names.sort();
-        names.dedup();
-        for n in tx.namesakes(ws, &names)? {
-            known
-                .names
-                .entry(n.name_key)
-                .or_default()
-                .push(Candidate::Known {
-                    has_email: n.has_email,
-                    org_keys: n.org_keys,
-                });
+        names.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            kept.1 |= same && later.1;
+            same
+        });
+        // A contact with an email matches by name only people without one: when every
+        // contact of a name has an email, namesakes with one are left out.
+        let (any, with_email): (Vec<_>, Vec<_>) = names.into_iter().partition(|n| n.1);
+        for (names, without_email) in [(any, false), (with_email, true)] {
+            let keys: Vec<String> = names.into_iter().map(|n| n.0).collect();
+            for n in tx.namesakes(ws, &keys, without_email)? {
+                known
+                    .names
+                    .entry(n.name_key)
+                    .or_default()
+                    .push(Candidate::Known {
+                        has_email: n.has_email,
+                        org_keys: n.org_keys,
+                    });
+            }
         }
         Ok(known)
     }
@@ -314,8 +325,10 @@ struct Related {
 }
 
 /// How many new people a batch holds in memory before writing them: enough for
-/// multi-row statements to pay, few enough to keep memory small.
-const PENDING_PEOPLE: usize = 5_000;
+/// multi-row statements to pay and for SQLite's full-text indexes to be fed in few large
+/// segments (each write of what is pending adds one, and FTS5 merges them later), few
+/// enough to keep memory bounded.
+const PENDING_PEOPLE: usize = 20_000;
 
 /// New records of a batch not written yet.
 #[derive(Debug, Default)]
@@ -441,24 +454,17 @@ impl App {
         };
         match format {
             Format::Json => {
-                input.read_to_end(&mut head).map_err(io_error)?;
-                let text = String::from_utf8(head).map_err(|e| {
-                    DomainError::invalid(
-                        "file",
-                        format!(
-                            "not UTF-8 at byte {} (a JSON export is UTF-8)",
-                            e.utf8_error().valid_up_to()
-                        ),
-                    )
-                })?;
+                let summary = self.import_json(
+                    ctx,
+                    &mut std::io::Cursor::new(head).chain(&mut input),
+                    options.dry_run,
+                )?;
                 progress(count.get());
-                self.import_json(ctx, &text, options.dry_run)
+                Ok(summary)
             }
             Format::Vcard => {
-                input.read_to_end(&mut head).map_err(io_error)?;
-                progress(count.get());
-                let cards = rapport_formats::vcard::read(
-                    &head,
+                let cards = rapport_formats::vcard::read_from(
+                    std::io::Cursor::new(head).chain(input),
                     rapport_formats::vcard::ReadOptions {
                         skip_photos: options.skip_photos,
                     },
@@ -467,7 +473,10 @@ impl App {
                     format: "vcard".into(),
                     ..ImportSummary::default()
                 };
-                self.import_cards(ctx, cards, options, &mut summary, &mut || ())?;
+                self.import_cards(ctx, cards, options, &mut summary, &mut || {
+                    progress(count.get())
+                })?;
+                progress(count.get());
                 Ok(summary)
             }
             Format::Csv(dialect) => {
@@ -535,12 +544,15 @@ impl App {
             }
             batch
         };
+        // One connection for every batch, with a page cache that holds what the batches
+        // keep adding to.
+        let mut writer = self.store.writer()?;
         if options.dry_run {
             // Everything in one transaction, so later contacts see earlier ones, then
             // rolled back. A retried transaction could not re-read the input: refuse.
             let mut started = false;
             let mut result: Option<ImportSummary> = None;
-            let outcome = self.store.write(|tx| {
+            let outcome = writer.write(|tx| {
                 if started {
                     return Err(StoreError::Config(
                         "the database was busy during the dry run; run it again".into(),
@@ -576,7 +588,7 @@ impl App {
             if batch.is_empty() {
                 return Ok(());
             }
-            let counts = self.store.write(|tx| {
+            let counts = writer.write(|tx| {
                 let mut orgs = HashMap::new();
                 self.apply_batch(tx, ctx, &batch, &summary.format, options, &mut orgs)
             })?;

@@ -142,7 +142,103 @@ fn dry_run_says_what_the_import_does(db: &Fresh) {
     assert!(app.audit_trail(&ctx, None, 500).unwrap().items.is_empty());
 }
 
+/// Hands out its input a few bytes per read, as a slow stream would.
+struct Trickle<'a>(&'a [u8]);
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = 7.min(buf.len()).min(self.0.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+fn streamed(app: &App, ctx: &Ctx, bytes: &[u8]) -> rapport_app::Result<ImportSummary> {
+    app.import(
+        ctx,
+        &mut Trickle(bytes),
+        &ImportOptions::default(),
+        &mut |_| (),
+    )
+}
+
+/// vCard and JSON files are read as streams: in small reads, past the 64 KiB the format
+/// is told from, they give what the whole file gives; a JSON record that is not valid
+/// far into the file writes nothing.
+fn vcard_and_json_stream(db: &Fresh) {
+    let app = app(db);
+    let source = ctx(&app, "source");
+    import(&app, &source, CSV, 20_000);
+    let mut vcf = Vec::new();
+    app.export(&source, ExportFormat::Vcard, &mut vcf).unwrap();
+    let mut json = Vec::new();
+    app.export(&source, ExportFormat::Json, &mut json).unwrap();
+    // Padding before the cards, so that they start after the sniffed head.
+    let mut padded = b"BEGIN:VCARD\r\nFN:Padding\r\n".to_vec();
+    padded.extend(b"NOTE:".iter().chain(&[b'x'; 70 * 1024]));
+    padded.extend(b"\r\nEND:VCARD\r\n");
+    padded.extend(&vcf);
+
+    let whole = ctx(&app, "vcard-whole");
+    let s = app
+        .import(
+            &whole,
+            &mut padded.as_slice(),
+            &ImportOptions::default(),
+            &mut |_| (),
+        )
+        .unwrap();
+    let trickled = ctx(&app, "vcard-trickled");
+    assert_eq!(streamed(&app, &trickled, &padded).unwrap(), s);
+    assert_eq!(cards(&app, &trickled), cards(&app, &whole));
+    assert!(cards(&app, &whole).iter().any(|c| c.contains("FN:Padding")));
+
+    // Records keep their ids: the JSON export goes into other databases.
+    let sibling = || match db {
+        Fresh::Sqlite { .. } => Fresh::sqlite(),
+        Fresh::Postgres { .. } => Fresh::postgres(),
+    };
+    let other_db = sibling();
+    let other = self::app(&other_db);
+    let copy = ctx(&other, "json");
+    let s = streamed(&other, &copy, &json).unwrap();
+    assert_eq!(s.format, "json");
+    assert!(s.created > 10, "{s:?}");
+    assert_eq!(cards(&other, &copy), cards(&app, &source));
+    let again = streamed(&other, &copy, &json).unwrap();
+    assert_eq!((again.created, again.skipped), (0, s.created));
+
+    // The last person made invalid: nothing of the file is written. (Edited as text:
+    // the sections must stay in the export's order, people before what points at them.)
+    let text = String::from_utf8(json).unwrap();
+    let people = text
+        .find("],\n\"organizations\":[")
+        .expect("the export's people section");
+    let last = text[..people].rfind('\n').unwrap() + 1;
+    let name = last + text[last..].find("\"name\":\"").unwrap() + "\"name\":\"".len();
+    let name_end = name + text[name..].find('"').unwrap();
+    let index = text[..people].matches("\n{").count() - 1;
+    let bad = format!("{}{}", &text[..name], &text[name_end..]);
+    let third_db = sibling();
+    let third = self::app(&third_db);
+    let empty = ctx(&third, "json-bad");
+    let err = streamed(&third, &empty, bad.as_bytes())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains(&format!("people[{index}].name")), "{err}");
+    assert!(cards(&third, &empty).iter().all(|c| c.trim().is_empty()));
+    // A document of another kind is refused before anything is written.
+    let newer = text.replacen("\"version\":1", "\"version\":2", 1);
+    let err = streamed(&third, &empty, newer.as_bytes())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("version 2"), "{err}");
+    assert!(cards(&third, &empty).iter().all(|c| c.trim().is_empty()));
+}
+
 const ALL: &[rapport_testkit::Body] = &[
+    ("vcard_and_json_stream", vcard_and_json_stream),
     ("batches_match_one_by_one", batches_match_one_by_one),
     (
         "new_contacts_are_audited_by_one_summary",

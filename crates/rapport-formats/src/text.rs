@@ -35,16 +35,6 @@ impl<'a> PhysicalLines<'a> {
         let line = &self.rest[..end];
         Some(line.strip_suffix(b"\r").unwrap_or(line))
     }
-
-    /// How many bytes are left.
-    pub fn remaining(&self) -> usize {
-        self.rest.len()
-    }
-
-    /// The number the next line will have.
-    pub fn next_no(&self) -> usize {
-        self.next_no
-    }
 }
 
 impl<'a> Iterator for PhysicalLines<'a> {
@@ -62,6 +52,138 @@ impl<'a> Iterator for PhysicalLines<'a> {
         let no = self.next_no;
         self.next_no += 1;
         Some((no, line.strip_suffix(b"\r").unwrap_or(line)))
+    }
+}
+
+/// One physical line of a stream (see [`StreamLines`]).
+pub(crate) struct Line {
+    /// Its number, from 1.
+    pub no: usize,
+    /// Its bytes without the line break. A line longer than [`MAX_LINE`] is not kept
+    /// whole: its first `MAX_LINE` bytes, then `x` when the bytes dropped hold anything
+    /// but blanks, then its last byte, so that it is still too long, ends as it ended and
+    /// trims to no keyword.
+    pub bytes: Vec<u8>,
+    /// Its length in the input, without the line break.
+    pub len: usize,
+}
+
+/// Physical lines of a stream, split like [`PhysicalLines`] (at LF, a CR before it
+/// removed), with one line of look-ahead and memory bounded by [`MAX_LINE`] whatever the
+/// input. A read error ends the lines; [`StreamLines::take_error`] then tells it.
+pub(crate) struct StreamLines<R> {
+    inner: R,
+    peeked: Option<Line>,
+    next_no: usize,
+    error: Option<std::io::Error>,
+    done: bool,
+}
+
+impl<R: std::io::BufRead> StreamLines<R> {
+    pub fn new(inner: R) -> Self {
+        StreamLines {
+            inner,
+            peeked: None,
+            next_no: 1,
+            error: None,
+            done: false,
+        }
+    }
+
+    /// The next line without consuming it.
+    pub fn peek(&mut self) -> Option<&Line> {
+        if self.peeked.is_none() {
+            self.peeked = self.read_line();
+        }
+        self.peeked.as_ref()
+    }
+
+    /// The number the next line will have.
+    pub fn next_no(&self) -> usize {
+        self.peeked.as_ref().map_or(self.next_no, |l| l.no)
+    }
+
+    /// The read error that ended the lines, once.
+    pub fn take_error(&mut self) -> Option<std::io::Error> {
+        self.error.take()
+    }
+
+    fn read_line(&mut self) -> Option<Line> {
+        // Kept whole up to here, so that a CR can still be removed exactly.
+        const KEEP: usize = MAX_LINE + 2;
+        if self.done {
+            return None;
+        }
+        let mut bytes = Vec::new();
+        let mut len = 0;
+        // Of the bytes beyond KEEP: whether one is not blank, and the last two.
+        let mut dropped_text = false;
+        let mut tail = [None::<u8>; 2];
+        let mut any = false;
+        loop {
+            let buf = match self.inner.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.error = Some(e);
+                    self.done = true;
+                    break;
+                }
+            };
+            if buf.is_empty() {
+                self.done = true;
+                break;
+            }
+            any = true;
+            let end = buf.iter().position(|&b| b == b'\n');
+            let chunk = &buf[..end.unwrap_or(buf.len())];
+            let room = KEEP.saturating_sub(bytes.len()).min(chunk.len());
+            bytes.extend_from_slice(&chunk[..room]);
+            for &b in &chunk[room..] {
+                dropped_text |= !b.is_ascii_whitespace();
+                tail = [tail[1], Some(b)];
+            }
+            len += chunk.len();
+            let used = chunk.len() + usize::from(end.is_some());
+            self.inner.consume(used);
+            if end.is_some() {
+                break;
+            }
+        }
+        if !any {
+            return None;
+        }
+        let no = self.next_no;
+        self.next_no += 1;
+        if len <= KEEP {
+            if bytes.last() == Some(&b'\r') {
+                bytes.pop();
+                len -= 1;
+            }
+            return Some(Line { no, bytes, len });
+        }
+        let mut last = tail[1];
+        if last == Some(b'\r') {
+            len -= 1;
+            last = tail[0].or(bytes.last().copied());
+        }
+        bytes.truncate(MAX_LINE);
+        if dropped_text {
+            bytes.push(b'x');
+        }
+        bytes.extend(last);
+        Some(Line { no, bytes, len })
+    }
+}
+
+impl<R: std::io::BufRead> Iterator for StreamLines<R> {
+    type Item = Line;
+
+    fn next(&mut self) -> Option<Line> {
+        match self.peeked.take() {
+            Some(l) => Some(l),
+            None => self.read_line(),
+        }
     }
 }
 

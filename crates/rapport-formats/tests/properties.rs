@@ -203,6 +203,21 @@ fn csv_soup() -> impl Strategy<Value = Vec<u8>> {
         })
 }
 
+/// Hands out its input `step` bytes per read, so that records cross read boundaries.
+struct Trickle<'a> {
+    rest: &'a [u8],
+    step: usize,
+}
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.step.min(buf.len()).min(self.rest.len());
+        buf[..n].copy_from_slice(&self.rest[..n]);
+        self.rest = &self.rest[n..];
+        Ok(n)
+    }
+}
+
 fn read_all_csv(bytes: &[u8], format: Option<CsvFormat>) -> usize {
     let options = CsvOptions {
         format,
@@ -223,6 +238,14 @@ proptest! {
         let _ = vcard::read(&soup, vcard::ReadOptions { skip_photos: true }).count();
         let _ = detect(&bytes);
         let _ = detect(&soup);
+    }
+
+    #[test]
+    fn vcard_stream_reads_as_the_slice(soup in vcard_soup(), step in 1usize..40) {
+        let whole: Vec<_> = vcard::read(&soup, vcard::ReadOptions::default()).collect();
+        let stream = Trickle { rest: &soup, step };
+        let streamed: Vec<_> = vcard::read_from(stream, vcard::ReadOptions::default()).collect();
+        prop_assert_eq!(streamed, whole);
     }
 
     #[test]

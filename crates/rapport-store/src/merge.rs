@@ -124,12 +124,15 @@ impl Tx<'_> {
 
     /// For each of `name_keys`, the people [`Tx::people_named`] would look at (the first
     /// [`CANDIDATES`] live people of that folded name), without their documents: whether
-    /// each has an email and the folded names of their organizations. One statement per
-    /// hundred names, each name an index range of bounded length.
+    /// each has an email and the folded names of their organizations. With
+    /// `without_email`, only those of them who have no email (the only ones a contact
+    /// with an email can match by name); the others' organizations are not read. One
+    /// statement per hundred names, each name an index range of bounded length.
     pub fn namesakes(
         &mut self,
         ws: &Id,
         name_keys: &[String],
+        without_email: bool,
     ) -> Result<Vec<Namesake>, StoreError> {
         let mut out: Vec<Namesake> = Vec::new();
         for chunk in name_keys.chunks(100) {
@@ -142,8 +145,14 @@ impl Tx<'_> {
                         o.name_key
                  FROM ({}) c
                  LEFT JOIN memberships m ON m.person_id = c.id AND m.deleted_at IS NULL
-                 LEFT JOIN organizations o ON o.id = m.organization_id AND o.deleted_at IS NULL",
-                arms.join(" UNION ALL ")
+                 LEFT JOIN organizations o ON o.id = m.organization_id AND o.deleted_at IS NULL
+                 {}",
+                arms.join(" UNION ALL "),
+                if without_email {
+                    "WHERE NOT EXISTS (SELECT 1 FROM person_emails e WHERE e.person_id = c.id)"
+                } else {
+                    ""
+                }
             );
             let mut params: Vec<Value> = vec![ws.into()];
             params.extend(chunk.iter().map(Value::from));

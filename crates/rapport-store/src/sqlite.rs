@@ -118,14 +118,21 @@ pub fn open(path: &PathBuf) -> Result<Connection, rusqlite::Error> {
     )?;
     // journal_mode=WAL needs a lock the first time; the busy timeout covers it.
     conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
-    // A 16 MB page cache per connection: a server's pool holds up to 8, so the caches
-    // stay within 128 MB however large the database; pages beyond that come from the
-    // operating system's file cache.
     conn.execute_batch(
-        "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;
-         PRAGMA cache_size = -16000;",
+        "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
     )?;
+    set_cache(&conn, POOL_CACHE_KIB)?;
     Ok(conn)
+}
+
+/// The page cache of a pooled connection, in KiB: a server's pool holds up to 8, so the
+/// caches stay within 128 MB however large the database; pages beyond that come from the
+/// operating system's file cache.
+pub(crate) const POOL_CACHE_KIB: i64 = 16_000;
+
+/// Sets a connection's page cache; a smaller one frees the pages beyond it.
+pub(crate) fn set_cache(conn: &Connection, kib: i64) -> Result<(), rusqlite::Error> {
+    conn.execute_batch(&format!("PRAGMA cache_size = -{kib}"))
 }
 
 impl r2d2::ManageConnection for SqliteManager {

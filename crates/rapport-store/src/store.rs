@@ -228,6 +228,19 @@ impl Store {
         }
     }
 
+    /// A connection kept for a long series of write transactions (see [`Writer`]).
+    pub fn writer(&self) -> Result<Writer, StoreError> {
+        let conn = match &self.backend {
+            Backend::Sqlite { pool, .. } => {
+                let conn = current(pool).get()?;
+                sqlite::set_cache(&conn, WRITER_CACHE_KIB)?;
+                WriterConn::Sqlite(conn)
+            }
+            Backend::Postgres { pool } => WriterConn::Postgres(Box::new(pool.get()?)),
+        };
+        Ok(Writer { conn })
+    }
+
     /// The SQLite file, when the store is SQLite.
     pub fn sqlite_path(&self) -> Option<&Path> {
         match &self.backend {
@@ -246,6 +259,56 @@ impl Store {
             Backend::Postgres { .. } => {
                 Err(StoreError::Config("a file copy is only for SQLite".into()))
             }
+        }
+    }
+}
+
+/// The SQLite page cache of a [`Writer`], in KiB (256 MiB).
+pub const WRITER_CACHE_KIB: i64 = 256 * 1024;
+
+/// One connection kept for a long series of write transactions, such as the batches of
+/// a large import, so that the pages one transaction wrote are still cached for the
+/// next. On SQLite its page cache is [`WRITER_CACHE_KIB`] rather than a pooled
+/// connection's 16 MB: the indexes a batch adds to at many places (by name, by
+/// organization, the full-text segments it merges) outgrow 16 MB early in a large
+/// import, and every page evicted is written to the WAL and read back. Memory stays
+/// bounded by the cache, not by the data; the cache is set back when the writer is
+/// dropped. Transactions are retried as [`Store::write`] retries them.
+pub struct Writer {
+    conn: WriterConn,
+}
+
+enum WriterConn {
+    Sqlite(r2d2::PooledConnection<sqlite::SqliteManager>),
+    Postgres(Box<r2d2::PooledConnection<pg::PgManager>>),
+}
+
+impl Writer {
+    /// Runs `f` in one write transaction on this writer's connection; see
+    /// [`Store::write`].
+    pub fn write<T>(
+        &mut self,
+        mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut run = |c: &mut dyn Conn| {
+            f(&mut Tx {
+                c,
+                defer_search: false,
+            })
+        };
+        with_retry(|| match &mut self.conn {
+            WriterConn::Sqlite(conn) => sqlite::in_tx(conn, true, &mut run),
+            WriterConn::Postgres(client) => pg::in_tx(client, TxKind::Write, &mut run),
+        })
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        if let WriterConn::Sqlite(conn) = &self.conn {
+            // Back in the pool with a pooled connection's cache. A failure leaves the
+            // larger cache on one connection, which is bounded too.
+            let _ = sqlite::set_cache(conn, sqlite::POOL_CACHE_KIB);
         }
     }
 }

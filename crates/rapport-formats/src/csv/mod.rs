@@ -6,7 +6,7 @@
 //! physical line where the row starts (quoted multi-line fields counted).
 
 mod columns;
-mod decode;
+pub(crate) mod decode;
 mod write;
 
 use std::borrow::Cow;

@@ -8,11 +8,12 @@
 mod build;
 mod write;
 
-use std::borrow::Cow;
+use std::io::{BufReader, Read};
 
 pub use write::{write, write_card};
 
-use crate::text::{MAX_LINE, MAX_LOGICAL_LINE, PhysicalLines};
+use crate::csv::decode::Decoded;
+use crate::text::{Line, MAX_LINE, MAX_LOGICAL_LINE, StreamLines};
 use crate::{ContactCard, ParseError, Reason};
 
 /// A card with more properties than this is rejected.
@@ -27,37 +28,42 @@ pub struct ReadOptions {
 
 /// Reads every card of `input` (a whole `.vcf` file, UTF-8 with or without BOM, or UTF-16
 /// with a BOM). Each item is a card or the reason one card was rejected.
-pub fn read(input: &[u8], options: ReadOptions) -> Cards<'_> {
-    let src: Cow<'_, [u8]> = match input {
-        [0xEF, 0xBB, 0xBF, rest @ ..] => Cow::Borrowed(rest),
-        [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..] => {
-            let (text, _, _) = encoding_rs::UTF_16LE.decode(input);
-            Cow::Owned(text.into_owned().into_bytes())
-        }
-        _ => Cow::Borrowed(input),
+pub fn read(input: &[u8], options: ReadOptions) -> Cards<&[u8]> {
+    read_from(input, options)
+}
+
+/// Reads the cards of a stream as [`read`] reads those of a slice, holding one card (and
+/// at most [`MAX_LOGICAL_LINE`] bytes of a line) in memory at a time. A read error
+/// rejects the card being read with [`Reason::Io`] and ends the cards.
+pub fn read_from<R: Read>(input: R, options: ReadOptions) -> Cards<R> {
+    let (lines, error) = match Decoded::new(input) {
+        Ok(d) => (
+            Some(StreamLines::new(BufReader::with_capacity(64 * 1024, d))),
+            None,
+        ),
+        Err(e) => (None, Some(ParseError::new(1, Reason::Io(e.to_string())))),
     };
     Cards {
-        src,
-        cursor: Cursor { pos: 0, line: 1 },
+        lines,
+        error,
+        pending: None,
         options,
         in_stray: false,
     }
 }
 
-/// Iterator over the cards of one input; see [`read`].
-pub struct Cards<'a> {
-    src: Cow<'a, [u8]>,
-    cursor: Cursor,
+/// Iterator over the cards of one input; see [`read`] and [`read_from`].
+pub struct Cards<R> {
+    /// `None` once a read error ended the input.
+    lines: Option<StreamLines<BufReader<Decoded<R>>>>,
+    /// A read error not reported yet.
+    error: Option<ParseError>,
+    /// A line read too far (the `BEGIN:VCARD` that ended a card without `END:VCARD`),
+    /// handed out again first.
+    pending: Option<Logical>,
     options: ReadOptions,
     /// Inside a run of lines outside any card (reported once per run).
     in_stray: bool,
-}
-
-/// Where the reader stands: byte offset and the number of the next physical line.
-#[derive(Debug, Clone, Copy)]
-struct Cursor {
-    pos: usize,
-    line: usize,
 }
 
 /// One unfolded content line, or the fault found in it.
@@ -76,35 +82,48 @@ impl Logical {
     }
 }
 
-impl Cards<'_> {
+impl<R: Read> Cards<R> {
     fn next_logical(&mut self) -> Option<Logical> {
-        let src = self.src.get(self.cursor.pos..).unwrap_or_default();
-        let mut lines = PhysicalLines::new(src);
-        let (_, first) = lines.next()?;
-        let start_line = self.cursor.line;
-        let mut fault = check_physical(first);
-        let mut bytes = first.to_vec();
+        if let Some(l) = self.pending.take() {
+            return Some(l);
+        }
+        let lines = self.lines.as_mut()?;
+        let Some(first) = lines.next() else {
+            let error = lines
+                .take_error()
+                .map(|e| ParseError::new(lines.next_no(), Reason::Io(e.to_string())));
+            if error.is_some() {
+                self.error = error;
+                self.lines = None;
+            }
+            return None;
+        };
+        let start_line = first.no;
+        let mut fault = check_physical(&first);
+        // The unfolded length, counting the input's lines at their full length.
+        let mut len = first.len;
+        let mut bytes = first.bytes;
         while let Some(next) = lines.peek() {
             let soft_break =
-                bytes.last() == Some(&b'=') && is_quoted_printable(&bytes) && !is_end(next);
+                bytes.last() == Some(&b'=') && is_quoted_printable(&bytes) && !is_end(&next.bytes);
+            let (skip, rest) = match next.bytes.as_slice() {
+                _ if soft_break => (0, next.bytes.as_slice()),
+                [b' ' | b'\t', rest @ ..] => (1, rest),
+                _ => break,
+            };
             if soft_break {
                 bytes.pop();
-                bytes.extend_from_slice(next);
-            } else if let [b' ' | b'\t', rest @ ..] = next {
-                if bytes.len() + rest.len() <= MAX_LOGICAL_LINE {
-                    bytes.extend_from_slice(rest);
-                } else {
-                    fault = fault.or(Some(Reason::LineTooLong(MAX_LOGICAL_LINE)));
-                }
+                len -= 1;
+            }
+            if len + next.len - skip <= MAX_LOGICAL_LINE {
+                bytes.extend_from_slice(rest);
+                len += next.len - skip;
             } else {
-                break;
+                fault = fault.or(Some(Reason::LineTooLong(MAX_LOGICAL_LINE)));
             }
             fault = fault.or_else(|| check_physical(next));
             lines.next();
         }
-        let consumed = src.len() - lines.remaining();
-        self.cursor.pos += consumed;
-        self.cursor.line = start_line + lines.next_no() - 1;
         Some(Logical {
             line: start_line,
             bytes,
@@ -118,9 +137,11 @@ impl Cards<'_> {
         let mut warnings = Vec::new();
         let mut fault: Option<ParseError> = None;
         loop {
-            let before = self.cursor;
             let Some(l) = self.next_logical() else {
-                return Err(ParseError::new(begin, Reason::Unterminated));
+                return Err(self
+                    .error
+                    .take()
+                    .unwrap_or_else(|| ParseError::new(begin, Reason::Unterminated)));
             };
             if let Some(reason) = l.fault {
                 fault = fault.or(Some(ParseError::new(l.line, reason)));
@@ -133,11 +154,9 @@ impl Cards<'_> {
                 break;
             }
             if l.is("BEGIN:VCARD") {
-                self.cursor = before;
-                return Err(ParseError::new(
-                    l.line,
-                    Reason::NestedBegin { outer: begin },
-                ));
+                let line = l.line;
+                self.pending = Some(l);
+                return Err(ParseError::new(line, Reason::NestedBegin { outer: begin }));
             }
             if fault.is_some() {
                 continue;
@@ -164,12 +183,14 @@ impl Cards<'_> {
     }
 }
 
-impl Iterator for Cards<'_> {
+impl<R: Read> Iterator for Cards<R> {
     type Item = Result<ContactCard, ParseError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            let l = self.next_logical()?;
+            let Some(l) = self.next_logical() else {
+                return self.error.take().map(Err);
+            };
             if l.is("BEGIN:VCARD") {
                 self.in_stray = false;
                 return Some(self.read_card(l.line));
@@ -186,10 +207,10 @@ impl Iterator for Cards<'_> {
     }
 }
 
-fn check_physical(line: &[u8]) -> Option<Reason> {
-    if line.len() > MAX_LINE {
+fn check_physical(line: &Line) -> Option<Reason> {
+    if line.len > MAX_LINE {
         Some(Reason::LineTooLong(MAX_LINE))
-    } else if line.contains(&0) {
+    } else if line.bytes.contains(&0) {
         Some(Reason::NulByte)
     } else {
         None

@@ -381,3 +381,98 @@ fn organizations_round_trip() {
         vec![Ok(org)]
     );
 }
+
+/// Hands out the input `step` bytes per read, then fails if `fail` says so.
+struct Chunked<'a> {
+    rest: &'a [u8],
+    step: usize,
+    fail: bool,
+}
+
+impl std::io::Read for Chunked<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.rest.is_empty() && self.fail {
+            return Err(std::io::Error::other("disk on fire"));
+        }
+        let n = self.step.min(buf.len()).min(self.rest.len());
+        buf[..n].copy_from_slice(&self.rest[..n]);
+        self.rest = &self.rest[n..];
+        Ok(n)
+    }
+}
+
+fn names<R: std::io::Read>(cards: Cards<R>) -> Vec<String> {
+    cards
+        .map(|r| r.map(|c| c.name).unwrap_or_else(|e| e.to_string()))
+        .collect()
+}
+
+#[test]
+fn a_stream_reads_as_the_whole_input_does() {
+    let input = "\u{feff}BEGIN:VCARD\r\nVERSION:2.1\r\nFN;ENCODING=QUOTED-PRINTABLE:Ad=\r\na =C3=A9\r\nNOTE:folded\r\n  line\r\nEND:VCARD\r\nstray\r\nBEGIN:VCARD\r\nFN:B\r\nBEGIN:VCARD\r\nFN:C\r\nEND:VCARD\r\n";
+    let whole = names(read(input.as_bytes(), ReadOptions::default()));
+    assert_eq!(
+        whole,
+        [
+            "Ada é",
+            "line 8: `stray` outside a card (expected BEGIN:VCARD)",
+            "line 11: BEGIN:VCARD inside the card started at line 9 (missing END:VCARD?)",
+            "C"
+        ]
+    );
+    for step in [1, 2, 3, 7, 64] {
+        let stream = Chunked {
+            rest: input.as_bytes(),
+            step,
+            fail: false,
+        };
+        assert_eq!(
+            names(read_from(stream, ReadOptions::default())),
+            whole,
+            "{step}"
+        );
+    }
+}
+
+#[test]
+fn a_read_error_rejects_the_card_being_read_and_ends_the_cards() {
+    let input = b"BEGIN:VCARD\nFN:A\nEND:VCARD\nBEGIN:VCARD\nFN:B\n";
+    let stream = Chunked {
+        rest: input,
+        step: 5,
+        fail: true,
+    };
+    assert_eq!(
+        names(read_from(stream, ReadOptions::default())),
+        ["A", "line 6: read error: disk on fire"]
+    );
+}
+
+#[test]
+fn a_line_too_long_is_not_kept_whole() {
+    // 3 MiB on one line, then a card: the line is rejected and what follows is read.
+    let mut input = b"BEGIN:VCARD\nNOTE;ENCODING=QUOTED-PRINTABLE:".to_vec();
+    input.extend(std::iter::repeat_n(b'a', 3 << 20));
+    input.extend_from_slice(b"=\r\nEND:VCARD\nBEGIN:VCARD\nFN:after\nEND:VCARD\n");
+    let stream = Chunked {
+        rest: &input,
+        step: 1 << 16,
+        fail: false,
+    };
+    assert_eq!(
+        names(read_from(stream, ReadOptions::default())),
+        ["line 2: line is longer than 1048576 bytes", "after"]
+    );
+    // What is dropped of a long line still decides what it is: blanks trim away, so
+    // this line begins a card; text does not, so that one is a stray line.
+    for (tail, expected) in [
+        ("", "y"),
+        ("z", "line 1: line is longer than 1048576 bytes"),
+    ] {
+        let mut begin = b"BEGIN:VCARD".to_vec();
+        begin.extend(std::iter::repeat_n(b' ', 2 << 20));
+        begin.extend_from_slice(tail.as_bytes());
+        begin.extend_from_slice(b"\r\nFN:y\nEND:VCARD\n");
+        assert_eq!(names(read(&begin, ReadOptions::default())), [expected]);
+    }
+}

@@ -1206,7 +1206,7 @@ fn batch_lookups_agree_with_single_lookups(db: &Fresh) {
     assert_eq!(phones, HashSet::from(["+442079460001".to_string()]));
 
     let keys = strings(&["ada lovelace", "grace hopper", "alan turing", "nobody"]);
-    let namesakes = store.read(|tx| tx.namesakes(&ws, &keys)).unwrap();
+    let namesakes = store.read(|tx| tx.namesakes(&ws, &keys, false)).unwrap();
     let of = |k: &str| {
         namesakes
             .iter()
@@ -1233,6 +1233,24 @@ fn batch_lookups_agree_with_single_lookups(db: &Fresh) {
         "the same candidates as the single name match"
     );
     assert!(of("nobody").is_empty());
+    // Only those without an email, the first namesakes still: Ada has one, Grace none,
+    // and of the Alan Turings (none with an email) the same first ones.
+    let without = store.read(|tx| tx.namesakes(&ws, &keys, true)).unwrap();
+    let pick = |v: &[rapport_store::Namesake], k: &str| {
+        v.iter()
+            .filter(|n| n.name_key == k)
+            .map(|n| (n.id.clone(), n.has_email, n.org_keys.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert!(pick(&without, "ada lovelace").is_empty());
+    assert_eq!(
+        pick(&without, "grace hopper"),
+        pick(&namesakes, "grace hopper")
+    );
+    assert_eq!(
+        pick(&without, "alan turing"),
+        pick(&namesakes, "alan turing")
+    );
 
     let orgs = store
         .read(|tx| tx.by_name_keys::<Organization>(&ws, &strings(&["us navy", "nope"])))
