@@ -174,7 +174,8 @@ fn the_streamed_network_matches_the_whole_workspace_reads(db: &Fresh) {
     let whole = Graph::build(&input, now);
     let streamed_graph = std::mem::take(&mut streamed).finish(now);
     assert_eq!(streamed_graph.overview(100), whole.overview(100));
-    assert_eq!((whole.people(), whole.ties()), (5, 7));
+    // A–B, B–C, C–A, D–C by ties (A–B twice), A–D by a meeting; X is in the trash.
+    assert_eq!((whole.people(), whole.ties()), (5, 5));
     for (p, _) in &input.people {
         let near = store.read(|tx| tx.neighbours_named(&ws, p)).unwrap();
         // Everyone with a tie or a meeting with p, p included, in the whole list's order.
@@ -196,7 +197,7 @@ fn the_streamed_network_matches_the_whole_workspace_reads(db: &Fresh) {
             .cloned()
             .collect();
         assert_eq!(near, want);
-        assert!(near.len() >= 2, "{near:?}");
+        assert!(near.iter().any(|(q, _)| q == p), "{near:?}");
     }
     // A person in the trash has no neighbourhood of their own.
     let trashed = store.read(|tx| tx.trashed_people(&ws)).unwrap();
