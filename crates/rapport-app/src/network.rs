@@ -61,22 +61,19 @@ impl App {
             .collect())
     }
 
-    /// Builds the graph: every live person, tie and interaction, and the people the actor
-    /// holds a (not ended) relationship with as the first hop.
+    /// Builds the graph: every live person, tie and interaction, streamed from the store
+    /// into the graph's arrays, and the people the actor holds a (not ended)
+    /// relationship with as the first hop.
     pub fn network_graph(&self, ctx: &Ctx) -> Result<Graph> {
-        let input = self.store.read(|tx| {
-            Ok(NetworkInput {
-                mine: self.my_relationships(ctx, tx)?,
-                people: tx
-                    .person_names(&ctx.ws)?
-                    .into_iter()
-                    .map(|(id, name, _)| (id, name))
-                    .collect(),
-                ties: tx.tie_facts(&ctx.ws)?,
-                meetings: tx.meeting_facts(&ctx.ws)?,
-            })
-        })?;
-        Ok(Graph::build(&input, self.now()))
+        let now = self.now();
+        Ok(self.store.read(|tx| {
+            let mut graph = GraphBuilder::new();
+            tx.network_into(&ctx.ws, &mut graph)?;
+            for r in self.my_relationships(ctx, tx)? {
+                graph.mine(&r);
+            }
+            Ok(graph.finish(now))
+        })?)
     }
 
     /// Strongest ties, connectors and dormant strong ties, `limit` of each.
@@ -103,10 +100,29 @@ impl App {
         })?)
     }
 
-    /// A person's strongest ties, for drawing their neighbourhood.
+    /// A person's strongest ties, for drawing their neighbourhood. Reads only what
+    /// touches them: their ties and interactions, and the people at the other ends, in
+    /// the whole graph's order so that ties of equal score come in the same order too.
+    /// Every piece of evidence for a tie of theirs involves them, so each tie is the
+    /// whole graph's.
     pub fn neighbourhood(&self, ctx: &Ctx, person: &Person, limit: usize) -> Result<Vec<TieView>> {
-        Ok(self
-            .network_graph(ctx)?
-            .neighbourhood(&person.meta.id, limit))
+        let now = self.now();
+        let id = &person.meta.id;
+        Ok(self.store.read(|tx| {
+            let mut graph = GraphBuilder::new();
+            for (p, name) in tx.neighbours_named(&ctx.ws, id)? {
+                graph.person(p, name);
+            }
+            for t in tx.ties_around(&ctx.ws, std::slice::from_ref(id))? {
+                graph.tie(t.a.as_str(), t.b.as_str(), t.kind, t.strength, t.at);
+            }
+            for m in tx.meetings_around(&ctx.ws, std::slice::from_ref(id))? {
+                graph.meeting(m.at, m.people.iter().map(Id::as_str));
+            }
+            for r in self.my_relationships(ctx, tx)? {
+                graph.mine(&r);
+            }
+            Ok(graph.finish(now).neighbourhood(id, limit))
+        })?)
     }
 }

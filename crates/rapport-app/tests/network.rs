@@ -1,9 +1,11 @@
-//! `App::intro`, which reads only the neighbourhoods its search needs, against the
-//! whole graph's search on the same workspace, on both engines.
+//! `App::intro` and `App::neighbourhood`, which read only the neighbourhoods they need,
+//! against the whole graph's answers on the same workspace, and the graph streamed from
+//! the store against the one built from the whole-workspace reads, on both engines.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use rapport_app::{Actor, App, Ctx, FixedClock};
+use rapport_core::network::{Graph, MyRelationship, NetworkInput};
 use rapport_core::*;
 use rapport_store::Store;
 use rapport_testkit::Fresh;
@@ -20,9 +22,18 @@ impl Lcg {
     }
 }
 
+struct Workspace {
+    app: App,
+    ctx: Ctx,
+    people: Vec<Person>,
+    rels: Vec<Relationship>,
+}
+
 /// 60 people (three trashed), ties between them (some trashed, some repeated), meetings
-/// of 1 to 15 people, and relationships with ten of them (one ended).
-fn check(db: &Fresh) {
+/// of 1 to 15 people, and relationships with ten of them (one ended). With `hub`, people
+/// are named against their id order and P00 also has 20 ties of equal strength recorded
+/// at the same moment, so that ties of equal score must come in the whole graph's order.
+fn random_workspace(db: &Fresh, seed: u64, hub: bool) -> Workspace {
     let now: jiff::Timestamp = "2026-11-23T09:00:00Z".parse().unwrap();
     let app = App::new(Store::open(db.url()).unwrap(), Box::new(FixedClock(now)));
     let ws = app.workspace("default").unwrap().meta.id;
@@ -30,7 +41,7 @@ fn check(db: &Fresh) {
         ws: ws.clone(),
         actor: Actor::local(),
     };
-    let mut r = Lcg(11);
+    let mut r = Lcg(seed);
     let mut seq = 0u64;
     let mut meta = |r: &mut Lcg| {
         seq += 1;
@@ -42,7 +53,14 @@ fn check(db: &Fresh) {
         m
     };
     let people: Vec<Person> = (0..60)
-        .map(|i| Person::named(meta(&mut r), format!("P{i:02}")))
+        .map(|i| {
+            let name = if hub && i % 2 == 1 {
+                format!("P{:02}", 60 - i)
+            } else {
+                format!("P{i:02}")
+            };
+            Person::named(meta(&mut r), name)
+        })
         .collect();
     let pick = |r: &mut Lcg| people[r.below(60) as usize].meta.id.clone();
     app.store
@@ -63,6 +81,31 @@ fn check(db: &Fresh) {
                 to_person_id: b,
                 kind: TieKind::Knows,
                 strength: Strength::clamped(1 + r.below(5) as i64),
+                note: None,
+            });
+        }
+    }
+    if hub {
+        let at = now
+            .checked_sub(jiff::SignedDuration::from_hours(24 * 30))
+            .unwrap();
+        for (k, p) in people.iter().enumerate().skip(1).step_by(2).take(20) {
+            let mut m = Meta::new(Id::v7(1_770_000_000_000 + k as u64, [k as u8; 10]), at);
+            m.updated_at = at;
+            ties.push(Tie {
+                meta: m,
+                from_person_id: if k % 4 == 1 {
+                    people[0].meta.id.clone()
+                } else {
+                    p.meta.id.clone()
+                },
+                to_person_id: if k % 4 == 1 {
+                    p.meta.id.clone()
+                } else {
+                    people[0].meta.id.clone()
+                },
+                kind: TieKind::Knows,
+                strength: Strength::clamped(3),
                 note: None,
             });
         }
@@ -121,7 +164,18 @@ fn check(db: &Fresh) {
             Ok(())
         })
         .unwrap();
+    Workspace {
+        app,
+        ctx,
+        people,
+        rels,
+    }
+}
 
+fn check(db: &Fresh) {
+    let Workspace {
+        app, ctx, people, ..
+    } = random_workspace(db, 11, false);
     let graph = app.network_graph(&ctx).unwrap();
     let (mut found, mut same) = (0, 0);
     for p in &people {
@@ -142,6 +196,77 @@ fn check(db: &Fresh) {
     }
     assert!(found >= 30, "only {found} people reachable");
     assert!(same * 10 >= found * 9, "{same} of {found} identical");
+}
+
+/// The neighbourhood read around one person against the whole graph's, for everyone,
+/// and the overview of the streamed graph against the graph built from the
+/// whole-workspace reads, on random workspaces.
+fn check_neighbourhood_and_overview(db: &Fresh, seed: u64) {
+    let Workspace {
+        app,
+        ctx,
+        people,
+        rels,
+    } = random_workspace(db, seed, true);
+    let now = app.now();
+    let input = app
+        .store
+        .read(|tx| {
+            Ok(NetworkInput {
+                people: tx
+                    .person_names(&ctx.ws)?
+                    .into_iter()
+                    .map(|(id, name, _)| (id, name))
+                    .collect(),
+                ties: tx.tie_facts(&ctx.ws)?,
+                meetings: tx.meeting_facts(&ctx.ws)?,
+                mine: rels
+                    .iter()
+                    .filter(|r| r.status != RelationshipStatus::Ended)
+                    .map(|r| MyRelationship {
+                        person: r.subject.id.clone(),
+                        importance: r.importance,
+                        since: r.meta.created_at,
+                    })
+                    .collect(),
+            })
+        })
+        .unwrap();
+    let whole = Graph::build(&input, now);
+    let streamed = app.network_graph(&ctx).unwrap();
+    assert_eq!(streamed.overview(10), whole.overview(10));
+    assert_eq!(streamed.overview(1000), whole.overview(1000));
+    assert_eq!(app.network(&ctx, 10).unwrap(), whole.overview(10));
+    let mut shown = 0;
+    for p in &people {
+        for limit in [3, 12, 100] {
+            let near = app.neighbourhood(&ctx, p, limit).unwrap();
+            assert_eq!(near, whole.neighbourhood(&p.meta.id, limit), "{}", p.name);
+            shown += near.len();
+        }
+    }
+    assert!(shown > 300, "only {shown} ties shown");
+    // P00's 20 ties of equal score are cut at 12 in the whole graph's order.
+    let hub = app.neighbourhood(&ctx, &people[0], 12).unwrap();
+    assert_eq!(hub.len(), 12);
+}
+
+#[test]
+fn neighbourhood_and_overview_match_the_whole_graph_on_sqlite() {
+    for seed in [3, 11, 29] {
+        check_neighbourhood_and_overview(&Fresh::sqlite(), seed);
+    }
+}
+
+#[test]
+fn neighbourhood_and_overview_match_the_whole_graph_on_postgres() {
+    if !rapport_testkit::pg_available() && !rapport_testkit::pg_required() {
+        eprintln!("PostgreSQL not available: skipped");
+        return;
+    }
+    for seed in [3, 11, 29] {
+        check_neighbourhood_and_overview(&Fresh::postgres(), seed);
+    }
 }
 
 #[test]

@@ -51,6 +51,14 @@ impl FromStr for Id {
     }
 }
 
+/// Ids hash and compare as their text, so a map keyed by `Id` can be looked up with the
+/// `&str` a store row lends, without building an `Id` per row.
+impl std::borrow::Borrow<str> for Id {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 impl fmt::Display for Id {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

@@ -157,21 +157,21 @@ struct Edge {
 }
 
 impl Acc {
-    /// The evidence of a recorded tie.
-    fn tie(t: &TieFact) -> Acc {
+    /// The evidence of a recorded tie of `kind` and `strength`, last changed `at`.
+    fn tie(kind: TieKind, strength: Strength, at: Timestamp) -> Acc {
         Acc {
-            declared: Some((t.strength.get(), Some(t.kind))),
+            declared: Some((strength.get(), Some(kind))),
             met: 0,
-            last: t.at.as_second(),
+            last: at.as_second(),
         }
     }
 
-    /// The evidence of one meeting.
-    fn meeting(m: &MeetingFact) -> Acc {
+    /// The evidence of one meeting at `at`.
+    fn meeting(at: Timestamp) -> Acc {
         Acc {
             declared: None,
             met: 1,
-            last: m.at.as_second(),
+            last: at.as_second(),
         }
     }
 
@@ -284,7 +284,7 @@ impl Edge {
 pub struct Graph {
     ids: Vec<Option<Id>>,
     names: Vec<String>,
-    index: HashMap<Id, u32>,
+    index: PeopleIndex,
     edges: Vec<Edge>,
     /// Adjacency in compressed form: node n's (neighbor, −ln score) pairs are
     /// `adj[offsets[n]..offsets[n + 1]]`, and `adj_edge` holds the same slots' edges.
@@ -292,6 +292,16 @@ pub struct Graph {
     adj: Vec<(u32, f32)>,
     adj_edge: Vec<u32>,
     now: i64,
+}
+
+/// Keeps the first `limit` of `ks` by `order` (a total order), sorted: a partial
+/// selection first, so that a million candidates are not all sorted for ten.
+fn first(ks: &mut Vec<u32>, limit: usize, order: impl Fn(&u32, &u32) -> std::cmp::Ordering) {
+    if ks.len() > limit && limit > 0 {
+        ks.select_nth_unstable_by(limit - 1, &order);
+    }
+    ks.truncate(limit);
+    ks.sort_by(&order);
 }
 
 fn round(x: f64, places: i32) -> f64 {
@@ -326,58 +336,131 @@ fn plural(n: i64, one: &str) -> String {
     }
 }
 
-impl Graph {
-    /// Builds the graph of `input` as of `now`: every piece of evidence becomes one
-    /// (pair, evidence) entry; sorting them by pair and folding each run gives the ties.
-    pub fn build(input: &NetworkInput, now: Timestamp) -> Graph {
-        let n = input.people.len() + 1;
-        let mut ids = Vec::with_capacity(n);
-        let mut names = Vec::with_capacity(n);
-        let mut index = HashMap::with_capacity(n);
-        ids.push(None);
-        names.push("you".to_string());
-        for (id, name) in &input.people {
-            if index.contains_key(id) {
-                continue;
-            }
-            index.insert(id.clone(), ids.len() as u32);
-            ids.push(Some(id.clone()));
-            names.push(name.clone());
+/// Builds a [`Graph`] from evidence handed in one piece at a time — people first, then
+/// ties, meetings and my relationships in any order — so that a store can stream a
+/// million ties into it without an owned value per row. Ends are looked up by id text;
+/// evidence naming someone who is not one of the people is left out.
+pub struct GraphBuilder {
+    ids: Vec<Option<Id>>,
+    names: Vec<String>,
+    index: PeopleIndex,
+    /// (pair key, evidence): a < b packed as a << 32 | b.
+    raw: Vec<(u64, Acc)>,
+    group: Vec<u32>,
+    /// The node of the last tie's first end: a store lists a person's ties together.
+    last_a: u32,
+}
+
+/// Node numbers by id. Ids are looked up twice per tie, a million ties at a time, and are
+/// not chosen by an adversary who could aim collisions at the table: the Fx hash, not
+/// the default SipHash.
+type PeopleIndex = HashMap<Id, u32, rustc_hash::FxBuildHasher>;
+
+/// The key of the pair of nodes `a` and `b`, in either order.
+fn pair_key(a: u32, b: u32) -> u64 {
+    let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+    (u64::from(lo) << 32) | u64::from(hi)
+}
+
+impl Default for GraphBuilder {
+    fn default() -> Self {
+        GraphBuilder::new()
+    }
+}
+
+impl GraphBuilder {
+    pub fn new() -> GraphBuilder {
+        GraphBuilder {
+            ids: vec![None],
+            names: vec!["you".to_string()],
+            index: PeopleIndex::default(),
+            raw: Vec::new(),
+            group: Vec::new(),
+            last_a: 0,
         }
-        // (pair key, evidence): a < b packed as a << 32 | b.
-        let key = |a: u32, b: u32| {
-            let (lo, hi) = if a < b { (a, b) } else { (b, a) };
-            (u64::from(lo) << 32) | u64::from(hi)
+    }
+
+    /// Room for `people` people and `ties` pieces of evidence, when known.
+    pub fn reserve(&mut self, people: usize, ties: usize) {
+        self.ids.reserve(people);
+        self.names.reserve(people);
+        self.index.reserve(people);
+        self.raw.reserve(ties);
+    }
+
+    /// A live person; node numbers follow the order people are added in (a person
+    /// added twice keeps the first).
+    pub fn person(&mut self, id: Id, name: String) {
+        if self.index.contains_key(&id) {
+            return;
+        }
+        self.index.insert(id.clone(), self.ids.len() as u32);
+        self.ids.push(Some(id));
+        self.names.push(name);
+    }
+
+    fn node(&self, id: &str) -> Option<u32> {
+        self.index.get(id).copied()
+    }
+
+    /// A recorded tie between the people with ids `a` and `b`.
+    pub fn tie(&mut self, a: &str, b: &str, kind: TieKind, strength: Strength, at: Timestamp) {
+        let a = if self.ids[self.last_a as usize]
+            .as_ref()
+            .is_some_and(|id| id.as_str() == a)
+        {
+            Some(self.last_a)
+        } else {
+            self.node(a)
         };
-        let mut raw: Vec<(u64, Acc)> = Vec::with_capacity(input.ties.len() + input.mine.len());
-        for t in &input.ties {
-            let (Some(&a), Some(&b)) = (index.get(&t.a), index.get(&t.b)) else {
-                continue;
-            };
-            if a != b {
-                raw.push((key(a, b), Acc::tie(t)));
-            }
+        let (Some(a), Some(b)) = (a, self.node(b)) else {
+            return;
+        };
+        self.last_a = a;
+        if a != b {
+            self.raw
+                .push((pair_key(a, b), Acc::tie(kind, strength, at)));
         }
-        let mut group: Vec<u32> = Vec::new();
-        for m in &input.meetings {
-            group.clear();
-            group.extend(m.people.iter().filter_map(|p| index.get(p).copied()));
-            group.sort_unstable();
-            group.dedup();
-            let met = Acc::meeting(m);
-            raw.extend(group.iter().map(|&p| (key(0, p), met)));
-            if group.len() > MAX_GROUP {
-                continue;
-            }
+    }
+
+    /// An interaction at `at` with these participants (ids that are not people, such as
+    /// organizations', are left out; a person listed twice counts once).
+    pub fn meeting<'a>(&mut self, at: Timestamp, people: impl IntoIterator<Item = &'a str>) {
+        let mut group = std::mem::take(&mut self.group);
+        group.clear();
+        group.extend(people.into_iter().filter_map(|p| self.node(p)));
+        group.sort_unstable();
+        group.dedup();
+        let met = Acc::meeting(at);
+        self.raw
+            .extend(group.iter().map(|&p| (pair_key(0, p), met)));
+        if group.len() <= MAX_GROUP {
             for (i, &a) in group.iter().enumerate() {
-                raw.extend(group[i + 1..].iter().map(|&b| (key(a, b), met)));
+                self.raw
+                    .extend(group[i + 1..].iter().map(|&b| (pair_key(a, b), met)));
             }
         }
-        for r in &input.mine {
-            if let Some(&p) = index.get(&r.person) {
-                raw.push((key(0, p), Acc::mine(r)));
-            }
+        self.group = group;
+    }
+
+    /// A relationship I hold: a tie between me and its person.
+    pub fn mine(&mut self, r: &MyRelationship) {
+        if let Some(p) = self.node(r.person.as_str()) {
+            self.raw.push((pair_key(0, p), Acc::mine(r)));
         }
+    }
+
+    /// The graph as of `now`: sorting the evidence by pair and folding each run gives
+    /// the ties.
+    pub fn finish(self, now: Timestamp) -> Graph {
+        let GraphBuilder {
+            ids,
+            names,
+            index,
+            raw,
+            ..
+        } = self;
+        let n = ids.len();
         let now = now.as_second();
         let edges: Vec<Edge> = fold_evidence(raw)
             .into_iter()
@@ -413,6 +496,27 @@ impl Graph {
             adj_edge,
             now,
         }
+    }
+}
+
+impl Graph {
+    /// Builds the graph of `input` as of `now` (see [`GraphBuilder`]).
+    pub fn build(input: &NetworkInput, now: Timestamp) -> Graph {
+        let mut b = GraphBuilder::new();
+        b.reserve(input.people.len(), input.ties.len() + input.mine.len());
+        for (id, name) in &input.people {
+            b.person(id.clone(), name.clone());
+        }
+        for t in &input.ties {
+            b.tie(t.a.as_str(), t.b.as_str(), t.kind, t.strength, t.at);
+        }
+        for m in &input.meetings {
+            b.meeting(m.at, m.people.iter().map(Id::as_str));
+        }
+        for r in &input.mine {
+            b.mine(r);
+        }
+        b.finish(now)
     }
 
     /// People in the graph (me not counted).
@@ -471,11 +575,7 @@ impl Graph {
             let (ex, ey) = (&self.edges[*x as usize], &self.edges[*y as usize]);
             ey.score.total_cmp(&ex.score).then(x.cmp(y))
         };
-        if ks.len() > limit && limit > 0 {
-            ks.select_nth_unstable_by(limit - 1, order);
-        }
-        ks.truncate(limit);
-        ks.sort_by(order);
+        first(&mut ks, limit, order);
         ks.into_iter()
             .map(|k| self.view(k, self.first_end(&self.edges[k as usize])))
             .collect()
@@ -490,7 +590,7 @@ impl Graph {
                 f64::from(e.strength) >= DORMANT_STRENGTH && self.days_since(e) >= DORMANT_DAYS
             })
             .collect();
-        ks.sort_by(|x, y| {
+        first(&mut ks, limit, |x, y| {
             let (ex, ey) = (&self.edges[*x as usize], &self.edges[*y as usize]);
             (ex.a != 0)
                 .cmp(&(ey.a != 0))
@@ -498,7 +598,6 @@ impl Graph {
                 .then(ex.acc.last.cmp(&ey.acc.last))
                 .then(x.cmp(y))
         });
-        ks.truncate(limit);
         ks.into_iter()
             .map(|k| self.view(k, self.first_end(&self.edges[k as usize])))
             .collect()

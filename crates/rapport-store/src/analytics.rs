@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use jiff::Timestamp;
-use rapport_core::network::{MeetingFact, MetMe, TieFact};
+use rapport_core::network::{GraphBuilder, MeetingFact, MetMe, TieFact};
 use rapport_core::*;
 
 use crate::entity::Entity;
@@ -65,6 +65,68 @@ impl Tx<'_> {
                 })
             })
             .collect()
+    }
+
+    /// Streams the whole network of the workspace into `graph`, every row read in place:
+    /// the live people in (name key, id) order — the order [`Tx::person_names`] lists
+    /// them in, so node numbers and the ties' tie-breaks are those of the whole-workspace
+    /// reads — then every live tie (dated by its last change) and every live
+    /// interaction's participants.
+    pub fn network_into(&mut self, ws: &Id, graph: &mut GraphBuilder) -> Result<(), StoreError> {
+        self.c.for_each(
+            "SELECT id, name FROM people WHERE workspace_id = $1 AND deleted_at IS NULL
+             ORDER BY name_key, id",
+            &[ws.into()],
+            &mut |r| {
+                graph.person(r.id(0)?, r.str(1)?.to_string());
+                Ok(())
+            },
+        )?;
+        // Through the covering `ties_network` index: no tie document is read.
+        self.c.for_each(
+            "SELECT from_person_id, to_person_id, kind, strength, updated_at FROM ties
+             WHERE workspace_id = $1 AND deleted_at IS NULL",
+            &[ws.into()],
+            &mut |r| {
+                graph.tie(
+                    r.str(0)?,
+                    r.str(1)?,
+                    TieKind::parse(r.str(2)?)?,
+                    Strength::clamped(r.i64(3)?),
+                    r.timestamp(4)?,
+                );
+                Ok(())
+            },
+        )?;
+        // One interaction's rows are consecutive: each run is one meeting.
+        let mut current = String::new();
+        let mut at = Timestamp::UNIX_EPOCH;
+        let mut people: Vec<String> = Vec::new();
+        self.c.for_each(
+            "SELECT s.interaction_id, s.subject_id, s.at FROM interaction_subjects s
+             JOIN interactions i ON i.id = s.interaction_id
+             WHERE s.workspace_id = $1 AND i.deleted_at IS NULL
+             ORDER BY s.interaction_id",
+            &[ws.into()],
+            &mut |r| {
+                let interaction = r.str(0)?;
+                if interaction != current {
+                    if !people.is_empty() {
+                        graph.meeting(at, people.iter().map(String::as_str));
+                    }
+                    people.clear();
+                    current.clear();
+                    current.push_str(interaction);
+                }
+                at = r.timestamp(2)?;
+                people.push(r.str(1)?.to_string());
+                Ok(())
+            },
+        )?;
+        if !people.is_empty() {
+            graph.meeting(at, people.iter().map(String::as_str));
+        }
+        Ok(())
     }
 
     /// The live ties of the given kinds (an index-free scan of one column, no documents
@@ -129,6 +191,35 @@ impl Tx<'_> {
             }
         }
         Ok(out)
+    }
+
+    /// A live person and everyone live they share a live tie or a live interaction with:
+    /// (id, name) in (name key, id) order, as [`Tx::person_names`] lists them (the
+    /// person among them only when live).
+    pub fn neighbours_named(
+        &mut self,
+        ws: &Id,
+        person: &Id,
+    ) -> Result<Vec<(Id, String)>, StoreError> {
+        // The ids through the indexes on tie ends and participants, then each person by
+        // primary key: never a pass over the workspace's people.
+        let rows = self.c.query(
+            "SELECT p.id, p.name FROM (
+                 SELECT CAST($2 AS TEXT) AS id
+                 UNION SELECT to_person_id FROM ties
+                       WHERE from_person_id = $2 AND workspace_id = $1 AND deleted_at IS NULL
+                 UNION SELECT from_person_id FROM ties
+                       WHERE to_person_id = $2 AND workspace_id = $1 AND deleted_at IS NULL
+                 UNION SELECT s.subject_id FROM interaction_subjects m
+                       JOIN interaction_subjects s ON s.interaction_id = m.interaction_id
+                       JOIN interactions i ON i.id = m.interaction_id
+                       WHERE m.subject_id = $2 AND m.workspace_id = $1 AND i.deleted_at IS NULL
+             ) n JOIN people p ON p.id = n.id
+             WHERE p.workspace_id = $1 AND p.deleted_at IS NULL
+             ORDER BY p.name_key, p.id",
+            &[ws.into(), person.into()],
+        )?;
+        rows.iter().map(|r| Ok((r.id(0)?, r.text(1)?))).collect()
     }
 
     /// The live interactions one of `people` took part in, each once with every live

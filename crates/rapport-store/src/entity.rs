@@ -245,8 +245,14 @@ impl Entity for Interaction {
         ]
     }
     fn indexes(&self) -> Indexes {
-        let mut subjects = self.participants.clone();
-        subjects.extend(self.organization_ids.iter().cloned());
+        // Each subject once, however often listed: one row per (interaction, subject),
+        // so that a repeated participant is one interaction in their activity.
+        let mut subjects: Vec<Id> = Vec::with_capacity(self.participants.len());
+        for s in self.participants.iter().chain(&self.organization_ids) {
+            if !subjects.contains(s) {
+                subjects.push(s.clone());
+            }
+        }
         Indexes {
             subjects,
             at: Some((
@@ -838,7 +844,7 @@ impl Tx<'_> {
         stale_subjects.dedup();
         for s in &stale_subjects {
             let (last, n) = match self.c.query_one(
-                "SELECT MAX(i.at), COUNT(*) FROM interaction_subjects x JOIN interactions i ON i.id = x.interaction_id
+                "SELECT MAX(i.at), COUNT(DISTINCT i.id) FROM interaction_subjects x JOIN interactions i ON i.id = x.interaction_id
                  WHERE x.subject_id = $1 AND i.deleted_at IS NULL",
                 &[s.into()],
             )? {

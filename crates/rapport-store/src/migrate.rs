@@ -44,6 +44,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_search.sql"),
         postgres: include_str!("../migrations/postgres/0005_search.sql"),
     },
+    Migration {
+        version: 6,
+        common: include_str!("../migrations/common/0006_net.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 pub fn latest() -> i64 {

@@ -610,6 +610,25 @@ impl Tx<'_> {
         Ok(out)
     }
 
+    /// One subject's activity as the write path keeps it: their latest live interaction
+    /// and how many live interactions they took part in. `None` before their first.
+    pub fn activity_of(
+        &mut self,
+        ws: &Id,
+        subject: &Id,
+    ) -> Result<Option<(Option<Timestamp>, i64)>, StoreError> {
+        self.c
+            .query_one(
+                "SELECT last_at, interactions FROM subject_activity WHERE subject_id = $1 AND workspace_id = $2",
+                &[subject.into(), ws.into()],
+            )?
+            .map(|r| {
+                let last = r.opt_i64(0)?.map(crate::value::from_micros).transpose()?;
+                Ok((last, r.i64(1)?))
+            })
+            .transpose()
+    }
+
     /// Appends one event to the audit trail.
     pub fn audit(&mut self, ws: &Id, e: &AuditEvent) -> Result<(), StoreError> {
         let json = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string());

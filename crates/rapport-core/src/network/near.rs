@@ -160,7 +160,7 @@ impl<'a> Search<'a> {
             if a == b {
                 continue;
             }
-            let acc = Acc::tie(t);
+            let acc = Acc::tie(t.kind, t.strength, t.at);
             for (from, to) in [(a, b), (b, a)] {
                 if let Some(r) = raw.get_mut(&from) {
                     r.push((to, acc));
@@ -176,7 +176,7 @@ impl<'a> Search<'a> {
             }
             group.sort_unstable();
             group.dedup();
-            let met = Acc::meeting(m);
+            let met = Acc::meeting(m.at);
             for &u in &group {
                 let Some(r) = raw.get_mut(&u) else { continue };
                 r.push((0, met));

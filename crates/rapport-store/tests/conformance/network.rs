@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use rapport_core::network::{MeetingFact, MetMe, TieFact};
+use rapport_core::network::{Graph, GraphBuilder, MeetingFact, MetMe, NetworkInput, TieFact};
 use rapport_core::*;
 use rapport_store::Store;
 use rapport_testkit::Fresh;
@@ -12,10 +12,20 @@ use super::tests::{add, id, meta, open, person, t, workspace};
 
 type Body = fn(&Fresh);
 
-pub const ALL: &[(&str, Body)] = &[(
-    "neighbourhood_reads_match_the_whole_workspace_reads",
-    neighbourhood_reads_match_the_whole_workspace_reads,
-)];
+pub const ALL: &[(&str, Body)] = &[
+    (
+        "neighbourhood_reads_match_the_whole_workspace_reads",
+        neighbourhood_reads_match_the_whole_workspace_reads,
+    ),
+    (
+        "the_streamed_network_matches_the_whole_workspace_reads",
+        the_streamed_network_matches_the_whole_workspace_reads,
+    ),
+    (
+        "a_participant_listed_twice_is_one_interaction",
+        a_participant_listed_twice_is_one_interaction,
+    ),
+];
 
 fn tie(a: &Person, b: &Person, strength: i64) -> Tie {
     Tie {
@@ -81,6 +91,12 @@ fn meeting_keys(meetings: &[MeetingFact]) -> Vec<(jiff::Timestamp, Vec<Id>)> {
 /// same pair twice); meetings with and without an organization, one with X, one trashed,
 /// one naming A twice; and another workspace with its own tie and meeting.
 fn neighbourhood_reads_match_the_whole_workspace_reads(db: &Fresh) {
+    let (store, ws) = sample(db);
+    check(&store, &ws);
+}
+
+/// The sample above: its store and workspace.
+fn sample(db: &Fresh) -> (Store, Id) {
     let store = open(db);
     let ws = workspace(&store, "w");
     let other_ws = workspace(&store, "other");
@@ -130,7 +146,119 @@ fn neighbourhood_reads_match_the_whole_workspace_reads(db: &Fresh) {
             Ok(())
         })
         .unwrap();
-    check(&store, &ws);
+    (store, ws)
+}
+
+/// `Tx::network_into` streams the same graph as the whole-workspace reads build, and
+/// `Tx::neighbours_named` lists each person's live neighbours in the same order.
+fn the_streamed_network_matches_the_whole_workspace_reads(db: &Fresh) {
+    let (store, ws) = sample(db);
+    let now = t("2026-11-20T10:00:00Z");
+    let (input, mut streamed) = store
+        .read(|tx| {
+            let input = NetworkInput {
+                people: tx
+                    .person_names(&ws)?
+                    .into_iter()
+                    .map(|(id, name, _)| (id, name))
+                    .collect(),
+                ties: tx.tie_facts(&ws)?,
+                meetings: tx.meeting_facts(&ws)?,
+                mine: vec![],
+            };
+            let mut b = GraphBuilder::new();
+            tx.network_into(&ws, &mut b)?;
+            Ok((input, b))
+        })
+        .unwrap();
+    let whole = Graph::build(&input, now);
+    let streamed_graph = std::mem::take(&mut streamed).finish(now);
+    assert_eq!(streamed_graph.overview(100), whole.overview(100));
+    // A–B, B–C, C–A, D–C by ties (A–B twice), A–D by a meeting; X is in the trash.
+    assert_eq!((whole.people(), whole.ties()), (5, 5));
+    for (p, _) in &input.people {
+        let near = store.read(|tx| tx.neighbours_named(&ws, p)).unwrap();
+        // Everyone with a tie or a meeting with p, p included, in the whole list's order.
+        let linked = |q: &Id| {
+            q == p
+                || input
+                    .ties
+                    .iter()
+                    .any(|t| (&t.a == p && &t.b == q) || (&t.b == p && &t.a == q))
+                || input
+                    .meetings
+                    .iter()
+                    .any(|m| m.people.contains(p) && m.people.contains(q))
+        };
+        let want: Vec<(Id, String)> = input
+            .people
+            .iter()
+            .filter(|(q, _)| linked(q))
+            .cloned()
+            .collect();
+        assert_eq!(near, want);
+        assert!(near.iter().any(|(q, _)| q == p), "{near:?}");
+    }
+    // A person in the trash has no neighbourhood of their own.
+    let trashed = store.read(|tx| tx.trashed_people(&ws)).unwrap();
+    assert_eq!(trashed.len(), 1);
+    let near = store
+        .read(|tx| tx.neighbours_named(&ws, &trashed[0]))
+        .unwrap();
+    assert!(near.iter().all(|(q, _)| q != &trashed[0]), "{near:?}");
+}
+
+/// A person listed twice among an interaction's participants took part in it once: their
+/// activity counts one interaction, when inserted, edited, trashed and restored.
+fn a_participant_listed_twice_is_one_interaction(db: &Fresh) {
+    let store = open(db);
+    let ws = workspace(&store, "w");
+    let (a, b) = (person("A"), person("B"));
+    add(&store, &ws, &a);
+    add(&store, &ws, &b);
+    let mut twice = meeting("2026-10-02T10:00:00Z", &[&a, &a, &b], &[]);
+    let once = meeting("2026-10-01T10:00:00Z", &[&a], &[]);
+    let activity = |p: &Person| {
+        store
+            .read(|tx| tx.activity_of(&ws, &p.meta.id))
+            .unwrap()
+            .map(|(last, n)| (last.map(|l| l.to_string()), n))
+    };
+    let at = |s: &str| Some(Some(s.to_string()));
+    store
+        .write(|tx| {
+            tx.insert(&ws, &twice)?;
+            tx.insert(&ws, &once)?;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(activity(&a), at("2026-10-02T10:00:00Z").map(|l| (l, 2)));
+    assert_eq!(activity(&b), at("2026-10-02T10:00:00Z").map(|l| (l, 1)));
+    twice.summary = "lunch again".into();
+    twice.participants.push(a.meta.id.clone());
+    store
+        .write(|tx| {
+            let mut edited = twice.clone();
+            tx.update(
+                &ws,
+                &mut edited,
+                twice.meta.version,
+                t("2026-11-01T10:00:00Z"),
+            )
+        })
+        .unwrap();
+    assert_eq!(activity(&a), at("2026-10-02T10:00:00Z").map(|l| (l, 2)));
+    let now = t("2026-11-10T10:00:00Z");
+    for trashed in [true, false] {
+        store
+            .write(|tx| {
+                tx.set_trashed::<Interaction>(&ws, &twice.meta.id, trashed, None, now)?;
+                Ok(())
+            })
+            .unwrap();
+    }
+    assert_eq!(activity(&a), at("2026-10-02T10:00:00Z").map(|l| (l, 2)));
+    assert_eq!(activity(&b), at("2026-10-02T10:00:00Z").map(|l| (l, 1)));
 }
 
 fn check(store: &Store, ws: &Id) {
