@@ -128,7 +128,7 @@ impl App {
             return Ok(summary);
         }
         // An empty database is built in a new file and put in place at the end; otherwise
-        // one transaction per batch.
+        // one load transaction per batch (PostgreSQL copies the rows in).
         let mut bulk = self.store.begin_bulk_load()?;
         summary.bulk_built = bulk.is_some();
         let mut write =

@@ -44,16 +44,8 @@ const ACCOUNT_TABLES: &[&str] = &[
 /// How long to wait for the exclusive lock before taking the ordinary path instead.
 const LOCK_WAIT: Duration = Duration::from_millis(200);
 
-/// Page cache of the connection that builds the new file, in KiB (1 GiB), a bound
-/// rather than an allocation: the cache grows only as pages are used. The load inserts
-/// into primary-key indexes in random key order (text ids); at a million people those
-/// indexes are about 700 MB, and with a smaller cache nearly every insert re-reads a
-/// page from the operating system. The same bound is the sorter's memory when `finish`
-/// builds the indexes, so sorting nine million entries takes one pass.
-const BUILD_CACHE_KIB: i64 = 1_048_576;
-
-/// Threads SQLite's sorter may use to build an index (the machine's two cores).
-const BUILD_SORT_THREADS: i64 = 2;
+/// Page cache of the connection that builds the new file, in KiB (64 MiB).
+const BUILD_CACHE_KIB: i64 = 65_536;
 
 /// A new database file being filled; see the module documentation.
 pub struct BulkLoad {
@@ -110,7 +102,7 @@ impl Store {
         conn.query_row("PRAGMA journal_mode = OFF", [], |_| Ok(()))?;
         conn.execute_batch(&format!(
             "PRAGMA synchronous = OFF; PRAGMA foreign_keys = ON; PRAGMA temp_store = FILE;
-             PRAGMA cache_size = -{BUILD_CACHE_KIB}; PRAGMA threads = {BUILD_SORT_THREADS};"
+             PRAGMA cache_size = -{BUILD_CACHE_KIB};"
         ))?;
         crate::migrate::sqlite(&conn)?;
         load.conn = Some(conn);
