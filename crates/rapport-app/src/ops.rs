@@ -128,28 +128,42 @@ impl App {
             return Ok(summary);
         }
         // An empty database is built in a new file and put in place at the end; otherwise
-        // one transaction per batch.
+        // one load transaction per batch (PostgreSQL copies the rows in).
         let mut bulk = self.store.begin_bulk_load()?;
         summary.bulk_built = bulk.is_some();
         let mut write =
             |f: &mut dyn FnMut(&mut Tx<'_>) -> Result<BatchCounts, StoreError>| match bulk.as_mut()
             {
                 Some(b) => b.write(f),
-                None => self.store.write(f),
+                None => self.store.load(f),
             };
         summary.organizations =
             write(&mut |tx| Ok((insert_all(tx, &ctx.ws, &orgs)?, 0, 0, 0, 0)))?.0;
         // Batches of about 45,000 interactions: few commits, bounded memory.
         let per_person = interactions_per_person.unwrap_or(9).max(1);
         let batch_people = (45_000 / per_person as usize).clamp(50, 5_000);
-        while let Some(batch) = generator.next_batch(batch_people) {
-            let counts = write(&mut |tx| insert_batch(tx, &ctx.ws, &batch))?;
-            summary.people += counts.0;
-            summary.relationships += counts.1;
-            summary.interactions += counts.2;
-            summary.commitments += counts.3;
-            summary.other_records += counts.4;
-        }
+        // One thread generates the next batch while this one writes the last: at most
+        // two batches wait between them, so memory stays bounded. When writing fails the
+        // channel closes and the generator stops.
+        std::thread::scope(|s| -> Result<()> {
+            let (batches, received) = std::sync::mpsc::sync_channel::<DemoBatch>(1);
+            s.spawn(move || {
+                while let Some(batch) = generator.next_batch(batch_people) {
+                    if batches.send(batch).is_err() {
+                        break;
+                    }
+                }
+            });
+            for batch in received {
+                let counts = write(&mut |tx| insert_batch(tx, &ctx.ws, &batch))?;
+                summary.people += counts.0;
+                summary.relationships += counts.1;
+                summary.interactions += counts.2;
+                summary.commitments += counts.3;
+                summary.other_records += counts.4;
+            }
+            Ok(())
+        })?;
         if let Some(b) = bulk {
             b.finish()?;
         }

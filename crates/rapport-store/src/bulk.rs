@@ -181,6 +181,7 @@ impl BulkLoad {
         f(&mut Tx {
             c: &mut SqliteConn(conn),
             defer_search: true,
+            copy: false,
         })
     }
 

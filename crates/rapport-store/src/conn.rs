@@ -28,6 +28,18 @@ pub trait Conn {
     fn query_one(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, StoreError> {
         Ok(self.query(sql, params)?.into_iter().next())
     }
+
+    /// Appends rows of `width` values to `target` (`table (col, …)`) in the engine's
+    /// bulk form, PostgreSQL's `COPY … FROM STDIN`; the rows and the constraints checked
+    /// are those of an `INSERT`. `None` when the engine has no such form (then insert).
+    fn copy_in(
+        &mut self,
+        _target: &str,
+        _width: usize,
+        _params: &[Value],
+    ) -> Result<Option<u64>, StoreError> {
+        Ok(None)
+    }
 }
 
 /// Rewrites `$N` placeholders to SQLite's `?N`, leaving string literals alone.

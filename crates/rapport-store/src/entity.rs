@@ -507,7 +507,8 @@ impl Tx<'_> {
 
     /// Runs `head VALUES (…), (…) tail` over `params`, `width` values a row, in chunks
     /// that stay well under both engines' limit on parameters. Full chunks share one
-    /// statement text, built once, so the prepared statement is reused.
+    /// statement text, built once, so the prepared statement is reused. In a load
+    /// (`Store::load`) on PostgreSQL, rows without a `tail` are copied in instead.
     pub(crate) fn insert_rows(
         &mut self,
         head: &str,
@@ -517,6 +518,14 @@ impl Tx<'_> {
     ) -> Result<u64, StoreError> {
         if width == 0 {
             return Ok(0);
+        }
+        // Loading (`Store::load`): new rows without a conflict clause are copied in.
+        if self.copy
+            && tail.is_empty()
+            && let Some(target) = head.strip_prefix("INSERT INTO ")
+            && let Some(n) = self.c.copy_in(target, width, params)?
+        {
+            return Ok(n);
         }
         let per_stmt = (4_000 / width).clamp(1, 256);
         let statement = |rows: usize| {

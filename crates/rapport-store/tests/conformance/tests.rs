@@ -63,6 +63,7 @@ pub const ALL: &[(&str, Body)] = &[
         "bulk_build_only_when_empty_and_alone",
         bulk_build_only_when_empty_and_alone,
     ),
+    ("load_matches_single_inserts", load_matches_single_inserts),
     (
         "agenda_reads_the_check_ins_that_may_be_due",
         agenda_reads_the_check_ins_that_may_be_due,
@@ -1723,6 +1724,55 @@ fn bulk_build_matches_single_inserts(db: &Fresh) {
     let expected = derived(&one, &ws, &people, SAMPLE_QUERIES);
     assert_eq!(derived(&built, &ws, &people, SAMPLE_QUERIES), expected);
     edits_alike(&one, &built, &ws, &people);
+}
+
+/// A load (`Store::load`: PostgreSQL copies the rows in with `COPY`) stores the same
+/// records and answers every lookup and search as inserting them one at a time does,
+/// text that `COPY` must escape included; a duplicate id fails as an insert does and
+/// writes nothing.
+fn load_matches_single_inserts(db: &Fresh) {
+    let SinglesAndEmpty {
+        one,
+        empty: loaded,
+        ws,
+        sample: (people, orgs, interactions, mut notes),
+        _sibling,
+    } = singles_and_empty(db);
+    let mut tricky = notes[0].clone();
+    tricky.meta = meta();
+    tricky.body = "tab\there, line\nbreak, back\\slash \\N, carriage\rreturn, «Zoë»".into();
+    one.write(|tx| tx.insert(&ws, &tricky)).unwrap();
+    notes.push(tricky.clone());
+    loaded
+        .load(|tx| {
+            tx.insert_many(&ws, &people)?;
+            tx.insert_many(&ws, &orgs)?;
+            tx.insert_many(&ws, &interactions)?;
+            tx.insert_many(&ws, &notes)
+        })
+        .unwrap();
+    let queries = [SAMPLE_QUERIES, &["carriage", "back\\slash"]].concat();
+    let expected = derived(&one, &ws, &people, &queries);
+    assert_eq!(derived(&loaded, &ws, &people, &queries), expected);
+    for store in [&one, &loaded] {
+        let note: Note = store.read(|tx| tx.get(&ws, &tricky.meta.id)).unwrap();
+        assert_eq!(note, tricky);
+        let p: Person = store.read(|tx| tx.get(&ws, &people[2].meta.id)).unwrap();
+        assert_eq!(p, people[2]);
+    }
+    let again = loaded.load(|tx| {
+        tx.insert_many(&ws, &[person("Fresh Face")])?;
+        tx.insert_many(&ws, &people[..1])
+    });
+    assert!(
+        matches!(again, Err(StoreError::Duplicate(_))),
+        "a duplicate id is refused: {again:?}"
+    );
+    let fresh = loaded
+        .read(|tx| tx.by_name_key::<Person>(&ws, "fresh face"))
+        .unwrap();
+    assert!(fresh.is_empty(), "the failed load wrote nothing");
+    edits_alike(&one, &loaded, &ws, &people);
 }
 
 /// Where a bulk build writes its new file.
