@@ -162,6 +162,7 @@ impl Store {
             f(&mut Tx {
                 c,
                 defer_search: false,
+                copy: false,
             })
         })
     }
@@ -209,7 +210,7 @@ impl Store {
         &self,
         mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.run(true, &mut |c| {
+        self.run(TxKind::Write, &mut |c| {
             f(&mut Tx {
                 c,
                 defer_search: false,
@@ -316,6 +317,7 @@ impl Writer {
             f(&mut Tx {
                 c,
                 defer_search: false,
+                copy: false,
             })
         };
         with_retry(|| match &mut self.conn {
