@@ -38,6 +38,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 5,
+        common: include_str!("../migrations/common/0005_today_falling.sql"),
+        sqlite: include_str!("../migrations/sqlite/0005_today_falling.sql"),
+        postgres: include_str!("../migrations/postgres/0005_today_falling.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {
