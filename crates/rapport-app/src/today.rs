@@ -58,12 +58,8 @@ impl App {
             let fall_since = today
                 .checked_sub(jiff::Span::new().days(rapport_core::health::FALL_WINDOW_DAYS))
                 .unwrap_or(today);
-            let may_fall = tx.health_spread(
-                &ctx.ws,
-                fall_since,
-                today,
-                rapport_core::health::FALL_POINTS,
-            )?;
+            // Health can be falling only where a fall was recorded in the window.
+            let may_fall = tx.health_falls(&ctx.ws, fall_since, today)?;
             let history = tx.recent_health_of(&ctx.ws, &may_fall, fall_since)?;
             let read: HashSet<Id> = rels.iter().map(|r| r.id.clone()).collect();
             let mut others: Vec<Id> = commitments

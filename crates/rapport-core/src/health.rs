@@ -711,6 +711,35 @@ fn feedback(input: &HealthInput<'_>) -> Option<Part> {
     Some(Part::new("feedback", FEEDBACK, share, reason))
 }
 
+/// The days of `history` on which the score fell at least [`FALL_POINTS`] below the
+/// highest score recorded in the [`FALL_WINDOW_DAYS`] days before that day: of the days
+/// in `[from, until]` only (their windows must lie within `history`). Health can be
+/// falling on a day (see [`is_falling`]) only if one of these days lies in that day's
+/// window: the window's latest score is such a fall. Keeping these days as scores are
+/// recorded lets the agenda read them instead of every score of the window. The history
+/// needs no order; oldest first in the result.
+pub fn fall_days(history: &[(Date, u8)], from: Date, until: Date) -> Vec<Date> {
+    let mut out: Vec<Date> = history
+        .iter()
+        .filter(|(d, _)| *d >= from && *d <= until)
+        .filter(|(day, score)| {
+            let start = day
+                .checked_sub(jiff::Span::new().days(FALL_WINDOW_DAYS))
+                .unwrap_or(*day);
+            history
+                .iter()
+                .filter(|(d, _)| *d >= start && d < day)
+                .map(|(_, s)| (*s).min(100))
+                .max()
+                .is_some_and(|peak| peak.saturating_sub((*score).min(100)) >= FALL_POINTS)
+        })
+        .map(|(d, _)| *d)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// Flags a falling health: the latest score on or before `today` is at least
 /// [`FALL_POINTS`] below the highest score recorded in the [`FALL_WINDOW_DAYS`] days
 /// before it (and within that window of `today`). The history needs no order.

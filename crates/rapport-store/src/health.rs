@@ -291,7 +291,10 @@ impl Tx<'_> {
     }
 
     /// Records the scores of many relationships for `day` (one row per relationship and
-    /// day; the latest wins), in multi-row statements.
+    /// day; the latest wins), in multi-row statements, and keeps their recorded falls in
+    /// step: a day's score decides whether that day fell and may change whether the
+    /// later days within the window did, so those days' falls are recomputed from the
+    /// history by the core's rule (`rapport_core::health::fall_days`).
     pub fn record_health_many(
         &mut self,
         ws: &Id,
@@ -308,7 +311,21 @@ impl Tx<'_> {
             &params,
             "ON CONFLICT (relationship_id, day) DO UPDATE SET score = excluded.score",
         )?;
-        Ok(())
+        let window = jiff::Span::new().days(rapport_core::health::FALL_WINDOW_DAYS);
+        let since = day.checked_sub(window).unwrap_or(day);
+        let until = day.checked_add(window).unwrap_or(day);
+        let ids: Vec<Id> = scores.iter().map(|(id, _)| id.clone()).collect();
+        let history = self.recent_health_of(ws, &ids, since)?;
+        let falls: Vec<(Id, Date)> = ids
+            .iter()
+            .filter_map(|id| history.get(id).map(|h| (id, h)))
+            .flat_map(|(id, h)| {
+                rapport_core::health::fall_days(h, day, until)
+                    .into_iter()
+                    .map(move |d| (id.clone(), d))
+            })
+            .collect();
+        self.replace_health_falls(ws, &ids, day, until, &falls)
     }
 }
 

@@ -50,6 +50,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 7,
+        common: include_str!("../migrations/common/0007_today_falling.sql"),
+        sqlite: include_str!("../migrations/sqlite/0007_today_falling.sql"),
+        postgres: include_str!("../migrations/postgres/0007_today_falling.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

@@ -698,7 +698,8 @@ impl Tx<'_> {
         })
     }
 
-    /// Records today's health score of a relationship (one row per day; the latest wins).
+    /// Records today's health score of a relationship (one row per day; the latest wins),
+    /// as [`Tx::record_health_many`] does.
     pub fn record_health(
         &mut self,
         ws: &Id,
@@ -706,12 +707,7 @@ impl Tx<'_> {
         day: Date,
         score: Option<u8>,
     ) -> Result<(), StoreError> {
-        self.c.execute(
-            "INSERT INTO health_history (workspace_id, relationship_id, day, score) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (relationship_id, day) DO UPDATE SET score = excluded.score",
-            &[ws.into(), rel.into(), day.into(), score.into()],
-        )?;
-        Ok(())
+        self.record_health_many(ws, day, &[(rel.clone(), score)])
     }
 
     /// Health history of a relationship since `since`, oldest first.
@@ -771,27 +767,58 @@ impl Tx<'_> {
         Ok(out)
     }
 
-    /// The relationships whose scores recorded in `[since, until]` differ by at least
-    /// `points`: the only ones whose health can have fallen that much in the window.
-    pub fn health_spread(
+    /// The relationships with a recorded fall (see `rapport_core::health::fall_days`)
+    /// in `[since, until]`: the only ones whose health can be falling on `until`.
+    pub fn health_falls(
         &mut self,
         ws: &Id,
         since: Date,
         until: Date,
-        points: u8,
     ) -> Result<Vec<Id>, StoreError> {
         let mut out = Vec::new();
         self.c.for_each(
-            "SELECT relationship_id FROM health_history
-             WHERE workspace_id = $1 AND day >= $2 AND day <= $3 AND score IS NOT NULL
-             GROUP BY relationship_id HAVING MAX(score) - MIN(score) >= $4",
-            &[ws.into(), since.into(), until.into(), points.into()],
+            "SELECT DISTINCT relationship_id FROM health_falls
+             WHERE workspace_id = $1 AND day >= $2 AND day <= $3",
+            &[ws.into(), since.into(), until.into()],
             &mut |r| {
                 out.push(r.id(0)?);
                 Ok(())
             },
         )?;
         Ok(out)
+    }
+
+    /// Replaces the recorded falls of `rels` in `[since, until]` by `falls` (relationship
+    /// and day; each must lie in that range and be one of `rels`).
+    pub(crate) fn replace_health_falls(
+        &mut self,
+        ws: &Id,
+        rels: &[Id],
+        since: Date,
+        until: Date,
+        falls: &[(Id, Date)],
+    ) -> Result<(), StoreError> {
+        for chunk in rels.chunks(500) {
+            let sql = format!(
+                "DELETE FROM health_falls WHERE workspace_id = $1 AND day >= $2 AND day <= $3
+                 AND relationship_id IN ({})",
+                crate::conn::placeholders(4, chunk.len())
+            );
+            let mut params: Vec<Value> = vec![ws.into(), since.into(), until.into()];
+            params.extend(chunk.iter().map(Value::from));
+            self.c.execute(&sql, &params)?;
+        }
+        let params: Vec<Value> = falls
+            .iter()
+            .flat_map(|(id, day)| [ws.into(), id.into(), (*day).into()])
+            .collect();
+        self.insert_rows(
+            "INSERT INTO health_falls (workspace_id, relationship_id, day)",
+            3,
+            &params,
+            "ON CONFLICT (relationship_id, day) DO NOTHING",
+        )?;
+        Ok(())
     }
 
     /// The interaction imported from `source` with `source_id`, if any (live or trashed).

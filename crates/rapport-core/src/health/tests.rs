@@ -511,6 +511,52 @@ fn falling_health_is_flagged() {
     );
 }
 
+#[test]
+fn fall_days_are_the_days_that_fell_below_their_window() {
+    let history = [(ago(40), 95), (ago(20), 80), (ago(10), 75), (TODAY, 65)];
+    // ago(20) and ago(10) are 15 and 20 below ago(40)'s 95, 20 and 30 days before
+    // them; TODAY is 15 below ago(20) (ago(40) is out of its window).
+    assert_eq!(
+        fall_days(&history, ago(60), TODAY),
+        vec![ago(20), ago(10), TODAY]
+    );
+    // Only the asked days.
+    assert_eq!(fall_days(&history, ago(9), TODAY), vec![TODAY]);
+    // 9 points is no fall.
+    assert_eq!(
+        fall_days(&[(ago(5), 74), (TODAY, 65)], ago(5), TODAY),
+        vec![]
+    );
+    // A peak 31 days back is out of the day's window.
+    assert_eq!(
+        fall_days(&[(ago(31), 90), (TODAY, 50)], ago(31), TODAY),
+        vec![]
+    );
+    assert_eq!(
+        fall_days(&[(ago(30), 90), (TODAY, 80)], ago(31), TODAY),
+        vec![TODAY]
+    );
+    assert_eq!(fall_days(&[], ago(31), TODAY), vec![]);
+}
+
+proptest! {
+    /// Health falling on a day implies a fall day in that day's window, so the agenda
+    /// may look for falling health among the relationships with such a day only.
+    #[test]
+    fn falling_implies_a_fall_day_in_the_window(
+        scores in proptest::collection::vec((0i64..70, 0u8..=100), 0..25),
+        back in 0i64..40,
+    ) {
+        let history: Vec<(Date, u8)> = scores.iter().map(|(d, s)| (ago(*d), *s)).collect();
+        let today = ago(back);
+        let start = today.checked_sub(jiff::Span::new().days(FALL_WINDOW_DAYS)).unwrap();
+        let falls = fall_days(&history, ago(70), TODAY);
+        if is_falling(&history, today).is_some() {
+            prop_assert!(falls.iter().any(|d| *d >= start && *d <= today));
+        }
+    }
+}
+
 fn arb_interaction() -> impl Strategy<Value = InteractionFact> {
     (0i64..400, proptest::option::of(-2i64..=2)).prop_map(|(back, s)| InteractionFact {
         on: ago(back),

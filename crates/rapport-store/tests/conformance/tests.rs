@@ -52,6 +52,14 @@ pub const ALL: &[(&str, Body)] = &[
     ),
     ("reopening_migrates_once", reopening_migrates_once),
     (
+        "health_falls_find_what_the_window_finds",
+        health_falls_find_what_the_window_finds,
+    ),
+    (
+        "health_falls_backfill_matches_the_write_path",
+        health_falls_backfill_matches_the_write_path,
+    ),
+    (
         "bulk_insert_matches_single_inserts",
         bulk_insert_matches_single_inserts,
     ),
@@ -869,6 +877,157 @@ fn health_history_keeps_one_score_a_day(db: &Fresh) {
     assert_eq!(h, vec![(d1, Some(75)), (d2, None)]);
 }
 
+/// A history of several days with gaps, written out of order and rewritten.
+fn record_uneven_history(store: &Store, ws: &Id, rels: &[Id]) {
+    let day = |d: i64| {
+        jiff::civil::date(2026, 10, 1)
+            .checked_add(jiff::Span::new().days(d))
+            .unwrap()
+    };
+    // (day, one score per relationship); None for no score that day.
+    let days: &[(i64, [Option<u8>; 4])] = &[
+        (0, [Some(90), Some(50), Some(80), None]),
+        (3, [Some(85), Some(60), None, Some(70)]),
+        (4, [Some(79), Some(75), Some(70), Some(71)]),
+        (20, [Some(80), Some(64), Some(69), None]),
+        (10, [Some(95), None, Some(81), Some(50)]),
+        (33, [Some(84), Some(70), Some(50), Some(60)]),
+        (41, [Some(60), Some(71), Some(80), None]),
+        (45, [Some(61), Some(50), Some(79), Some(55)]),
+        // Rewritten: the peak of day 10 goes, which changes the later days' falls.
+        (10, [Some(70), Some(40), None, Some(50)]),
+        (80, [Some(20), Some(60), Some(60), Some(90)]),
+    ];
+    for (d, scores) in days {
+        let scores: Vec<(Id, Option<u8>)> = rels
+            .iter()
+            .zip(scores)
+            .map(|(r, s)| (r.clone(), *s))
+            .collect();
+        store
+            .write(|tx| tx.record_health_many(ws, day(*d), &scores))
+            .unwrap();
+    }
+    // One relationship also by the single write.
+    store
+        .write(|tx| tx.record_health(ws, &rels[3], day(42), Some(30)))
+        .unwrap();
+}
+
+/// The recorded falls find exactly the falling relationships that the window of every
+/// recorded score finds, on each day of an uneven history, and they are the core's
+/// fall days of the whole history.
+fn health_falls_find_what_the_window_finds(db: &Fresh) {
+    let store = open(db);
+    let ws = workspace(&store, "w");
+    let mut rels = Vec::new();
+    for name in ["A", "B", "C", "D"] {
+        let p = person(name);
+        add(&store, &ws, &p);
+        rels.push(
+            relationship(&store, &ws, person_subject(&p), |_| {})
+                .meta
+                .id,
+        );
+    }
+    record_uneven_history(&store, &ws, &rels);
+    let start = jiff::civil::date(2026, 9, 1);
+    let all = store.read(|tx| tx.recent_health(&ws, start)).unwrap();
+    let window = jiff::Span::new().days(health::FALL_WINDOW_DAYS);
+    let mut falling_days = 0;
+    for back in 0..120 {
+        let today = start.checked_add(jiff::Span::new().days(back)).unwrap();
+        let since = today.checked_sub(window).unwrap();
+        // The old way: every score of the window.
+        let mut expected: Vec<(Id, health::Falling)> = all
+            .iter()
+            .filter_map(|(id, h)| health::is_falling(h, today).map(|f| (id.clone(), f)))
+            .collect();
+        expected.sort_by(|a, b| a.0.cmp(&b.0));
+        // The new way: the recorded falls, then those relationships' scores.
+        let may_fall = store.read(|tx| tx.health_falls(&ws, since, today)).unwrap();
+        let history = store
+            .read(|tx| tx.recent_health_of(&ws, &may_fall, since))
+            .unwrap();
+        let mut found: Vec<(Id, health::Falling)> = history
+            .iter()
+            .filter_map(|(id, h)| health::is_falling(h, today).map(|f| (id.clone(), f)))
+            .collect();
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(found, expected, "on {today}");
+        falling_days += usize::from(!expected.is_empty());
+    }
+    assert!(falling_days > 10, "the history has falls to find");
+    // The stored falls are the core's fall days of the whole history.
+    let until = jiff::civil::date(2027, 1, 31);
+    for id in &rels {
+        let h = all.get(id).cloned().unwrap_or_default();
+        let mut want: Vec<Id> = Vec::new();
+        for d in health::fall_days(&h, start, until) {
+            let got = store.read(|tx| tx.health_falls(&ws, d, d)).unwrap();
+            assert!(got.contains(id), "{id} fell on {d}");
+            want.push(id.clone());
+        }
+        let days_with_falls = (0..160)
+            .map(|n| start.checked_add(jiff::Span::new().days(n)).unwrap())
+            .filter(|d| {
+                store
+                    .read(|tx| tx.health_falls(&ws, *d, *d))
+                    .unwrap()
+                    .contains(id)
+            })
+            .count();
+        assert_eq!(days_with_falls, want.len(), "no other falls of {id}");
+    }
+}
+
+/// Migration 0005 fills the falls of the scores recorded before it as the write path
+/// keeps them.
+fn health_falls_backfill_matches_the_write_path(db: &Fresh) {
+    let store = open(db);
+    let ws = workspace(&store, "w");
+    let mut rels = Vec::new();
+    for name in ["A", "B", "C", "D"] {
+        let p = person(name);
+        add(&store, &ws, &p);
+        rels.push(
+            relationship(&store, &ws, person_subject(&p), |_| {})
+                .meta
+                .id,
+        );
+    }
+    record_uneven_history(&store, &ws, &rels);
+    let start = jiff::civil::date(2026, 9, 1);
+    let falls_by_day = |store: &Store| -> Vec<(jiff::civil::Date, Vec<Id>)> {
+        (0..160)
+            .map(|n| start.checked_add(jiff::Span::new().days(n)).unwrap())
+            .map(|d| {
+                let mut ids = store.read(|tx| tx.health_falls(&ws, d, d)).unwrap();
+                ids.sort();
+                (d, ids)
+            })
+            .filter(|(_, ids)| !ids.is_empty())
+            .collect()
+    };
+    let kept = falls_by_day(&store);
+    assert!(!kept.is_empty());
+    drop(store);
+    // Back to before migration 0007, with the scores recorded.
+    if db.url().starts_with("postgres") {
+        let mut c = postgres::Client::connect(db.url(), postgres::NoTls).unwrap();
+        c.batch_execute(
+            "DROP TABLE health_falls; DELETE FROM schema_migrations WHERE version >= 7",
+        )
+        .unwrap();
+    } else {
+        let c = rusqlite::Connection::open(db.url()).unwrap();
+        c.execute_batch("DROP TABLE health_falls; PRAGMA user_version = 6")
+            .unwrap();
+    }
+    let store = open(db);
+    assert_eq!(falls_by_day(&store), kept);
+}
+
 fn reopening_migrates_once(db: &Fresh) {
     // Several processes opening one fresh database at once must all succeed.
     let url = db.url().to_string();
@@ -1668,15 +1827,16 @@ fn health_scores_of_a_day_and_a_window(db: &Fresh) {
         .unwrap();
     assert_eq!(h, vec![(day(1), Some(90)), (today, Some(70))]);
 
-    // Only a spread of 10 points or more in the window can be a fall.
-    let spread = store
-        .read(|tx| tx.health_spread(&ws, day(1), today, 10))
+    // Only a score 10 points or more below the best of the 30 days before it is a fall;
+    // another workspace's falls are not read.
+    let falls = store
+        .read(|tx| tx.health_falls(&ws, day(1), today))
         .unwrap();
-    assert_eq!(spread, vec![rels[1].clone()]);
-    let spread = store
-        .read(|tx| tx.health_spread(&ws, day(2), today, 10))
+    assert_eq!(falls, vec![rels[1].clone()]);
+    let falls = store
+        .read(|tx| tx.health_falls(&ws, day(1), day(22)))
         .unwrap();
-    assert!(spread.is_empty(), "the window starts after the peak");
+    assert!(falls.is_empty(), "the window ends before the fall");
     let recent = store
         .read(|tx| tx.recent_health_of(&ws, &[rels[1].clone(), rels[3].clone()], day(1)))
         .unwrap();
