@@ -914,23 +914,25 @@ fn record_uneven_history(store: &Store, ws: &Id, rels: &[Id]) {
         .unwrap();
 }
 
+/// A workspace with four relationships and `record_uneven_history`'s scores.
+fn four_with_uneven_history(store: &Store) -> (Id, Vec<Id>) {
+    let ws = workspace(store, "w");
+    let mut rels = Vec::new();
+    for name in ["A", "B", "C", "D"] {
+        let p = person(name);
+        add(store, &ws, &p);
+        rels.push(relationship(store, &ws, person_subject(&p), |_| {}).meta.id);
+    }
+    record_uneven_history(store, &ws, &rels);
+    (ws, rels)
+}
+
 /// The recorded falls find exactly the falling relationships that the window of every
 /// recorded score finds, on each day of an uneven history, and they are the core's
 /// fall days of the whole history.
 fn health_falls_find_what_the_window_finds(db: &Fresh) {
     let store = open(db);
-    let ws = workspace(&store, "w");
-    let mut rels = Vec::new();
-    for name in ["A", "B", "C", "D"] {
-        let p = person(name);
-        add(&store, &ws, &p);
-        rels.push(
-            relationship(&store, &ws, person_subject(&p), |_| {})
-                .meta
-                .id,
-        );
-    }
-    record_uneven_history(&store, &ws, &rels);
+    let (ws, rels) = four_with_uneven_history(&store);
     let start = jiff::civil::date(2026, 9, 1);
     let all = store.read(|tx| tx.recent_health(&ws, start)).unwrap();
     let window = jiff::Span::new().days(health::FALL_WINDOW_DAYS);
@@ -981,22 +983,11 @@ fn health_falls_find_what_the_window_finds(db: &Fresh) {
     }
 }
 
-/// Migration 0005 fills the falls of the scores recorded before it as the write path
+/// Migration 0007 fills the falls of the scores recorded before it as the write path
 /// keeps them.
 fn health_falls_backfill_matches_the_write_path(db: &Fresh) {
     let store = open(db);
-    let ws = workspace(&store, "w");
-    let mut rels = Vec::new();
-    for name in ["A", "B", "C", "D"] {
-        let p = person(name);
-        add(&store, &ws, &p);
-        rels.push(
-            relationship(&store, &ws, person_subject(&p), |_| {})
-                .meta
-                .id,
-        );
-    }
-    record_uneven_history(&store, &ws, &rels);
+    let (ws, _) = four_with_uneven_history(&store);
     let start = jiff::civil::date(2026, 9, 1);
     let falls_by_day = |store: &Store| -> Vec<(jiff::civil::Date, Vec<Id>)> {
         (0..160)
