@@ -179,9 +179,8 @@ impl BulkLoad {
     ) -> Result<T, StoreError> {
         let conn = self.conn()?;
         f(&mut Tx {
-            c: &mut SqliteConn(conn),
             defer_search: true,
-            copy: false,
+            ..Tx::plain(&mut SqliteConn(conn))
         })
     }
 

@@ -18,6 +18,17 @@ pub struct Tx<'a> {
     pub(crate) copy: bool,
 }
 
+impl<'a> Tx<'a> {
+    /// A transaction's handle with nothing deferred and ordinary inserts.
+    pub(crate) fn plain(c: &'a mut dyn Conn) -> Tx<'a> {
+        Tx {
+            c,
+            defer_search: false,
+            copy: false,
+        }
+    }
+}
+
 impl Tx<'_> {
     pub fn dialect(&self) -> Dialect {
         self.c.dialect()
@@ -158,13 +169,7 @@ impl Store {
         &self,
         mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.run(TxKind::Read, &mut |c| {
-            f(&mut Tx {
-                c,
-                defer_search: false,
-                copy: false,
-            })
-        })
+        self.run(TxKind::Read, &mut |c| f(&mut Tx::plain(c)))
     }
 
     /// [`Store::read`] for a read that is usually one statement (a credential, a record
@@ -177,13 +182,7 @@ impl Store {
         &self,
         mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.run(TxKind::ReadOne, &mut |c| {
-            f(&mut Tx {
-                c,
-                defer_search: false,
-                copy: false,
-            })
-        })
+        self.run(TxKind::ReadOne, &mut |c| f(&mut Tx::plain(c)))
     }
 
     /// Runs `f` in one write transaction: all of its writes land, or none. A transaction
@@ -193,13 +192,7 @@ impl Store {
         &self,
         mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.run(TxKind::Write, &mut |c| {
-            f(&mut Tx {
-                c,
-                defer_search: false,
-                copy: false,
-            })
-        })
+        self.run(TxKind::Write, &mut |c| f(&mut Tx::plain(c)))
     }
 
     /// `write` for loading many new records (the demo): the same transaction and the
@@ -212,9 +205,8 @@ impl Store {
     ) -> Result<T, StoreError> {
         self.run(TxKind::Write, &mut |c| {
             f(&mut Tx {
-                c,
-                defer_search: false,
                 copy: true,
+                ..Tx::plain(c)
             })
         })
     }
@@ -313,13 +305,7 @@ impl Writer {
         &mut self,
         mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut run = |c: &mut dyn Conn| {
-            f(&mut Tx {
-                c,
-                defer_search: false,
-                copy: false,
-            })
-        };
+        let mut run = |c: &mut dyn Conn| f(&mut Tx::plain(c));
         with_retry(|| match &mut self.conn {
             WriterConn::Sqlite(conn) => sqlite::in_tx(conn, true, &mut run),
             WriterConn::Postgres(client) => pg::in_tx(client, TxKind::Write, &mut run),
