@@ -32,6 +32,21 @@ pub struct HealthReport {
     pub trend: Vec<TrendPoint>,
 }
 
+impl HealthReport {
+    /// A relationship's report with no trend yet: the one shape both the single and the
+    /// workspace-wide paths return.
+    fn new(rel: &Relationship, name: String, health: Health) -> HealthReport {
+        HealthReport {
+            relationship_id: rel.meta.id.clone(),
+            subject: rel.subject.clone(),
+            name,
+            kind: rel.kind,
+            health,
+            trend: vec![],
+        }
+    }
+}
+
 fn day(t: jiff::Timestamp, zone: &jiff::tz::TimeZone) -> Date {
     t.to_zoned(zone.clone()).date()
 }
@@ -116,14 +131,7 @@ impl App {
             .remove(&rel.subject.id)
             .map(|c| c.name)
             .unwrap_or_default();
-        Ok(HealthReport {
-            relationship_id: rel.meta.id.clone(),
-            subject: rel.subject.clone(),
-            name,
-            kind: rel.kind,
-            health,
-            trend: vec![],
-        })
+        Ok(HealthReport::new(rel, name, health))
     }
 
     /// One relationship's health on `today`, recorded in its history, with its trend.
@@ -170,16 +178,12 @@ impl App {
             let reports: Vec<HealthReport> = rels
                 .iter()
                 .zip(&records)
-                .map(|(rel, rec)| HealthReport {
-                    relationship_id: rel.meta.id.clone(),
-                    subject: rel.subject.clone(),
-                    name: cards
+                .map(|(rel, rec)| {
+                    let name = cards
                         .get(&rel.subject.id)
                         .map(|c| c.name.clone())
-                        .unwrap_or_default(),
-                    kind: rel.kind,
-                    health: compute(rel, rec, today, &zone),
-                    trend: vec![],
+                        .unwrap_or_default();
+                    HealthReport::new(rel, name, compute(rel, rec, today, &zone))
                 })
                 .collect();
             Ok((reports, tx.health_on(&ctx.ws, today)?))
