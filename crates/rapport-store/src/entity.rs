@@ -519,9 +519,7 @@ impl Tx<'_> {
     ) -> Result<(), StoreError> {
         use crate::queries::AgendaRefresh;
         match kind {
-            EntityKind::Relationship => {
-                self.refresh_agenda(ws, AgendaRefresh::Relationships, ids)
-            }
+            EntityKind::Relationship => self.refresh_agenda(ws, AgendaRefresh::Relationships, ids),
             EntityKind::Person | EntityKind::Organization => {
                 self.refresh_agenda(ws, AgendaRefresh::Subjects, ids)
             }

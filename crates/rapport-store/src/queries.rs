@@ -81,7 +81,8 @@ const AGENDA_SELECT_WS: &str = "SELECT r.id, r.subject_kind, r.subject_id, r.kin
         FROM agenda_relationships r";
 
 /// The columns of `agenda_relationships`, in the order [`AGENDA_ROWS`] computes them.
-const AGENDA_COLUMNS: &str = "id, workspace_id, status, subject_kind, subject_id, kind, importance, cadence_days,
+const AGENDA_COLUMNS: &str =
+    "id, workspace_id, status, subject_kind, subject_id, kind, importance, cadence_days,
         owner_id, visibility, started_on, last_at, name, preferred_channel";
 
 /// What `agenda_relationships` must hold, computed from the records: one row per live
@@ -491,22 +492,35 @@ impl Tx<'_> {
         ids: &[Id],
     ) -> Result<HashMap<Id, SubjectCard>, StoreError> {
         let mut out: HashMap<Id, SubjectCard> = HashMap::with_capacity(ids.len());
-        // By id through the (id, workspace_id, name, …) covering indexes, never a pass
-        // over the workspace; the organizations are asked only for the ids that are not
-        // people (ids are unique across both).
+        // By id alone through the (id, workspace_id, name, …) covering indexes, the
+        // workspace checked on each row (as in `get_many`): with the workspace in the
+        // WHERE, SQLite seeks (workspace_id, id) and reads each record's row. The
+        // organizations are asked only for the ids that are not people (ids are unique
+        // across both).
+        let sqlite = self.c.dialect() == crate::Dialect::Sqlite;
         let mut rest: Vec<&Id> = ids.iter().collect();
-        for (table, channel) in [("people", "preferred_channel"), ("organizations", "NULL")] {
+        for (table, index, channel) in [
+            ("people", "people_card", "preferred_channel"),
+            ("organizations", "organizations_card", "NULL"),
+        ] {
             if table == "organizations" {
                 rest.retain(|id| !out.contains_key(*id));
             }
+            let from = if sqlite {
+                format!("{table} INDEXED BY {index}")
+            } else {
+                table.to_string()
+            };
             for chunk in rest.chunks(500) {
                 let sql = format!(
-                    "SELECT id, name, {channel} FROM {table} WHERE id IN ({}) AND workspace_id = $1",
-                    crate::conn::placeholders(2, chunk.len())
+                    "SELECT id, name, {channel}, workspace_id FROM {from} WHERE id IN ({})",
+                    crate::conn::placeholders(1, chunk.len())
                 );
-                let mut params: Vec<Value> = vec![ws.into()];
-                params.extend(chunk.iter().map(|id| Value::from(*id)));
+                let params: Vec<Value> = chunk.iter().map(|id| Value::from(*id)).collect();
                 self.c.for_each(&sql, &params, &mut |r| {
+                    if r.str(3)? != ws.as_str() {
+                        return Ok(());
+                    }
                     let preferred_channel = r.opt_str(2)?.and_then(|c| Channel::parse(c).ok());
                     out.insert(
                         r.id(0)?,

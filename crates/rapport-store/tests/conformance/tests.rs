@@ -1015,17 +1015,20 @@ fn health_falls_backfill_matches_the_write_path(db: &Fresh) {
     let kept = falls_by_day(&store);
     assert!(!kept.is_empty());
     drop(store);
-    // Back to before migration 0007, with the scores recorded.
+    // Back to before migration 0007 (and 0008), with the scores recorded.
     if db.url().starts_with("postgres") {
         let mut c = postgres::Client::connect(db.url(), postgres::NoTls).unwrap();
         c.batch_execute(
-            "DROP TABLE health_falls; DELETE FROM schema_migrations WHERE version >= 7",
+            "DROP TABLE agenda_relationships; DROP TABLE health_falls;
+             DELETE FROM schema_migrations WHERE version >= 7",
         )
         .unwrap();
     } else {
         let c = rusqlite::Connection::open(db.url()).unwrap();
-        c.execute_batch("DROP TABLE health_falls; PRAGMA user_version = 6")
-            .unwrap();
+        c.execute_batch(
+            "DROP TABLE agenda_relationships; DROP TABLE health_falls; PRAGMA user_version = 6",
+        )
+        .unwrap();
     }
     let store = open(db);
     assert_eq!(falls_by_day(&store), kept);
@@ -2034,7 +2037,12 @@ fn agenda_table_follows_every_write(db: &Fresh) {
     assert_eq!(exact("relationships added"), 3);
 
     // Last contact: added, a later one, one moved earlier, trashed, restored.
-    let mut first = talk("2026-10-01T10:00:00Z", vec![ada.meta.id.clone()], vec![], None);
+    let mut first = talk(
+        "2026-10-01T10:00:00Z",
+        vec![ada.meta.id.clone()],
+        vec![],
+        None,
+    );
     store.write(|tx| tx.insert(&ws, &first)).unwrap();
     exact("an interaction added");
     let later = talk(
@@ -2047,7 +2055,9 @@ fn agenda_table_follows_every_write(db: &Fresh) {
     exact("a later interaction with three subjects");
     let v = first.meta.version;
     first.at = t("2026-11-10T10:00:00Z");
-    store.write(|tx| tx.update(&ws, &mut first.clone(), v, now)).unwrap();
+    store
+        .write(|tx| tx.update(&ws, &mut first.clone(), v, now))
+        .unwrap();
     exact("an interaction moved");
     store
         .write(|tx| tx.set_trashed::<Interaction>(&ws, &later.meta.id, true, None, now))
@@ -2058,7 +2068,14 @@ fn agenda_table_follows_every_write(db: &Fresh) {
         .unwrap();
     exact("an interaction restored");
     let batch: Vec<Interaction> = (1..=3)
-        .map(|d| talk(&format!("2026-11-1{d}T10:00:00Z"), vec![bob.meta.id.clone()], vec![], None))
+        .map(|d| {
+            talk(
+                &format!("2026-11-1{d}T10:00:00Z"),
+                vec![bob.meta.id.clone()],
+                vec![],
+                None,
+            )
+        })
         .collect();
     store.write(|tx| tx.insert_many(&ws, &batch)).unwrap();
     exact("interactions added in a batch");
@@ -2080,7 +2097,9 @@ fn agenda_table_follows_every_write(db: &Fresh) {
     let mut acme_now: Organization = store.read(|tx| tx.get(&ws, &acme.meta.id)).unwrap();
     let v = acme_now.meta.version;
     acme_now.name = "Acme Corp".into();
-    store.write(|tx| tx.update(&ws, &mut acme_now, v, now)).unwrap();
+    store
+        .write(|tx| tx.update(&ws, &mut acme_now, v, now))
+        .unwrap();
     exact("an organization renamed");
 
     // The relationship itself: edited, moved to another subject, trashed, restored.
@@ -2120,7 +2139,14 @@ fn agenda_table_follows_every_write(db: &Fresh) {
     let talks: Vec<Interaction> = people
         .iter()
         .step_by(2)
-        .map(|p| talk("2026-11-20T10:00:00Z", vec![p.meta.id.clone()], vec![], None))
+        .map(|p| {
+            talk(
+                "2026-11-20T10:00:00Z",
+                vec![p.meta.id.clone()],
+                vec![],
+                None,
+            )
+        })
         .collect();
     store.write(|tx| tx.insert_many(&ws, &talks)).unwrap();
     assert_eq!(exact("an import's batch"), 603);
@@ -2187,10 +2213,23 @@ fn agenda_table_backfill_matches_the_write_path(db: &Fresh) {
     relationship(&store, &ws, person_subject(&a), |_| {});
     let gone = relationship(&store, &ws, person_subject(&b), |_| {});
     relationship(&store, &ws, person_subject(&person("Nobody")), |_| {});
-    let i = talk("2026-10-01T10:00:00Z", vec![a.meta.id.clone()], vec![], None);
+    let i = talk(
+        "2026-10-01T10:00:00Z",
+        vec![a.meta.id.clone()],
+        vec![],
+        None,
+    );
     store.write(|tx| tx.insert(&ws, &i)).unwrap();
     store
-        .write(|tx| tx.set_trashed::<Relationship>(&ws, &gone.meta.id, true, None, t("2026-11-02T00:00:00Z")))
+        .write(|tx| {
+            tx.set_trashed::<Relationship>(
+                &ws,
+                &gone.meta.id,
+                true,
+                None,
+                t("2026-11-02T00:00:00Z"),
+            )
+        })
         .unwrap();
     let (kept, _) = store.read(|tx| tx.agenda_table_check(&ws)).unwrap();
     assert_eq!(kept.len(), 2);
