@@ -502,7 +502,29 @@ impl Tx<'_> {
         })?;
         let indexes: Vec<(&Id, Indexes)> =
             recs.iter().map(|r| (&r.meta().id, r.indexes())).collect();
-        self.insert_indexes(ws, E::KIND, &indexes, true)
+        self.insert_indexes(ws, E::KIND, &indexes, true)?;
+        let ids: Vec<&Id> = recs.iter().map(|r| &r.meta().id).collect();
+        self.agenda_after_write(ws, E::KIND, &ids)
+    }
+
+    /// Keeps `agenda_relationships` in step with a write of these records: a
+    /// relationship's own row, or the rows of a person's or organization's
+    /// relationships (their name and channel). Interactions refresh the rows of the
+    /// subjects whose activity they change, where that activity is written.
+    fn agenda_after_write(
+        &mut self,
+        ws: &Id,
+        kind: EntityKind,
+        ids: &[&Id],
+    ) -> Result<(), StoreError> {
+        use crate::queries::AgendaRefresh;
+        match kind {
+            EntityKind::Relationship => self.refresh_agenda(ws, AgendaRefresh::Relationships, ids),
+            EntityKind::Person | EntityKind::Organization => {
+                self.refresh_agenda(ws, AgendaRefresh::Subjects, ids)
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Runs `head VALUES (…), (…) tail` over `params`, `width` values a row, in chunks
@@ -611,7 +633,8 @@ impl Tx<'_> {
                 actual,
             });
         }
-        self.replace_indexes(ws, E::KIND, &m.id, &rec.indexes())
+        self.replace_indexes(ws, E::KIND, &m.id, &rec.indexes())?;
+        self.agenda_after_write(ws, E::KIND, &[&m.id])
     }
 
     fn version_of<E: Entity>(&mut self, ws: &Id, id: &Id) -> Result<i64, StoreError> {
@@ -866,7 +889,8 @@ impl Tx<'_> {
                 &[s.into(), ws.into(), last.into(), n.into()],
             )?;
         }
-        Ok(())
+        let subjects: Vec<&Id> = stale_subjects.iter().collect();
+        self.refresh_agenda(ws, crate::queries::AgendaRefresh::Subjects, &subjects)
     }
 
     /// Writes the side-index rows of records, a multi-row statement per table. With
@@ -956,6 +980,7 @@ impl Tx<'_> {
             &subjects,
             "",
         )?;
+        let active: Vec<&Id> = activity.iter().map(|(s, _, _)| *s).collect();
         let activity: Vec<Value> = activity
             .into_iter()
             .flat_map(|(s, at, n)| [s.into(), ws.into(), at.into(), n.into()])
@@ -969,6 +994,7 @@ impl Tx<'_> {
                               THEN excluded.last_at ELSE subject_activity.last_at END,
                interactions = subject_activity.interactions + excluded.interactions",
         )?;
+        self.refresh_agenda(ws, crate::queries::AgendaRefresh::Subjects, &active)?;
         if docs.is_empty() {
             return Ok(());
         }
@@ -986,7 +1012,7 @@ impl Tx<'_> {
         // added, which are exactly those past the largest rowid before (this transaction
         // holds the write lock). A bulk build fills it from the table once, at the end.
         // The vocabulary carries each word reversed, for typo correction (search.rs).
-        let feed_fts = self.c.dialect() == Dialect::Sqlite && !self.defer_search;
+        let feed_fts = self.c.dialect() == Dialect::Sqlite && !self.bulk_build;
         let docs_from = if feed_fts {
             self.max_rowid("search_docs")?
         } else {

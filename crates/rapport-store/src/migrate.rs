@@ -56,6 +56,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_today_falling.sql"),
         postgres: include_str!("../migrations/postgres/0007_today_falling.sql"),
     },
+    Migration {
+        version: 8,
+        common: include_str!("../migrations/common/0008_agenda_relationships.sql"),
+        sqlite: include_str!("../migrations/sqlite/0008_agenda_relationships.sql"),
+        postgres: include_str!("../migrations/postgres/0008_agenda_relationships.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

@@ -71,14 +71,42 @@ impl DueCheckIns<'_> {
 
 const MICROS_PER_DAY: i64 = 86_400_000_000;
 
-/// The agenda's view of relationships: each joined to its subject's card and activity
-/// through covering indexes. Callers may add columns between the two and add the `WHERE`.
+/// The agenda's view of relationships: the rows of `agenda_relationships`, read from
+/// its covering index (never the records). Callers add the `WHERE`.
 const AGENDA_SELECT: &str = "SELECT r.id, r.subject_kind, r.subject_id, r.kind, r.status, r.importance, r.cadence_days,
-        r.owner_id, r.visibility, a.last_at, COALESCE(p.name, o.name), p.preferred_channel, r.started_on";
-const AGENDA_JOINS: &str = "
+        r.owner_id, r.visibility, r.last_at, r.name, r.preferred_channel, r.started_on FROM agenda_relationships r";
+/// [`AGENDA_SELECT`] with the workspace as a 14th column, for reads by id.
+const AGENDA_SELECT_WS: &str = "SELECT r.id, r.subject_kind, r.subject_id, r.kind, r.status, r.importance, r.cadence_days,
+        r.owner_id, r.visibility, r.last_at, r.name, r.preferred_channel, r.started_on, r.workspace_id
+        FROM agenda_relationships r";
+
+/// The columns of `agenda_relationships`, in the order [`AGENDA_ROWS`] computes them.
+const AGENDA_COLUMNS: &str =
+    "id, workspace_id, status, subject_kind, subject_id, kind, importance, cadence_days,
+        owner_id, visibility, started_on, last_at, name, preferred_channel";
+
+/// What `agenda_relationships` must hold, computed from the records: one row per live
+/// relationship, with its subject's name and channel (live or trashed) and last live
+/// contact. The write path refreshes rows with it, a bulk build fills the table with it,
+/// migration 0008 backfilled with the same query, and [`Tx::agenda_table_check`]
+/// compares the table with it. Callers may add `AND …` conditions.
+const AGENDA_ROWS: &str = "SELECT r.id, r.workspace_id, r.status, r.subject_kind, r.subject_id, r.kind,
+        r.importance, r.cadence_days, r.owner_id, r.visibility, r.started_on, a.last_at,
+        COALESCE(p.name, o.name), p.preferred_channel
+ FROM relationships r
  LEFT JOIN subject_activity a ON a.subject_id = r.subject_id AND a.workspace_id = r.workspace_id
  LEFT JOIN people p ON r.subject_kind = 'person' AND p.id = r.subject_id AND p.workspace_id = r.workspace_id
- LEFT JOIN organizations o ON r.subject_kind = 'organization' AND o.id = r.subject_id AND o.workspace_id = r.workspace_id";
+ LEFT JOIN organizations o ON r.subject_kind = 'organization' AND o.id = r.subject_id AND o.workspace_id = r.workspace_id
+ WHERE r.deleted_at IS NULL";
+
+/// Which relationships' agenda rows to recompute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AgendaRefresh {
+    /// These relationships (by id; in any workspace, as each row says).
+    Relationships,
+    /// The relationships of the workspace with these people or organizations.
+    Subjects,
+}
 
 /// Adds one `(relationship_id, day, score)` row to the scores by relationship.
 fn add_score(out: &mut HashMap<Id, Vec<(Date, u8)>>, r: &dyn Cells) -> Result<(), StoreError> {
@@ -463,31 +491,46 @@ impl Tx<'_> {
         ws: &Id,
         ids: &[Id],
     ) -> Result<HashMap<Id, SubjectCard>, StoreError> {
-        let mut out = HashMap::with_capacity(ids.len());
-        let mut add = |rows: Vec<crate::value::Row>| {
-            for r in rows {
-                let preferred_channel = r.opt_text(2)?.and_then(|c| Channel::parse(&c).ok());
-                out.insert(
-                    r.id(0)?,
-                    SubjectCard {
-                        name: r.text(1)?,
-                        preferred_channel,
-                    },
-                );
+        let mut out: HashMap<Id, SubjectCard> = HashMap::with_capacity(ids.len());
+        // By id alone through the (id, workspace_id, name, …) covering indexes, the
+        // workspace checked on each row (as in `get_many`): with the workspace in the
+        // WHERE, SQLite seeks (workspace_id, id) and reads each record's row. The
+        // organizations are asked only for the ids that are not people (ids are unique
+        // across both).
+        let sqlite = self.c.dialect() == crate::Dialect::Sqlite;
+        let mut rest: Vec<&Id> = ids.iter().collect();
+        for (table, index, channel) in [
+            ("people", "people_card", "preferred_channel"),
+            ("organizations", "organizations_card", "NULL"),
+        ] {
+            if table == "organizations" {
+                rest.retain(|id| !out.contains_key(*id));
             }
-            Ok::<(), StoreError>(())
-        };
-        // By id through the (id, workspace_id, name, …) covering indexes, never a pass
-        // over the workspace.
-        for (table, channel) in [("people", "preferred_channel"), ("organizations", "NULL")] {
-            for chunk in ids.chunks(500) {
+            let from = if sqlite {
+                format!("{table} INDEXED BY {index}")
+            } else {
+                table.to_string()
+            };
+            for chunk in rest.chunks(500) {
                 let sql = format!(
-                    "SELECT id, name, {channel} FROM {table} WHERE id IN ({}) AND workspace_id = $1",
-                    crate::conn::placeholders(2, chunk.len())
+                    "SELECT id, name, {channel}, workspace_id FROM {from} WHERE id IN ({})",
+                    crate::conn::placeholders(1, chunk.len())
                 );
-                let mut params: Vec<Value> = vec![ws.into()];
-                params.extend(chunk.iter().map(Value::from));
-                add(self.c.query(&sql, &params)?)?;
+                let params: Vec<Value> = chunk.iter().map(|id| Value::from(*id)).collect();
+                self.c.for_each(&sql, &params, &mut |r| {
+                    if r.str(3)? != ws.as_str() {
+                        return Ok(());
+                    }
+                    let preferred_channel = r.opt_str(2)?.and_then(|c| Channel::parse(c).ok());
+                    out.insert(
+                        r.id(0)?,
+                        SubjectCard {
+                            name: r.str(1)?.to_string(),
+                            preferred_channel,
+                        },
+                    );
+                    Ok(())
+                })?;
             }
         }
         Ok(out)
@@ -505,8 +548,8 @@ impl Tx<'_> {
         due: &DueCheckIns<'_>,
     ) -> Result<Vec<AgendaRelationship>, StoreError> {
         let sql = format!(
-            "{AGENDA_SELECT} FROM relationships r{AGENDA_JOINS} WHERE r.workspace_id = $1 AND r.deleted_at IS NULL AND r.status = 'active'
-               AND (a.last_at IS NULL OR a.last_at < $2 - (COALESCE(r.cadence_days, {}) - 1) * {MICROS_PER_DAY})",
+            "{AGENDA_SELECT} WHERE r.workspace_id = $1 AND r.status = 'active'
+               AND (r.last_at IS NULL OR r.last_at < $2 - (COALESCE(r.cadence_days, {}) - 1) * {MICROS_PER_DAY})",
             due.cadence_sql()
         );
         let mut out = Vec::new();
@@ -526,21 +569,16 @@ impl Tx<'_> {
         ids: &[Id],
     ) -> Result<Vec<AgendaRelationship>, StoreError> {
         let mut out = Vec::new();
-        // By id alone, the workspace and the trash checked on each row (as in
-        // `get_many`). SQLite prefers the unique primary key, which leads to the row and
-        // its document; the covering `relationships_card` index reads far less.
-        let rels = match self.c.dialect() {
-            crate::Dialect::Sqlite => "relationships r INDEXED BY relationships_card",
-            crate::Dialect::Postgres => "relationships r",
-        };
+        // By primary key alone, the workspace checked on each row (as in `get_many`);
+        // trashed relationships have no row.
         for chunk in ids.chunks(500) {
             let sql = format!(
-                "{AGENDA_SELECT}, r.workspace_id, r.deleted_at FROM {rels}{AGENDA_JOINS} WHERE r.id IN ({})",
+                "{AGENDA_SELECT_WS} WHERE r.id IN ({})",
                 crate::conn::placeholders(1, chunk.len())
             );
             let params: Vec<Value> = chunk.iter().map(Value::from).collect();
             self.c.for_each(&sql, &params, &mut |r| {
-                if r.str(13)? == ws.as_str() && r.opt_i64(14)?.is_none() {
+                if r.str(13)? == ws.as_str() {
                     out.push(agenda_relationship(r)?);
                 }
                 Ok(())
@@ -869,6 +907,88 @@ impl Tx<'_> {
             ],
         )?;
         page_of(rows, limit)
+    }
+}
+
+impl Tx<'_> {
+    /// Recomputes the `agenda_relationships` rows of `ids` (relationships, or the
+    /// subjects of relationships, as `by` says) from the records: the write path calls
+    /// this whenever a relationship, a person's or organization's name or channel, or a
+    /// subject's last contact may have changed. A bulk build skips it and fills the
+    /// table once at the end ([`Tx::fill_agenda_relationships`]).
+    pub(crate) fn refresh_agenda(
+        &mut self,
+        ws: &Id,
+        by: AgendaRefresh,
+        ids: &[&Id],
+    ) -> Result<(), StoreError> {
+        if self.bulk_build || ids.is_empty() {
+            return Ok(());
+        }
+        for chunk in ids.chunks(500) {
+            let mut params: Vec<Value> = Vec::with_capacity(chunk.len() + 1);
+            let (delete, insert) = match by {
+                AgendaRefresh::Relationships => {
+                    let list = crate::conn::placeholders(1, chunk.len());
+                    (
+                        format!("DELETE FROM agenda_relationships WHERE id IN ({list})"),
+                        format!(
+                            "INSERT INTO agenda_relationships ({AGENDA_COLUMNS}) {AGENDA_ROWS} AND r.id IN ({list})"
+                        ),
+                    )
+                }
+                AgendaRefresh::Subjects => {
+                    params.push(ws.into());
+                    let list = crate::conn::placeholders(2, chunk.len());
+                    (
+                        format!(
+                            "DELETE FROM agenda_relationships WHERE id IN
+                             (SELECT id FROM relationships WHERE workspace_id = $1 AND subject_id IN ({list}))"
+                        ),
+                        format!(
+                            "INSERT INTO agenda_relationships ({AGENDA_COLUMNS}) {AGENDA_ROWS}
+                             AND r.workspace_id = $1 AND r.subject_id IN ({list})"
+                        ),
+                    )
+                }
+            };
+            params.extend(chunk.iter().map(|id| Value::from(*id)));
+            self.c.execute(&delete, &params)?;
+            self.c.execute(&insert, &params)?;
+        }
+        Ok(())
+    }
+
+    /// Fills `agenda_relationships` from the records, for a database whose table is
+    /// empty (a bulk build, after its load).
+    pub(crate) fn fill_agenda_relationships(&mut self) -> Result<(), StoreError> {
+        self.c.execute(
+            &format!("INSERT INTO agenda_relationships ({AGENDA_COLUMNS}) {AGENDA_ROWS}"),
+            &[],
+        )?;
+        Ok(())
+    }
+
+    /// The workspace's `agenda_relationships` rows as stored and as computed afresh from
+    /// the records, both in id order: equal unless the write path missed a change.
+    #[allow(clippy::type_complexity)]
+    pub fn agenda_table_check(
+        &mut self,
+        ws: &Id,
+    ) -> Result<(Vec<Vec<Value>>, Vec<Vec<Value>>), StoreError> {
+        let stored = format!(
+            "SELECT {AGENDA_COLUMNS} FROM agenda_relationships WHERE workspace_id = $1 ORDER BY id"
+        );
+        let fresh = format!("{AGENDA_ROWS} AND r.workspace_id = $1 ORDER BY r.id");
+        let mut rows = |sql: &str| -> Result<Vec<Vec<Value>>, StoreError> {
+            Ok(self
+                .c
+                .query(sql, &[ws.into()])?
+                .into_iter()
+                .map(|r| r.0)
+                .collect())
+        };
+        Ok((rows(&stored)?, rows(&fresh)?))
     }
 }
 

@@ -10,9 +10,9 @@ use crate::{StoreError, postgres as pg, sqlite};
 /// A transaction. Every repository operation is a method on it, so SQL stays in this crate.
 pub struct Tx<'a> {
     pub(crate) c: &'a mut dyn Conn,
-    /// Inside a bulk build (`BulkLoad`): the SQLite full-text indexes are filled once at
-    /// the end, not batch by batch.
-    pub(crate) defer_search: bool,
+    /// Inside a bulk build (`BulkLoad`): the SQLite full-text indexes and
+    /// `agenda_relationships` are filled once at the end, not batch by batch.
+    pub(crate) bulk_build: bool,
     /// Loading new records (`Store::load`): multi-row inserts go through the engine's
     /// bulk form where it has one (PostgreSQL's `COPY`).
     pub(crate) copy: bool,
@@ -23,7 +23,7 @@ impl<'a> Tx<'a> {
     pub(crate) fn plain(c: &'a mut dyn Conn) -> Tx<'a> {
         Tx {
             c,
-            defer_search: false,
+            bulk_build: false,
             copy: false,
         }
     }

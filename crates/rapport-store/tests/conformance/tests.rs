@@ -77,6 +77,18 @@ pub const ALL: &[(&str, Body)] = &[
         agenda_reads_the_check_ins_that_may_be_due,
     ),
     (
+        "agenda_table_follows_every_write",
+        agenda_table_follows_every_write,
+    ),
+    (
+        "agenda_table_after_a_bulk_build_or_load",
+        agenda_table_after_a_bulk_build_or_load,
+    ),
+    (
+        "agenda_table_backfill_matches_the_write_path",
+        agenda_table_backfill_matches_the_write_path,
+    ),
+    (
         "agenda_reads_promises_and_tasks_as_columns",
         agenda_reads_promises_and_tasks_as_columns,
     ),
@@ -1003,17 +1015,20 @@ fn health_falls_backfill_matches_the_write_path(db: &Fresh) {
     let kept = falls_by_day(&store);
     assert!(!kept.is_empty());
     drop(store);
-    // Back to before migration 0007, with the scores recorded.
+    // Back to before migration 0007 (and 0008), with the scores recorded.
     if db.url().starts_with("postgres") {
         let mut c = postgres::Client::connect(db.url(), postgres::NoTls).unwrap();
         c.batch_execute(
-            "DROP TABLE health_falls; DELETE FROM schema_migrations WHERE version >= 7",
+            "DROP TABLE agenda_relationships; DROP TABLE health_falls;
+             DELETE FROM schema_migrations WHERE version >= 7",
         )
         .unwrap();
     } else {
         let c = rusqlite::Connection::open(db.url()).unwrap();
-        c.execute_batch("DROP TABLE health_falls; PRAGMA user_version = 6")
-            .unwrap();
+        c.execute_batch(
+            "DROP TABLE agenda_relationships; DROP TABLE health_falls; PRAGMA user_version = 6",
+        )
+        .unwrap();
     }
     let store = open(db);
     assert_eq!(falls_by_day(&store), kept);
@@ -1968,4 +1983,271 @@ fn bulk_build_only_when_empty_and_alone(db: &Fresh) {
     // A database with records is never replaced.
     assert!(store.begin_bulk_load().unwrap().is_none());
     assert_eq!(people(&store), ["Real"]);
+}
+
+/// `agenda_relationships` holds, for `ws`, exactly what computing it afresh from the
+/// records gives; returns how many rows it has.
+fn agenda_table_is_exact(store: &Store, ws: &Id, after: &str) -> usize {
+    let (stored, fresh) = store.read(|tx| tx.agenda_table_check(ws)).unwrap();
+    assert_eq!(stored, fresh, "agenda_relationships after {after}");
+    stored.len()
+}
+
+fn org(name: &str) -> Organization {
+    Organization::named(meta(), name.into())
+}
+
+/// Every kind of write that changes what the agenda reads of a relationship keeps its
+/// row in `agenda_relationships` exact: relationship writes, the subject's name and
+/// channel, the subject's last live contact (interactions added, moved, trashed,
+/// restored), in batches as well as one at a time, and nothing leaks across workspaces.
+fn agenda_table_follows_every_write(db: &Fresh) {
+    let store = open(db);
+    let ws = workspace(&store, "w");
+    let elsewhere = workspace(&store, "other");
+    let now = t("2026-11-23T09:00:00Z");
+    let exact = |after: &str| {
+        let n = agenda_table_is_exact(&store, &ws, after);
+        agenda_table_is_exact(&store, &elsewhere, after);
+        n
+    };
+    // A relationship written before its subject: no name until the person arrives.
+    let mut ada = person("Ada");
+    let r_ada = relationship(&store, &ws, person_subject(&ada), |r| {
+        r.cadence_days = Some(CadenceDays::new(14).unwrap())
+    });
+    assert_eq!(exact("a relationship with a missing subject"), 1);
+    add(&store, &ws, &ada);
+    exact("its person added");
+    let bob = person("Bob");
+    add(&store, &ws, &bob);
+    let r_bob = relationship(&store, &ws, person_subject(&bob), |_| {});
+    let acme = org("Acme");
+    store.write(|tx| tx.insert(&ws, &acme)).unwrap();
+    let acme_subject = Subject {
+        kind: SubjectKind::Organization,
+        id: acme.meta.id.clone(),
+    };
+    let r_acme = relationship(&store, &ws, acme_subject, |r| {
+        r.kind = RelationshipKind::Customer
+    });
+    let far = person("Far");
+    add(&store, &elsewhere, &far);
+    relationship(&store, &elsewhere, person_subject(&far), |_| {});
+    assert_eq!(exact("relationships added"), 3);
+
+    // Last contact: added, a later one, one moved earlier, trashed, restored.
+    let mut first = talk(
+        "2026-10-01T10:00:00Z",
+        vec![ada.meta.id.clone()],
+        vec![],
+        None,
+    );
+    store.write(|tx| tx.insert(&ws, &first)).unwrap();
+    exact("an interaction added");
+    let later = talk(
+        "2026-11-01T10:00:00Z",
+        vec![ada.meta.id.clone(), bob.meta.id.clone()],
+        vec![acme.meta.id.clone()],
+        Some(1),
+    );
+    store.write(|tx| tx.insert(&ws, &later)).unwrap();
+    exact("a later interaction with three subjects");
+    let v = first.meta.version;
+    first.at = t("2026-11-10T10:00:00Z");
+    store
+        .write(|tx| tx.update(&ws, &mut first.clone(), v, now))
+        .unwrap();
+    exact("an interaction moved");
+    store
+        .write(|tx| tx.set_trashed::<Interaction>(&ws, &later.meta.id, true, None, now))
+        .unwrap();
+    exact("an interaction trashed");
+    store
+        .write(|tx| tx.set_trashed::<Interaction>(&ws, &later.meta.id, false, None, now))
+        .unwrap();
+    exact("an interaction restored");
+    let batch: Vec<Interaction> = (1..=3)
+        .map(|d| {
+            talk(
+                &format!("2026-11-1{d}T10:00:00Z"),
+                vec![bob.meta.id.clone()],
+                vec![],
+                None,
+            )
+        })
+        .collect();
+    store.write(|tx| tx.insert_many(&ws, &batch)).unwrap();
+    exact("interactions added in a batch");
+
+    // The subject's name and channel; trash and restore keep the name.
+    let v = ada.meta.version;
+    ada.name = "Ada Lovelace".into();
+    ada.preferred_channel = Some(Channel::Email);
+    store.write(|tx| tx.update(&ws, &mut ada, v, now)).unwrap();
+    exact("a person renamed, channel set");
+    store
+        .write(|tx| tx.set_trashed::<Person>(&ws, &ada.meta.id, true, None, now))
+        .unwrap();
+    exact("a person trashed");
+    store
+        .write(|tx| tx.set_trashed::<Person>(&ws, &ada.meta.id, false, None, now))
+        .unwrap();
+    exact("a person restored");
+    let mut acme_now: Organization = store.read(|tx| tx.get(&ws, &acme.meta.id)).unwrap();
+    let v = acme_now.meta.version;
+    acme_now.name = "Acme Corp".into();
+    store
+        .write(|tx| tx.update(&ws, &mut acme_now, v, now))
+        .unwrap();
+    exact("an organization renamed");
+
+    // The relationship itself: edited, moved to another subject, trashed, restored.
+    let mut r = r_bob.clone();
+    let v = r.meta.version;
+    r.status = RelationshipStatus::Dormant;
+    r.importance = Importance::new(5).unwrap();
+    r.cadence_days = Some(CadenceDays::new(7).unwrap());
+    r.started_on = Some(jiff::civil::date(2025, 3, 1));
+    store.write(|tx| tx.update(&ws, &mut r, v, now)).unwrap();
+    exact("a relationship edited");
+    let v = r.meta.version;
+    r.subject = person_subject(&ada);
+    store.write(|tx| tx.update(&ws, &mut r, v, now)).unwrap();
+    exact("a relationship moved to another subject");
+    store
+        .write(|tx| tx.set_trashed::<Relationship>(&ws, &r_acme.meta.id, true, None, now))
+        .unwrap();
+    assert_eq!(exact("a relationship trashed"), 2);
+    store
+        .write(|tx| tx.set_trashed::<Relationship>(&ws, &r_acme.meta.id, false, None, now))
+        .unwrap();
+    assert_eq!(exact("a relationship restored"), 3);
+
+    // An import's batch: people and their relationships together, then contacts.
+    let people: Vec<Person> = (0..600).map(|i| person(&format!("New {i}"))).collect();
+    let rels: Vec<Relationship> = people
+        .iter()
+        .map(|p| Relationship::new(meta(), person_subject(p), RelationshipKind::Friend))
+        .collect();
+    store
+        .write(|tx| {
+            tx.insert_many(&ws, &rels)?;
+            tx.insert_many(&ws, &people)
+        })
+        .unwrap();
+    let talks: Vec<Interaction> = people
+        .iter()
+        .step_by(2)
+        .map(|p| {
+            talk(
+                "2026-11-20T10:00:00Z",
+                vec![p.meta.id.clone()],
+                vec![],
+                None,
+            )
+        })
+        .collect();
+    store.write(|tx| tx.insert_many(&ws, &talks)).unwrap();
+    assert_eq!(exact("an import's batch"), 603);
+    let _ = r_ada;
+}
+
+/// A bulk build (SQLite) fills `agenda_relationships` once at the end, a load
+/// (PostgreSQL's `COPY`) batch by batch: either way it holds what the records give.
+fn agenda_table_after_a_bulk_build_or_load(db: &Fresh) {
+    let store = open(db);
+    let ws = workspace(&store, "w");
+    let people: Vec<Person> = (0..50).map(|i| person(&format!("P {i}"))).collect();
+    let orgs: Vec<Organization> = (0..5).map(|i| org(&format!("O {i}"))).collect();
+    let mut rels: Vec<Relationship> = people
+        .iter()
+        .map(|p| Relationship::new(meta(), person_subject(p), RelationshipKind::Friend))
+        .collect();
+    rels.extend(orgs.iter().map(|o| {
+        let subject = Subject {
+            kind: SubjectKind::Organization,
+            id: o.meta.id.clone(),
+        };
+        Relationship::new(meta(), subject, RelationshipKind::Customer)
+    }));
+    rels[3].meta.deleted_at = Some(t("2026-11-01T00:00:00Z"));
+    let talks: Vec<Interaction> = people
+        .iter()
+        .zip(orgs.iter().cycle())
+        .enumerate()
+        .filter(|(i, _)| i % 3 != 0)
+        .map(|(i, (p, o))| {
+            talk(
+                &format!("2026-10-{:02}T10:00:00Z", 1 + i % 28),
+                vec![p.meta.id.clone()],
+                vec![o.meta.id.clone()],
+                None,
+            )
+        })
+        .collect();
+    let write = |tx: &mut rapport_store::Tx<'_>| {
+        tx.insert_many(&ws, &rels)?;
+        tx.insert_many(&ws, &people)?;
+        tx.insert_many(&ws, &orgs)?;
+        tx.insert_many(&ws, &talks)
+    };
+    match store.begin_bulk_load().unwrap() {
+        Some(mut bulk) => {
+            bulk.write(write).unwrap();
+            bulk.finish().unwrap();
+        }
+        None => store.load(write).unwrap(),
+    }
+    assert_eq!(agenda_table_is_exact(&store, &ws, "a bulk build"), 54);
+}
+
+/// Migration 0008 fills `agenda_relationships` from the records written before it as
+/// the write path keeps it.
+fn agenda_table_backfill_matches_the_write_path(db: &Fresh) {
+    let store = open(db);
+    let ws = workspace(&store, "w");
+    let (a, b) = (person("A"), person("B"));
+    add(&store, &ws, &a);
+    add(&store, &ws, &b);
+    relationship(&store, &ws, person_subject(&a), |_| {});
+    let gone = relationship(&store, &ws, person_subject(&b), |_| {});
+    relationship(&store, &ws, person_subject(&person("Nobody")), |_| {});
+    let i = talk(
+        "2026-10-01T10:00:00Z",
+        vec![a.meta.id.clone()],
+        vec![],
+        None,
+    );
+    store.write(|tx| tx.insert(&ws, &i)).unwrap();
+    store
+        .write(|tx| {
+            tx.set_trashed::<Relationship>(
+                &ws,
+                &gone.meta.id,
+                true,
+                None,
+                t("2026-11-02T00:00:00Z"),
+            )
+        })
+        .unwrap();
+    let (kept, _) = store.read(|tx| tx.agenda_table_check(&ws)).unwrap();
+    assert_eq!(kept.len(), 2);
+    drop(store);
+    // Back to before migration 0008, with the records written.
+    if db.url().starts_with("postgres") {
+        let mut c = postgres::Client::connect(db.url(), postgres::NoTls).unwrap();
+        c.batch_execute(
+            "DROP TABLE agenda_relationships; DELETE FROM schema_migrations WHERE version >= 8",
+        )
+        .unwrap();
+    } else {
+        let c = rusqlite::Connection::open(db.url()).unwrap();
+        c.execute_batch("DROP TABLE agenda_relationships; PRAGMA user_version = 7")
+            .unwrap();
+    }
+    let store = open(db);
+    let (backfilled, fresh) = store.read(|tx| tx.agenda_table_check(&ws)).unwrap();
+    assert_eq!(backfilled, kept);
+    assert_eq!(backfilled, fresh);
 }

@@ -1,0 +1,3 @@
+-- Migration 0008 creates `agenda_relationships`, the agenda's narrow copy of every live
+-- relationship. Its table differs between the engines (SQLite stores it by its primary
+-- key, without a rowid), so each engine's part of this migration creates and fills it.
