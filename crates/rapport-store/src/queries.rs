@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use rapport_core::*;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::entity::{Entity, Page, page_of};
 use crate::value::{Cells, Value};
@@ -100,13 +100,18 @@ const AGENDA_ROWS: &str = "SELECT r.id, r.workspace_id, r.status, r.subject_kind
  WHERE r.deleted_at IS NULL";
 
 /// Which relationships' agenda rows to recompute.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum AgendaRefresh {
     /// These relationships (by id; in any workspace, as each row says).
     Relationships,
     /// The relationships of the workspace with these people or organizations.
     Subjects,
 }
+
+/// The `agenda_relationships` rows a load will recompute before it commits, by
+/// workspace and by how [`AgendaRefresh`] names them.
+#[derive(Debug, Default)]
+pub(crate) struct AgendaLater(BTreeMap<(Id, AgendaRefresh), BTreeSet<Id>>);
 
 /// Adds one `(relationship_id, day, score)` row to the scores by relationship.
 fn add_score(out: &mut HashMap<Id, Vec<(Date, u8)>>, r: &dyn Cells) -> Result<(), StoreError> {
@@ -925,6 +930,35 @@ impl Tx<'_> {
         if self.bulk_build || ids.is_empty() {
             return Ok(());
         }
+        if let Some(later) = self.agenda_later.as_mut() {
+            later
+                .0
+                .entry((ws.clone(), by))
+                .or_default()
+                .extend(ids.iter().map(|id| (*id).clone()));
+            return Ok(());
+        }
+        self.refresh_agenda_now(ws, by, ids)
+    }
+
+    /// Recomputes, once each, the rows a load put off (see [`AgendaLater`]).
+    pub(crate) fn refresh_agenda_later(&mut self) -> Result<(), StoreError> {
+        let Some(later) = self.agenda_later.take() else {
+            return Ok(());
+        };
+        for ((ws, by), ids) in &later.0 {
+            let ids: Vec<&Id> = ids.iter().collect();
+            self.refresh_agenda_now(ws, *by, &ids)?;
+        }
+        Ok(())
+    }
+
+    fn refresh_agenda_now(
+        &mut self,
+        ws: &Id,
+        by: AgendaRefresh,
+        ids: &[&Id],
+    ) -> Result<(), StoreError> {
         for chunk in ids.chunks(500) {
             let mut params: Vec<Value> = Vec::with_capacity(chunk.len() + 1);
             let (delete, insert) = match by {

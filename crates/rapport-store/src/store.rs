@@ -16,6 +16,11 @@ pub struct Tx<'a> {
     /// Loading new records (`Store::load`): multi-row inserts go through the engine's
     /// bulk form where it has one (PostgreSQL's `COPY`).
     pub(crate) copy: bool,
+    /// While loading: the `agenda_relationships` rows to recompute once, when the
+    /// load's work is done and before it commits, instead of after every multi-row
+    /// insert (a batch's relationships, people and interactions each touch the same
+    /// rows).
+    pub(crate) agenda_later: Option<crate::queries::AgendaLater>,
 }
 
 impl<'a> Tx<'a> {
@@ -25,6 +30,7 @@ impl<'a> Tx<'a> {
             c,
             bulk_build: false,
             copy: false,
+            agenda_later: None,
         }
     }
 }
@@ -204,10 +210,14 @@ impl Store {
         mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         self.run(TxKind::Write, &mut |c| {
-            f(&mut Tx {
+            let mut tx = Tx {
                 copy: true,
+                agenda_later: Some(Default::default()),
                 ..Tx::plain(c)
-            })
+            };
+            let out = f(&mut tx)?;
+            tx.refresh_agenda_later()?;
+            Ok(out)
         })
     }
 

@@ -85,6 +85,10 @@ pub const ALL: &[(&str, Body)] = &[
         agenda_table_after_a_bulk_build_or_load,
     ),
     (
+        "agenda_table_after_a_load_into_a_workspace_in_use",
+        agenda_table_after_a_load_into_a_workspace_in_use,
+    ),
+    (
         "agenda_table_backfill_matches_the_write_path",
         agenda_table_backfill_matches_the_write_path,
     ),
@@ -2156,8 +2160,24 @@ fn agenda_table_follows_every_write(db: &Fresh) {
 /// A bulk build (SQLite) fills `agenda_relationships` once at the end, a load
 /// (PostgreSQL's `COPY`) batch by batch: either way it holds what the records give.
 fn agenda_table_after_a_bulk_build_or_load(db: &Fresh) {
+    agenda_table_after_loading(db, false);
+}
+
+/// A load into a workspace that already has records (no bulk build is possible, and
+/// one of the loaded interactions changes an existing person's last contact) puts off
+/// the agenda rows to its end, and they are exact once it commits.
+fn agenda_table_after_a_load_into_a_workspace_in_use(db: &Fresh) {
+    agenda_table_after_loading(db, true);
+}
+
+fn agenda_table_after_loading(db: &Fresh, in_use: bool) {
     let store = open(db);
     let ws = workspace(&store, "w");
+    let earlier = person("Earlier");
+    if in_use {
+        add(&store, &ws, &earlier);
+        relationship(&store, &ws, person_subject(&earlier), |_| {});
+    }
     let people: Vec<Person> = (0..50).map(|i| person(&format!("P {i}"))).collect();
     let orgs: Vec<Organization> = (0..5).map(|i| org(&format!("O {i}"))).collect();
     let mut rels: Vec<Relationship> = people
@@ -2186,6 +2206,15 @@ fn agenda_table_after_a_bulk_build_or_load(db: &Fresh) {
             )
         })
         .collect();
+    let mut talks = talks;
+    if in_use {
+        talks.push(talk(
+            "2026-10-30T10:00:00Z",
+            vec![earlier.meta.id.clone(), people[0].meta.id.clone()],
+            vec![],
+            None,
+        ));
+    }
     let write = |tx: &mut rapport_store::Tx<'_>| {
         tx.insert_many(&ws, &rels)?;
         tx.insert_many(&ws, &people)?;
@@ -2194,12 +2223,14 @@ fn agenda_table_after_a_bulk_build_or_load(db: &Fresh) {
     };
     match store.begin_bulk_load().unwrap() {
         Some(mut bulk) => {
+            assert!(!in_use, "a bulk build into a workspace in use");
             bulk.write(write).unwrap();
             bulk.finish().unwrap();
         }
         None => store.load(write).unwrap(),
     }
-    assert_eq!(agenda_table_is_exact(&store, &ws, "a bulk build"), 54);
+    let live = if in_use { 55 } else { 54 };
+    assert_eq!(agenda_table_is_exact(&store, &ws, "a load"), live);
 }
 
 /// Migration 0008 fills `agenda_relationships` from the records written before it as
