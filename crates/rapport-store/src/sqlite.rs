@@ -177,6 +177,19 @@ pub fn in_tx<T>(
     }
 }
 
+/// A read transaction in which SQLite does not wait for a lock either: busy at once
+/// (with no busy timeout) where a read would have waited, such as while a WAL file is
+/// being recovered. The connection's busy timeout is set back after.
+pub fn read_without_waiting<T>(
+    conn: &Connection,
+    f: &mut dyn FnMut(&mut dyn Conn) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    conn.busy_timeout(Duration::ZERO)?;
+    let result = in_tx(conn, false, f);
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    result
+}
+
 /// `VACUUM INTO`: a consistent copy of the live database, safe while others write.
 pub fn backup_to(conn: &Connection, dest: &std::path::Path) -> Result<(), StoreError> {
     let dest = dest

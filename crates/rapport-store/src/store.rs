@@ -1,5 +1,6 @@
 //! The store: a pool of connections to one engine, handing out transactions.
 
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
 use std::time::Duration;
@@ -211,11 +212,21 @@ impl Store {
         })
     }
 
+    /// Whether [`without_waiting`] can ever run a read here: on SQLite, whose reads of
+    /// a local file take microseconds; never on PostgreSQL, where every statement is a
+    /// network round trip (and its blocking client cannot run inside an async runtime).
+    pub fn reads_without_waiting(&self) -> bool {
+        matches!(self.backend, Backend::Sqlite { .. })
+    }
+
     fn run<T>(
         &self,
         kind: TxKind,
         f: &mut dyn FnMut(&mut dyn Conn) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        if NO_WAIT.get().is_some() {
+            return self.run_without_waiting(kind, f);
+        }
         with_retry(|| match &self.backend {
             Backend::Sqlite { pool, .. } => {
                 let conn = current(pool).get()?;
@@ -228,12 +239,39 @@ impl Store {
         })
     }
 
+    /// One attempt at a read, inside [`without_waiting`]: on an idle pooled SQLite
+    /// connection, or refused (a write, PostgreSQL, no idle connection, a lock).
+    fn run_without_waiting<T>(
+        &self,
+        kind: TxKind,
+        f: &mut dyn FnMut(&mut dyn Conn) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let refuse = || {
+            NO_WAIT.set(Some(true));
+            Err(StoreError::WouldWait)
+        };
+        let Backend::Sqlite { pool, .. } = &self.backend else {
+            return refuse();
+        };
+        if kind == TxKind::Write {
+            return refuse();
+        }
+        let Some(conn) = current(pool).try_get() else {
+            return refuse();
+        };
+        match sqlite::read_without_waiting(&conn, f) {
+            Err(e) if e.is_retryable() => refuse(),
+            other => other,
+        }
+    }
+
     /// After loading many rows: gives PostgreSQL's planner the tables' new sizes and
     /// value distributions. Until autovacuum gets round to it (later, or never where it
     /// is off) a freshly loaded table looks empty, and a page of a list is planned as
     /// "read the whole workspace and sort it" instead of a walk of the
     /// `(workspace_id, id)` index. SQLite's plans here use no statistics: nothing to do.
     pub fn refresh_statistics(&self) -> Result<(), StoreError> {
+        may_wait()?;
         match &self.backend {
             Backend::Sqlite { .. } => Ok(()),
             Backend::Postgres { pool } => {
@@ -245,6 +283,7 @@ impl Store {
 
     /// A connection kept for a long series of write transactions (see [`Writer`]).
     pub fn writer(&self) -> Result<Writer, StoreError> {
+        may_wait()?;
         let conn = match &self.backend {
             Backend::Sqlite { pool, .. } => {
                 let conn = current(pool).get()?;
@@ -266,6 +305,7 @@ impl Store {
 
     /// Writes a consistent copy of a SQLite database to `dest` (online, safe while others write).
     pub fn sqlite_backup(&self, dest: &Path) -> Result<(), StoreError> {
+        may_wait()?;
         match &self.backend {
             Backend::Sqlite { pool, .. } => {
                 let conn = current(pool).get()?;
@@ -276,6 +316,45 @@ impl Store {
             }
         }
     }
+}
+
+thread_local! {
+    /// Inside [`without_waiting`] on this thread: whether a transaction was refused.
+    static NO_WAIT: Cell<Option<bool>> = const { Cell::new(None) };
+}
+
+/// Runs `f`, whose transactions (on any store) must not wait: for short reads on a
+/// thread that serves many clients, such as an async runtime's worker. A read runs at
+/// once on an idle pooled SQLite connection, in one attempt; every other transaction
+/// (a write, a read that finds no idle connection or meets a lock, anything on
+/// PostgreSQL, a [`Writer`]) is refused with [`StoreError::WouldWait`] without being
+/// run. A read that meets a lock is not retried either, nor does SQLite wait for the
+/// lock: it is refused. `None` when anything was refused, whatever `f` made of the
+/// error: the caller then runs `f` again where it may wait, so `f` must have no effects
+/// outside the store.
+pub fn without_waiting<R>(f: impl FnOnce() -> R) -> Option<R> {
+    let outer = NO_WAIT.replace(Some(false));
+    let r = f();
+    let refused = NO_WAIT.replace(outer) == Some(true);
+    if refused {
+        // A refusal inside a nested call is a refusal of the outer one too.
+        if outer.is_some() {
+            NO_WAIT.set(Some(true));
+        }
+        None
+    } else {
+        Some(r)
+    }
+}
+
+/// Refuses (and records the refusal) inside [`without_waiting`]: for the store's work
+/// that is never short (a writer, a backup, a bulk build, statistics).
+pub(crate) fn may_wait() -> Result<(), StoreError> {
+    if NO_WAIT.get().is_some() {
+        NO_WAIT.set(Some(true));
+        return Err(StoreError::WouldWait);
+    }
+    Ok(())
 }
 
 /// The SQLite page cache of a [`Writer`], in KiB (256 MiB).
