@@ -11,8 +11,8 @@ pub mod openapi;
 pub mod web;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use axum::Router;
@@ -157,7 +157,9 @@ static REQUESTS: AtomicU64 = AtomicU64::new(0);
 /// duration. Only the path is logged: query strings can carry feed tokens.
 async fn request_log(State(_s): State<AppState>, req: Request, next: Next) -> Response {
     let n = REQUESTS.fetch_add(1, Ordering::Relaxed);
-    let id = format!("{:x}-{n}", std::process::id());
+    // The process id once: `getpid` is a system call on every request otherwise.
+    static PID: OnceLock<u32> = OnceLock::new();
+    let id = format!("{:x}-{n}", PID.get_or_init(std::process::id));
     let span =
         tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
     let started = Instant::now();

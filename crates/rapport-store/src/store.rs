@@ -1,6 +1,6 @@
 //! The store: a pool of connections to one engine, handing out transactions.
 
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
 use std::time::Duration;
@@ -224,7 +224,7 @@ impl Store {
         kind: TxKind,
         f: &mut dyn FnMut(&mut dyn Conn) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        if NO_WAIT.get().is_some() {
+        if NO_WAIT.with_borrow(|s| s.is_some()) {
             return self.run_without_waiting(kind, f);
         }
         with_retry(|| match &self.backend {
@@ -239,29 +239,62 @@ impl Store {
         })
     }
 
-    /// One attempt at a read, inside [`without_waiting`]: on an idle pooled SQLite
-    /// connection, or refused (a write, PostgreSQL, no idle connection, a lock).
+    /// One attempt at a read, inside [`without_waiting`]: in the scope's read
+    /// transaction on an idle pooled SQLite connection (begun by the scope's first
+    /// read), or refused (a write, PostgreSQL, no idle connection, a lock).
     fn run_without_waiting<T>(
         &self,
         kind: TxKind,
         f: &mut dyn FnMut(&mut dyn Conn) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let refuse = || {
-            NO_WAIT.set(Some(true));
-            Err(StoreError::WouldWait)
-        };
         let Backend::Sqlite { pool, .. } = &self.backend else {
             return refuse();
         };
         if kind == TxKind::Write {
             return refuse();
         }
-        let Some(conn) = current(pool).try_get() else {
-            return refuse();
+        let me = self as *const Store as usize;
+        let conn = match NO_WAIT.with_borrow_mut(|s| s.as_mut().and_then(|s| s.open.take())) {
+            Some((store, conn)) if store == me => conn,
+            Some(other) => {
+                // Another store's transaction: left open for it; this store would wait.
+                NO_WAIT.with_borrow_mut(|s| {
+                    if let Some(s) = s {
+                        s.open = Some(other);
+                    }
+                });
+                return refuse();
+            }
+            None => {
+                let Some(conn) = current(pool).try_get() else {
+                    return refuse();
+                };
+                match sqlite::begin_without_waiting(&conn) {
+                    Ok(()) => conn,
+                    Err(e) if e.is_retryable() => return refuse(),
+                    Err(e) => return Err(e),
+                }
+            }
         };
-        match sqlite::read_without_waiting(&conn, f) {
-            Err(e) if e.is_retryable() => refuse(),
-            other => other,
+        match f(&mut sqlite::SqliteConn(&conn)) {
+            Ok(v) => {
+                // Kept open for the scope's next read; `without_waiting` ends it.
+                let kept = NO_WAIT.with_borrow_mut(|s| match s {
+                    Some(s) => {
+                        s.open = Some((me, conn));
+                        None
+                    }
+                    None => Some(conn),
+                });
+                if let Some(conn) = kept {
+                    sqlite::end_without_waiting(&conn, true)?;
+                }
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = sqlite::end_without_waiting(&conn, false);
+                if e.is_retryable() { refuse() } else { Err(e) }
+            }
         }
     }
 
@@ -318,28 +351,58 @@ impl Store {
     }
 }
 
+/// What [`without_waiting`] keeps on its thread.
+struct NoWait {
+    /// A transaction was refused.
+    refused: bool,
+    /// The read transaction the scope's reads share: the store's address and its
+    /// pooled connection, `BEGIN` run.
+    open: Option<(usize, r2d2::PooledConnection<sqlite::SqliteManager>)>,
+}
+
 thread_local! {
-    /// Inside [`without_waiting`] on this thread: whether a transaction was refused.
-    static NO_WAIT: Cell<Option<bool>> = const { Cell::new(None) };
+    /// Inside [`without_waiting`] on this thread.
+    static NO_WAIT: RefCell<Option<NoWait>> = const { RefCell::new(None) };
+}
+
+/// Records a refusal inside [`without_waiting`].
+fn refuse<T>() -> Result<T, StoreError> {
+    NO_WAIT.with_borrow_mut(|s| {
+        if let Some(s) = s {
+            s.refused = true;
+        }
+    });
+    Err(StoreError::WouldWait)
 }
 
 /// Runs `f`, whose transactions (on any store) must not wait: for short reads on a
-/// thread that serves many clients, such as an async runtime's worker. A read runs at
-/// once on an idle pooled SQLite connection, in one attempt; every other transaction
-/// (a write, a read that finds no idle connection or meets a lock, anything on
-/// PostgreSQL, a [`Writer`]) is refused with [`StoreError::WouldWait`] without being
-/// run. A read that meets a lock is not retried either, nor does SQLite wait for the
-/// lock: it is refused. `None` when anything was refused, whatever `f` made of the
-/// error: the caller then runs `f` again where it may wait, so `f` must have no effects
-/// outside the store.
+/// thread that serves many clients, such as an async runtime's worker. Reads run at
+/// once, in one attempt, in one read transaction (one snapshot) that they share, on an
+/// idle pooled SQLite connection taken by the first and given back when `f` returns.
+/// Every other transaction (a write, a read that finds no idle connection or meets a
+/// lock, anything on PostgreSQL, a [`Writer`]) is refused with
+/// [`StoreError::WouldWait`] without being run; a read that meets a lock is not
+/// retried, nor does SQLite wait for the lock. `None` when anything was refused,
+/// whatever `f` made of the error: the caller then runs `f` again where it may wait, so
+/// `f` must have no effects outside the store.
 pub fn without_waiting<R>(f: impl FnOnce() -> R) -> Option<R> {
-    let outer = NO_WAIT.replace(Some(false));
+    let outer = NO_WAIT.replace(Some(NoWait {
+        refused: false,
+        open: None,
+    }));
+    let had_outer = outer.is_some();
     let r = f();
-    let refused = NO_WAIT.replace(outer) == Some(true);
+    let inner = NO_WAIT.replace(outer);
+    let mut refused = inner.as_ref().is_none_or(|s| s.refused);
+    if let Some((_, conn)) = inner.and_then(|s| s.open)
+        && sqlite::end_without_waiting(&conn, true).is_err()
+    {
+        refused = true;
+    }
     if refused {
         // A refusal inside a nested call is a refusal of the outer one too.
-        if outer.is_some() {
-            NO_WAIT.set(Some(true));
+        if had_outer {
+            let _ = refuse::<()>();
         }
         None
     } else {
@@ -350,9 +413,8 @@ pub fn without_waiting<R>(f: impl FnOnce() -> R) -> Option<R> {
 /// Refuses (and records the refusal) inside [`without_waiting`]: for the store's work
 /// that is never short (a writer, a backup, a bulk build, statistics).
 pub(crate) fn may_wait() -> Result<(), StoreError> {
-    if NO_WAIT.get().is_some() {
-        NO_WAIT.set(Some(true));
-        return Err(StoreError::WouldWait);
+    if NO_WAIT.with_borrow(|s| s.is_some()) {
+        return refuse();
     }
     Ok(())
 }

@@ -253,6 +253,29 @@ fn reads_without_waiting_run_at_once_or_not_at_all(db: &Fresh) {
         // Nested: the inner answer is the outer one's.
         let nested = without_waiting(|| without_waiting(|| store.read(get)));
         assert_eq!(nested.unwrap().unwrap().unwrap(), p);
+        // The reads of one scope share one snapshot: a write committed between them
+        // (elsewhere) is seen by neither; after the scope it is.
+        let c = person("Charles");
+        add(&store, &ws, &c);
+        let get_c = |tx: &mut rapport_store::Tx<'_>| tx.get::<Person>(&ws, &c.meta.id);
+        let (first, second) = without_waiting(|| {
+            let first = store.read_one(get_c).unwrap();
+            std::thread::scope(|s| {
+                s.spawn(|| {
+                    let mut renamed = c.clone();
+                    renamed.name = "Charles Babbage".into();
+                    let now = t("2026-11-02T10:00:00Z");
+                    store.write(|tx| tx.update(&ws, &mut renamed.clone(), 1, now))
+                })
+                .join()
+                .unwrap()
+                .unwrap();
+            });
+            (first.name, store.read(get_c).unwrap().name)
+        })
+        .unwrap();
+        assert_eq!((first.as_str(), second.as_str()), ("Charles", "Charles"));
+        assert_eq!(store.read_one(get_c).unwrap().name, "Charles Babbage");
     } else {
         assert!(read.is_none(), "PostgreSQL reads are round trips: refused");
     }
