@@ -78,7 +78,7 @@ where
 {
     if state.app.store.reads_without_waiting() {
         let app: &App = &state.app;
-        if let Some(r) = rapport_store::without_waiting(|| f(app, caller.check(app)?)) {
+        if let Some(r) = on_worker(|| f(app, caller.check(app)?)) {
             return r;
         }
     }
@@ -94,11 +94,26 @@ where
 {
     if state.app.store.reads_without_waiting() {
         let app: &App = &state.app;
-        if let Some(r) = rapport_store::without_waiting(|| f(app)) {
-            return r.map_err(Problem::from);
+        if let Some(r) = on_worker(|| f(app).map_err(Problem::from)) {
+            return r;
         }
     }
     blocking(state, f).await
+}
+
+/// Runs `f` on this (async worker) thread inside [`rapport_store::without_waiting`]:
+/// `None` when the store refused something. A panic is answered as on a blocking
+/// thread, with a 500, not by dropping the connection.
+fn on_worker<T>(f: impl FnOnce() -> Result<T, Problem>) -> Option<Result<T, Problem>> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rapport_store::without_waiting(f)
+    })) {
+        Ok(r) => r,
+        Err(_) => {
+            tracing::error!("a request's work failed");
+            Some(Err(Problem::internal()))
+        }
+    }
 }
 
 async fn on_blocking_thread<T: Send + 'static>(

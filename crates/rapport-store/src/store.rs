@@ -386,12 +386,15 @@ fn refuse<T>() -> Result<T, StoreError> {
 /// whatever `f` made of the error: the caller then runs `f` again where it may wait, so
 /// `f` must have no effects outside the store.
 pub fn without_waiting<R>(f: impl FnOnce() -> R) -> Option<R> {
-    let outer = NO_WAIT.replace(Some(NoWait {
-        refused: false,
-        open: None,
-    }));
-    let had_outer = outer.is_some();
+    let mut scope = Scope {
+        outer: Some(NO_WAIT.replace(Some(NoWait {
+            refused: false,
+            open: None,
+        }))),
+    };
     let r = f();
+    let outer = scope.outer.take()?;
+    let had_outer = outer.is_some();
     let inner = NO_WAIT.replace(outer);
     let mut refused = inner.as_ref().is_none_or(|s| s.refused);
     if let Some((_, conn)) = inner.and_then(|s| s.open)
@@ -407,6 +410,22 @@ pub fn without_waiting<R>(f: impl FnOnce() -> R) -> Option<R> {
         None
     } else {
         Some(r)
+    }
+}
+
+/// Puts back what [`without_waiting`] replaced, should `f` unwind: the thread's state as
+/// it was, the scope's transaction rolled back and its connection back in the pool.
+struct Scope {
+    outer: Option<Option<NoWait>>,
+}
+
+impl Drop for Scope {
+    fn drop(&mut self) {
+        if let Some(outer) = self.outer.take()
+            && let Some((_, conn)) = NO_WAIT.replace(outer).and_then(|s| s.open)
+        {
+            let _ = sqlite::end_without_waiting(&conn, false);
+        }
     }
 }
 

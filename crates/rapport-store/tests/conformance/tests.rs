@@ -301,6 +301,17 @@ fn reads_without_waiting_run_at_once_or_not_at_all(db: &Fresh) {
     });
     assert!(outer.is_none());
 
+    // A scope that unwinds leaves nothing behind: its connection goes back to the pool
+    // (all of them are needed below) and the store waits again outside it.
+    let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        without_waiting(|| {
+            let _ = store.read_one(get);
+            panic!("a bug in a short read");
+        })
+    }));
+    assert!(unwound.is_err());
+    add(&store, &ws, &person("Alan"));
+
     // Every pooled connection busy with a long read: refused at once, not after the
     // long reads, nor after the pool's own wait.
     let n = store.max_connections();
