@@ -11,8 +11,8 @@ pub mod openapi;
 pub mod web;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use axum::Router;
@@ -58,6 +58,62 @@ pub async fn as_caller<T: Send + 'static>(
     f: impl FnOnce(&App, Ctx) -> Result<T, Problem> + Send + 'static,
 ) -> Result<T, Problem> {
     on_blocking_thread(state, move |app| f(app, caller.check(app)?)).await
+}
+
+/// [`as_caller`] for a short read: a few index lookups, such as a record by id. It is
+/// first tried on the async worker itself, with no hop, where the store can answer at
+/// once (SQLite, with an idle pooled connection and no lock in the way: see
+/// [`rapport_store::without_waiting`]); where it cannot, or `f` asks for a write or
+/// anything else that may wait, the same runs on a blocking thread as `as_caller` runs
+/// it. So `f` may run twice and must only read; and it must stay short, since while it
+/// runs on a worker the other connections that worker serves wait.
+pub async fn as_caller_short<T, F>(
+    state: &AppState,
+    caller: api::auth::Auth,
+    f: F,
+) -> Result<T, Problem>
+where
+    T: Send + 'static,
+    F: Fn(&App, Ctx) -> Result<T, Problem> + Send + 'static,
+{
+    if state.app.store.reads_without_waiting() {
+        let app: &App = &state.app;
+        if let Some(r) = on_worker(|| f(app, caller.check(app)?)) {
+            return r;
+        }
+    }
+    as_caller(state, caller, f).await
+}
+
+/// [`blocking`] for a short read, tried on the async worker first as
+/// [`as_caller_short`] tries it.
+pub async fn blocking_short<T, F>(state: &AppState, f: F) -> Result<T, Problem>
+where
+    T: Send + 'static,
+    F: Fn(&App) -> Result<T, AppError> + Send + 'static,
+{
+    if state.app.store.reads_without_waiting() {
+        let app: &App = &state.app;
+        if let Some(r) = on_worker(|| f(app).map_err(Problem::from)) {
+            return r;
+        }
+    }
+    blocking(state, f).await
+}
+
+/// Runs `f` on this (async worker) thread inside [`rapport_store::without_waiting`]:
+/// `None` when the store refused something. A panic is answered as on a blocking
+/// thread, with a 500, not by dropping the connection.
+fn on_worker<T>(f: impl FnOnce() -> Result<T, Problem>) -> Option<Result<T, Problem>> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rapport_store::without_waiting(f)
+    })) {
+        Ok(r) => r,
+        Err(_) => {
+            tracing::error!("a request's work failed");
+            Some(Err(Problem::internal()))
+        }
+    }
 }
 
 async fn on_blocking_thread<T: Send + 'static>(
@@ -116,7 +172,9 @@ static REQUESTS: AtomicU64 = AtomicU64::new(0);
 /// duration. Only the path is logged: query strings can carry feed tokens.
 async fn request_log(State(_s): State<AppState>, req: Request, next: Next) -> Response {
     let n = REQUESTS.fetch_add(1, Ordering::Relaxed);
-    let id = format!("{:x}-{n}", std::process::id());
+    // The process id once: `getpid` is a system call on every request otherwise.
+    static PID: OnceLock<u32> = OnceLock::new();
+    let id = format!("{:x}-{n}", PID.get_or_init(std::process::id));
     let span =
         tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
     let started = Instant::now();
@@ -202,6 +260,118 @@ async fn shutdown() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{Read, Write};
+    use std::sync::{Barrier, RwLock, mpsc};
+    use std::time::Duration;
+
+    use rapport_app::{Actor, FixedClock};
+    use rapport_core::Role;
+
+    /// One GET on its own connection: the status and the whole response.
+    fn get(addr: SocketAddr, path: &str, token: &str) -> (u16, String) {
+        let mut c = std::net::TcpStream::connect(addr).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        write!(
+            c,
+            "GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut out = String::new();
+        c.read_to_string(&mut out).unwrap();
+        let status = out.split(' ').nth(1).unwrap().parse().unwrap();
+        (status, out)
+    }
+
+    /// A short read is answered on the worker when a connection is idle, and through a
+    /// blocking thread when none is; the worker stays free for other requests while a
+    /// read waits for a connection, and the answers (a record, 401, 404) are the same
+    /// typed responses either way.
+    #[test]
+    fn short_reads_do_not_hold_the_worker_while_the_pool_is_busy() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = rapport_store::Store::open(dir.path().join("r.db").to_str().unwrap()).unwrap();
+        let now = "2026-11-23T09:00:00Z".parse().unwrap();
+        let app = App::new(store, Box::new(FixedClock(now)));
+        let ws = app.workspace("default").unwrap().meta.id;
+        let owner = Ctx {
+            ws,
+            actor: Actor::local(),
+        };
+        app.add_user(&owner, "alice", Role::Admin, None).unwrap();
+        let token = app.create_token(&owner, Some("alice"), None).unwrap().token;
+        let ada: rapport_core::Person = app
+            .create_record(&owner, serde_json::json!({"name": "Ada"}))
+            .unwrap();
+        let path = format!("/api/v1/people/{}", ada.meta.id);
+        let app = Arc::new(app);
+
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .max_blocking_threads(app.store.max_connections())
+            .enable_all()
+            .build()
+            .unwrap();
+        let listener = rt
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        let router = router(app.clone(), Options::default());
+        rt.spawn(async move { axum::serve(listener, router).await });
+
+        let (status, body) = get(addr, &path, &token);
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("\"Ada\""), "{body}");
+        assert!(body.to_ascii_lowercase().contains("etag: \"1\""), "{body}");
+        let (status, body) = get(addr, &path, "rpt_forged");
+        assert_eq!(status, 401, "{body}");
+        assert!(body.contains("application/problem+json"), "{body}");
+        let (status, body) = get(addr, "/api/v1/people/nonsense", &token);
+        assert_eq!(status, 404, "{body}");
+        assert!(body.contains("application/problem+json"), "{body}");
+
+        // Every pooled connection held by a long read.
+        let n = app.store.max_connections();
+        let gate = RwLock::new(());
+        let closed = gate.write().unwrap();
+        let holding = Barrier::new(n + 1);
+        std::thread::scope(|s| {
+            for _ in 0..n {
+                s.spawn(|| {
+                    let mut first = true;
+                    app.store
+                        .read(|_| {
+                            if std::mem::take(&mut first) {
+                                holding.wait();
+                            }
+                            drop(gate.read().unwrap());
+                            Ok(())
+                        })
+                        .unwrap()
+                });
+            }
+            holding.wait();
+            let (sent, answered) = mpsc::channel();
+            for t in [token.clone(), "rpt_forged".to_string()] {
+                let (path, sent) = (path.clone(), sent.clone());
+                s.spawn(move || sent.send(get(addr, &path, &t).0).unwrap());
+            }
+            // The workers still serve what needs no connection.
+            let (status, _) = get(addr, "/api/openapi.json", "");
+            assert_eq!(status, 200);
+            assert!(
+                answered.try_recv().is_err(),
+                "answered without a connection"
+            );
+            drop(closed);
+            let mut statuses = [
+                answered.recv_timeout(Duration::from_secs(60)).unwrap(),
+                answered.recv_timeout(Duration::from_secs(60)).unwrap(),
+            ];
+            statuses.sort();
+            assert_eq!(statuses, [200, 401]);
+        });
+        drop(rt);
+    }
 
     #[test]
     fn every_route_is_documented_once() {

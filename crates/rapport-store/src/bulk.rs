@@ -68,6 +68,7 @@ impl Store {
     /// connection has the file open; `None` otherwise (then write as usual). This
     /// store's own idle connections are closed first.
     pub fn begin_bulk_load(&self) -> Result<Option<BulkLoad>, StoreError> {
+        crate::store::may_wait()?;
         let Backend::Sqlite { pool, path } = &self.backend else {
             return Ok(None);
         };

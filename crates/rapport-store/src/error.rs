@@ -17,6 +17,10 @@ pub enum StoreError {
     Duplicate(String),
     #[error("the database stayed busy; try again")]
     Busy,
+    /// A transaction inside [`crate::without_waiting`] that would have had to wait (for
+    /// a connection, a lock or the network), refused without running.
+    #[error("this transaction would have to wait, and may not here")]
+    WouldWait,
     #[error("stored data is not what Rapport expects: {0}")]
     Corrupt(String),
     #[error("cannot open the database: {0}")]

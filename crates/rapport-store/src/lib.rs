@@ -29,5 +29,5 @@ pub use health::{ExchangeRow, FeedbackRow, HEALTH_INTERACTIONS, HealthRecord, In
 pub use merge::{CANDIDATES, Namesake, SharedValue};
 pub use queries::*;
 pub use search::{Hit, edit_distance};
-pub use store::{Location, Store, Tx, WRITER_CACHE_KIB, Writer};
+pub use store::{Location, Store, Tx, WRITER_CACHE_KIB, Writer, without_waiting};
 pub use value::Value;

@@ -177,6 +177,35 @@ pub fn in_tx<T>(
     }
 }
 
+/// Begins a read transaction in which SQLite does not wait for a lock either: busy at
+/// once (no busy timeout) where a read would have waited, such as while a WAL file is
+/// being recovered. End it with [`end_without_waiting`].
+pub fn begin_without_waiting(conn: &Connection) -> Result<(), StoreError> {
+    conn.busy_timeout(Duration::ZERO)?;
+    if let Err(e) = conn.prepare_cached("BEGIN").and_then(|mut s| s.execute([])) {
+        let _ = conn.busy_timeout(BUSY_TIMEOUT);
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+/// Ends a transaction begun by [`begin_without_waiting`]: `COMMIT`, or `ROLLBACK` when
+/// `commit` is false or the commit fails; the busy timeout is set back.
+pub fn end_without_waiting(conn: &Connection, commit: bool) -> Result<(), StoreError> {
+    let mut result = Ok(());
+    if commit {
+        result = conn
+            .prepare_cached("COMMIT")
+            .and_then(|mut s| s.execute([]))
+            .map(|_| ());
+    }
+    if !commit || result.is_err() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    let timeout = conn.busy_timeout(BUSY_TIMEOUT);
+    Ok(result.and(timeout)?)
+}
+
 /// `VACUUM INTO`: a consistent copy of the live database, safe while others write.
 pub fn backup_to(conn: &Connection, dest: &std::path::Path) -> Result<(), StoreError> {
     let dest = dest

@@ -1,5 +1,6 @@
 //! The store: a pool of connections to one engine, handing out transactions.
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
 use std::time::Duration;
@@ -221,11 +222,21 @@ impl Store {
         })
     }
 
+    /// Whether [`without_waiting`] can ever run a read here: on SQLite, whose reads of
+    /// a local file take microseconds; never on PostgreSQL, where every statement is a
+    /// network round trip (and its blocking client cannot run inside an async runtime).
+    pub fn reads_without_waiting(&self) -> bool {
+        matches!(self.backend, Backend::Sqlite { .. })
+    }
+
     fn run<T>(
         &self,
         kind: TxKind,
         f: &mut dyn FnMut(&mut dyn Conn) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        if NO_WAIT.with_borrow(|s| s.is_some()) {
+            return self.run_without_waiting(kind, f);
+        }
         with_retry(|| match &self.backend {
             Backend::Sqlite { pool, .. } => {
                 let conn = current(pool).get()?;
@@ -238,12 +249,72 @@ impl Store {
         })
     }
 
+    /// One attempt at a read, inside [`without_waiting`]: in the scope's read
+    /// transaction on an idle pooled SQLite connection (begun by the scope's first
+    /// read), or refused (a write, PostgreSQL, no idle connection, a lock).
+    fn run_without_waiting<T>(
+        &self,
+        kind: TxKind,
+        f: &mut dyn FnMut(&mut dyn Conn) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let Backend::Sqlite { pool, .. } = &self.backend else {
+            return refuse();
+        };
+        if kind == TxKind::Write {
+            return refuse();
+        }
+        let me = self as *const Store as usize;
+        let conn = match NO_WAIT.with_borrow_mut(|s| s.as_mut().and_then(|s| s.open.take())) {
+            Some((store, conn)) if store == me => conn,
+            Some(other) => {
+                // Another store's transaction: left open for it; this store would wait.
+                NO_WAIT.with_borrow_mut(|s| {
+                    if let Some(s) = s {
+                        s.open = Some(other);
+                    }
+                });
+                return refuse();
+            }
+            None => {
+                let Some(conn) = current(pool).try_get() else {
+                    return refuse();
+                };
+                match sqlite::begin_without_waiting(&conn) {
+                    Ok(()) => conn,
+                    Err(e) if e.is_retryable() => return refuse(),
+                    Err(e) => return Err(e),
+                }
+            }
+        };
+        match f(&mut sqlite::SqliteConn(&conn)) {
+            Ok(v) => {
+                // Kept open for the scope's next read; `without_waiting` ends it.
+                let kept = NO_WAIT.with_borrow_mut(|s| match s {
+                    Some(s) => {
+                        s.open = Some((me, conn));
+                        None
+                    }
+                    None => Some(conn),
+                });
+                if let Some(conn) = kept {
+                    sqlite::end_without_waiting(&conn, true)?;
+                }
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = sqlite::end_without_waiting(&conn, false);
+                if e.is_retryable() { refuse() } else { Err(e) }
+            }
+        }
+    }
+
     /// After loading many rows: gives PostgreSQL's planner the tables' new sizes and
     /// value distributions. Until autovacuum gets round to it (later, or never where it
     /// is off) a freshly loaded table looks empty, and a page of a list is planned as
     /// "read the whole workspace and sort it" instead of a walk of the
     /// `(workspace_id, id)` index. SQLite's plans here use no statistics: nothing to do.
     pub fn refresh_statistics(&self) -> Result<(), StoreError> {
+        may_wait()?;
         match &self.backend {
             Backend::Sqlite { .. } => Ok(()),
             Backend::Postgres { pool } => {
@@ -255,6 +326,7 @@ impl Store {
 
     /// A connection kept for a long series of write transactions (see [`Writer`]).
     pub fn writer(&self) -> Result<Writer, StoreError> {
+        may_wait()?;
         let conn = match &self.backend {
             Backend::Sqlite { pool, .. } => {
                 let conn = current(pool).get()?;
@@ -276,6 +348,7 @@ impl Store {
 
     /// Writes a consistent copy of a SQLite database to `dest` (online, safe while others write).
     pub fn sqlite_backup(&self, dest: &Path) -> Result<(), StoreError> {
+        may_wait()?;
         match &self.backend {
             Backend::Sqlite { pool, .. } => {
                 let conn = current(pool).get()?;
@@ -286,6 +359,93 @@ impl Store {
             }
         }
     }
+}
+
+/// What [`without_waiting`] keeps on its thread.
+struct NoWait {
+    /// A transaction was refused.
+    refused: bool,
+    /// The read transaction the scope's reads share: the store's address and its
+    /// pooled connection, `BEGIN` run.
+    open: Option<(usize, r2d2::PooledConnection<sqlite::SqliteManager>)>,
+}
+
+thread_local! {
+    /// Inside [`without_waiting`] on this thread.
+    static NO_WAIT: RefCell<Option<NoWait>> = const { RefCell::new(None) };
+}
+
+/// Records a refusal inside [`without_waiting`].
+fn refuse<T>() -> Result<T, StoreError> {
+    NO_WAIT.with_borrow_mut(|s| {
+        if let Some(s) = s {
+            s.refused = true;
+        }
+    });
+    Err(StoreError::WouldWait)
+}
+
+/// Runs `f`, whose transactions (on any store) must not wait: for short reads on a
+/// thread that serves many clients, such as an async runtime's worker. Reads run at
+/// once, in one attempt, in one read transaction (one snapshot) that they share, on an
+/// idle pooled SQLite connection taken by the first and given back when `f` returns.
+/// Every other transaction (a write, a read that finds no idle connection or meets a
+/// lock, anything on PostgreSQL, a [`Writer`]) is refused with
+/// [`StoreError::WouldWait`] without being run; a read that meets a lock is not
+/// retried, nor does SQLite wait for the lock. `None` when anything was refused,
+/// whatever `f` made of the error: the caller then runs `f` again where it may wait, so
+/// `f` must have no effects outside the store.
+pub fn without_waiting<R>(f: impl FnOnce() -> R) -> Option<R> {
+    let mut scope = Scope {
+        outer: Some(NO_WAIT.replace(Some(NoWait {
+            refused: false,
+            open: None,
+        }))),
+    };
+    let r = f();
+    let outer = scope.outer.take()?;
+    let had_outer = outer.is_some();
+    let inner = NO_WAIT.replace(outer);
+    let mut refused = inner.as_ref().is_none_or(|s| s.refused);
+    if let Some((_, conn)) = inner.and_then(|s| s.open)
+        && sqlite::end_without_waiting(&conn, true).is_err()
+    {
+        refused = true;
+    }
+    if refused {
+        // A refusal inside a nested call is a refusal of the outer one too.
+        if had_outer {
+            let _ = refuse::<()>();
+        }
+        None
+    } else {
+        Some(r)
+    }
+}
+
+/// Puts back what [`without_waiting`] replaced, should `f` unwind: the thread's state as
+/// it was, the scope's transaction rolled back and its connection back in the pool.
+struct Scope {
+    outer: Option<Option<NoWait>>,
+}
+
+impl Drop for Scope {
+    fn drop(&mut self) {
+        if let Some(outer) = self.outer.take()
+            && let Some((_, conn)) = NO_WAIT.replace(outer).and_then(|s| s.open)
+        {
+            let _ = sqlite::end_without_waiting(&conn, false);
+        }
+    }
+}
+
+/// Refuses (and records the refusal) inside [`without_waiting`]: for the store's work
+/// that is never short (a writer, a backup, a bulk build, statistics).
+pub(crate) fn may_wait() -> Result<(), StoreError> {
+    if NO_WAIT.with_borrow(|s| s.is_some()) {
+        return refuse();
+    }
+    Ok(())
 }
 
 /// The SQLite page cache of a [`Writer`], in KiB (256 MiB).

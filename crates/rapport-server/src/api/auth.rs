@@ -3,7 +3,8 @@
 //!
 //! The extractor only reads the credential from the headers; it is checked against the
 //! store by [`crate::as_caller`], on the same blocking thread that then runs the use case,
-//! so an authenticated request leaves the async worker once, not twice.
+//! so an authenticated request leaves the async worker once, not twice (and not at all
+//! for a short read that [`crate::as_caller_short`] can answer on the worker).
 
 use axum::extract::FromRequestParts;
 use axum::http::Method;
@@ -56,11 +57,11 @@ fn required() -> Problem {
 impl Auth {
     /// Checks the credential against the store: the caller's context, or the 401 (403 for
     /// a session write without its CSRF token). Blocking: call it on a blocking thread.
-    pub(crate) fn check(self, app: &App) -> Result<Ctx, Problem> {
-        match self.0 {
-            Credential::Token(token) => Ok(app.authenticate_token(&token)?),
+    pub(crate) fn check(&self, app: &App) -> Result<Ctx, Problem> {
+        match &self.0 {
+            Credential::Token(token) => Ok(app.authenticate_token(token)?),
             Credential::Session { cookie, csrf } => {
-                let Some(s) = app.session(&cookie)? else {
+                let Some(s) = app.session(cookie)? else {
                     return Err(required());
                 };
                 if let Some(sent) = csrf

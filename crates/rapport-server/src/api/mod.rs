@@ -20,7 +20,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::openapi::{Op, Param, Routes};
-use crate::{AppState, as_caller, blocking};
+use crate::{AppState, as_caller, as_caller_short, blocking};
 use auth::Auth;
 use problem::Problem;
 
@@ -270,7 +270,7 @@ async fn read<E: Resource + Send + 'static>(
     caller: Auth,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    let rec: E = as_caller(&s, caller, move |app, ctx| {
+    let rec: E = as_caller_short(&s, caller, move |app, ctx| {
         Ok(app.get_record::<E>(&ctx, &parse_id(&id)?)?)
     })
     .await?;

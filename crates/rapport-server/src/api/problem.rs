@@ -94,6 +94,12 @@ impl From<AppError> for Problem {
             AppError::Forbidden(m) => Problem::new(StatusCode::FORBIDDEN, m),
             AppError::Unauthorized(m) => Problem::unauthorized(m),
             AppError::RateLimited(m) => Problem::new(StatusCode::TOO_MANY_REQUESTS, m),
+            // Only inside `rapport_store::without_waiting`, whose caller drops this answer
+            // and runs the request again where it may wait: nothing failed.
+            AppError::Store(rapport_store::StoreError::WouldWait) => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the store would have had to wait",
+            ),
             AppError::Store(e) => {
                 tracing::error!(error = %e, "store failure");
                 Problem::internal()

@@ -17,7 +17,7 @@ use axum::routing::{get, post};
 use rapport_app::{AppError, Ctx};
 
 use crate::api::auth::{SESSION_COOKIE, cookie};
-use crate::{AppState, blocking};
+use crate::{AppState, blocking_short};
 
 /// A logged-in person using the web UI.
 pub struct WebUser {
@@ -39,7 +39,7 @@ impl FromRequestParts<AppState> for WebUser {
         let Some(c) = cookie(parts, SESSION_COOKIE).map(str::to_string) else {
             return Err(to_login());
         };
-        match blocking(state, move |app| app.session(&c)).await {
+        match blocking_short(state, move |app| app.session(&c)).await {
             Ok(Some(s)) => Ok(WebUser {
                 ctx: s.ctx,
                 csrf: s.csrf_token,

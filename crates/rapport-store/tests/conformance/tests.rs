@@ -116,6 +116,10 @@ pub const ALL: &[(&str, Body)] = &[
         "read_one_answers_reads_of_any_length",
         read_one_answers_reads_of_any_length,
     ),
+    (
+        "reads_without_waiting_run_at_once_or_not_at_all",
+        reads_without_waiting_run_at_once_or_not_at_all,
+    ),
 ];
 
 pub fn t(s: &str) -> Timestamp {
@@ -240,6 +244,130 @@ fn read_one_answers_reads_of_any_length(db: &Fresh) {
             .unwrap()
             .is_none()
     );
+}
+
+/// `without_waiting` runs a read at once where the engine can (SQLite, an idle pooled
+/// connection) and refuses everything else without running it and without waiting:
+/// writes, PostgreSQL, a read when every connection is busy with a long one. Outside it,
+/// the store waits as before.
+fn reads_without_waiting_run_at_once_or_not_at_all(db: &Fresh) {
+    use rapport_store::without_waiting;
+    use std::sync::{Barrier, RwLock};
+    use std::time::{Duration, Instant};
+
+    let store = open(db);
+    let ws = workspace(&store, "w");
+    let p = person("Ada");
+    add(&store, &ws, &p);
+    let get = |tx: &mut rapport_store::Tx<'_>| tx.get::<Person>(&ws, &p.meta.id);
+    // A connection in the pool, idle.
+    assert_eq!(store.read_one(get).unwrap(), p);
+
+    let read = without_waiting(|| store.read_one(get));
+    if store.reads_without_waiting() {
+        assert_eq!(read.unwrap().unwrap(), p);
+        // Nested: the inner answer is the outer one's.
+        let nested = without_waiting(|| without_waiting(|| store.read(get)));
+        assert_eq!(nested.unwrap().unwrap().unwrap(), p);
+        // The reads of one scope share one snapshot: a write committed between them
+        // (elsewhere) is seen by neither; after the scope it is.
+        let c = person("Charles");
+        add(&store, &ws, &c);
+        let get_c = |tx: &mut rapport_store::Tx<'_>| tx.get::<Person>(&ws, &c.meta.id);
+        let (first, second) = without_waiting(|| {
+            let first = store.read_one(get_c).unwrap();
+            std::thread::scope(|s| {
+                s.spawn(|| {
+                    let mut renamed = c.clone();
+                    renamed.name = "Charles Babbage".into();
+                    let now = t("2026-11-02T10:00:00Z");
+                    store.write(|tx| tx.update(&ws, &mut renamed.clone(), 1, now))
+                })
+                .join()
+                .unwrap()
+                .unwrap();
+            });
+            (first.name, store.read(get_c).unwrap().name)
+        })
+        .unwrap();
+        assert_eq!((first.as_str(), second.as_str()), ("Charles", "Charles"));
+        assert_eq!(store.read_one(get_c).unwrap().name, "Charles Babbage");
+    } else {
+        assert!(read.is_none(), "PostgreSQL reads are round trips: refused");
+    }
+
+    // A write is refused without being run, whatever the closure makes of the error.
+    let grace = person("Grace");
+    let write = without_waiting(|| {
+        let _ = store.write(|tx| tx.insert(&ws, &grace));
+        "the error was swallowed"
+    });
+    assert!(write.is_none());
+    assert!(
+        store
+            .read(|tx| tx.find::<Person>(&ws, &grace.meta.id))
+            .unwrap()
+            .is_none()
+    );
+    // A refusal inside a nested call refuses the outer one too.
+    let outer = without_waiting(|| {
+        let inner = without_waiting(|| store.write(|tx| tx.insert(&ws, &grace)));
+        assert!(inner.is_none());
+        store.read_one(get)
+    });
+    assert!(outer.is_none());
+
+    // A scope that unwinds leaves nothing behind: its connection goes back to the pool
+    // (all of them are needed below) and the store waits again outside it.
+    let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        without_waiting(|| {
+            let _ = store.read_one(get);
+            panic!("a bug in a short read");
+        })
+    }));
+    assert!(unwound.is_err());
+    add(&store, &ws, &person("Alan"));
+
+    // Every pooled connection busy with a long read: refused at once, not after the
+    // long reads, nor after the pool's own wait.
+    let n = store.max_connections();
+    let gate = RwLock::new(());
+    let closed = gate.write().unwrap();
+    let holding = Barrier::new(n + 1);
+    std::thread::scope(|s| {
+        for _ in 0..n {
+            s.spawn(|| {
+                let mut first = true;
+                store
+                    .read(|tx| {
+                        tx.get::<Person>(&ws, &p.meta.id)?;
+                        if std::mem::take(&mut first) {
+                            holding.wait();
+                        }
+                        drop(gate.read().unwrap());
+                        Ok(())
+                    })
+                    .unwrap()
+            });
+        }
+        holding.wait();
+        let started = Instant::now();
+        assert!(without_waiting(|| store.read_one(get)).is_none());
+        assert!(started.elapsed() < Duration::from_secs(2));
+        drop(closed);
+    });
+    // Outside `without_waiting` nothing changed.
+    assert_eq!(store.read_one(get).unwrap(), p);
+    add(&store, &ws, &grace);
+    assert_eq!(
+        store
+            .read(|tx| tx.get::<Person>(&ws, &grace.meta.id))
+            .unwrap(),
+        grace
+    );
+    if store.reads_without_waiting() {
+        assert_eq!(without_waiting(|| store.read_one(get)).unwrap().unwrap(), p);
+    }
 }
 
 fn stale_version_is_refused(db: &Fresh) {

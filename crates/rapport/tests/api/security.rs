@@ -21,7 +21,51 @@ pub const ALL: &[Body] = &[
     ("viewers_cannot_write", viewers_cannot_write),
     ("every_write_is_audited", every_write_is_audited),
     ("session_writes_need_csrf", session_writes_need_csrf),
+    (
+        "record_reads_refuse_and_fail_as_typed_problems",
+        record_reads_refuse_and_fail_as_typed_problems,
+    ),
 ];
+
+/// A record read by id (answered on the async worker when the store can, through a
+/// blocking thread otherwise) refuses a missing or bad credential and reports a missing
+/// record as the same problems as every other route, many times over.
+fn record_reads_refuse_and_fail_as_typed_problems(db: &Fresh) {
+    let t = user_token(db, "default", "alice", "admin");
+    let s = Server::start(db);
+    let p = s
+        .req("POST", "/api/v1/people")
+        .token(&t)
+        .json(&json!({"name": "Ada Lovelace"}))
+        .send()
+        .expect(201)
+        .json();
+    let path = format!("/api/v1/people/{}", p["id"].as_str().unwrap());
+    for _ in 0..3 {
+        let r = s.req("GET", &path).send();
+        assert_eq!(
+            r.header("www-authenticate"),
+            Some("Bearer realm=\"rapport\"")
+        );
+        r.problem(401);
+        s.req("GET", &path).token("rpt_forged").send().problem(401);
+        s.req("GET", &path)
+            .header("Cookie", "rapport_session=forged")
+            .send()
+            .problem(401);
+        let back = s.req("GET", &path).token(&t).send().expect(200);
+        assert_eq!(back.header("etag"), Some("\"1\""));
+        assert_eq!(back.json()["name"], "Ada Lovelace");
+        s.req("GET", "/api/v1/people/0189e1af-3478-7957-be42-6eaa3d8c7492")
+            .token(&t)
+            .send()
+            .problem(404);
+        s.req("GET", "/api/v1/people/not-an-id")
+            .token(&t)
+            .send()
+            .problem(404);
+    }
+}
 
 fn ids(page: &Value) -> Vec<String> {
     page["items"]
