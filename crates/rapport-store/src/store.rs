@@ -236,10 +236,7 @@ impl Store {
     pub fn refresh_statistics(&self) -> Result<(), StoreError> {
         match &self.backend {
             Backend::Sqlite { .. } => Ok(()),
-            Backend::Postgres { pool } => {
-                pool.get()?.client().batch_execute("ANALYZE")?;
-                Ok(())
-            }
+            Backend::Postgres { pool } => pg::analyze(&mut *pool.get()?),
         }
     }
 
@@ -303,9 +300,44 @@ impl Writer {
     /// [`Store::write`].
     pub fn write<T>(
         &mut self,
+        f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.run(false, f)
+    }
+
+    /// [`Writer::write`] for a transaction that adds many new records (an import's
+    /// batch): as in [`Store::load`], plain multi-row inserts go through PostgreSQL's
+    /// `COPY`; the rows, constraints and the rest of the transaction are those of
+    /// `write`. SQLite writes as `write` does.
+    pub fn load<T>(
+        &mut self,
+        f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.run(true, f)
+    }
+
+    /// [`Store::refresh_statistics`] on this writer's connection, between the batches of
+    /// a large import: until then the planner takes the tables just filled for empty,
+    /// and the next batch's lookups (which emails, phones and names are known) keep
+    /// plans made for empty tables — a scan of every row per lookup.
+    pub fn refresh_statistics(&mut self) -> Result<(), StoreError> {
+        match &mut self.conn {
+            WriterConn::Sqlite(_) => Ok(()),
+            WriterConn::Postgres(client) => pg::analyze(&mut *client),
+        }
+    }
+
+    fn run<T>(
+        &mut self,
+        copy: bool,
         mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut run = |c: &mut dyn Conn| f(&mut Tx::plain(c));
+        let mut run = |c: &mut dyn Conn| {
+            f(&mut Tx {
+                copy,
+                ..Tx::plain(c)
+            })
+        };
         with_retry(|| match &mut self.conn {
             WriterConn::Sqlite(conn) => sqlite::in_tx(conn, true, &mut run),
             WriterConn::Postgres(client) => pg::in_tx(client, TxKind::Write, &mut run),
