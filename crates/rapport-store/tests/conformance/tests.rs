@@ -77,6 +77,10 @@ pub const ALL: &[(&str, Body)] = &[
         writer_load_matches_single_inserts,
     ),
     (
+        "writer_refreshes_statistics_between_loads",
+        writer_refreshes_statistics_between_loads,
+    ),
+    (
         "agenda_reads_the_check_ins_that_may_be_due",
         agenda_reads_the_check_ins_that_may_be_due,
     ),
@@ -1977,6 +1981,34 @@ fn loads_like_single_inserts(
         .unwrap();
     assert!(fresh.is_empty(), "the failed load wrote nothing");
     edits_alike(&one, &loaded, &ws, &people);
+}
+
+/// A writer refreshes the planner's statistics between loads (an import's batches)
+/// and goes on writing on the same connection; what was loaded before is found after.
+fn writer_refreshes_statistics_between_loads(db: &Fresh) {
+    let store = open(db);
+    let ws = workspace(&store, "w");
+    let mut writer = store.writer().unwrap();
+    let first: Vec<Person> = (0..20)
+        .map(|i| person(&format!("First Batch {i}")))
+        .collect();
+    writer.load(|tx| tx.insert_many(&ws, &first)).unwrap();
+    writer.refresh_statistics().unwrap();
+    let second: Vec<Person> = (0..20)
+        .map(|i| person(&format!("Second Batch {i}")))
+        .collect();
+    writer
+        .load(|tx| {
+            assert_eq!(tx.by_name_key::<Person>(&ws, "first batch 7")?.len(), 1);
+            tx.insert_many(&ws, &second)
+        })
+        .unwrap();
+    writer.refresh_statistics().unwrap();
+    drop(writer);
+    let found = store
+        .read(|tx| tx.by_name_key::<Person>(&ws, "second batch 19"))
+        .unwrap();
+    assert_eq!(found.len(), 1);
 }
 
 /// Where a bulk build writes its new file.
