@@ -411,6 +411,9 @@ fn io_error(e: std::io::Error) -> AppError {
     DomainError::invalid("file", format!("cannot read: {e}")).into()
 }
 
+/// After this many new records an import refreshes the planner's statistics.
+const ANALYZE_AFTER: usize = 10_000;
+
 /// The sentinel error that rolls a dry run back.
 const ROLLBACK: &str = "dry run: rolled back";
 
@@ -552,7 +555,7 @@ impl App {
             // rolled back. A retried transaction could not re-read the input: refuse.
             let mut started = false;
             let mut result: Option<ImportSummary> = None;
-            let outcome = writer.write(|tx| {
+            let outcome = writer.load(|tx| {
                 if started {
                     return Err(StoreError::Config(
                         "the database was busy during the dry run; run it again".into(),
@@ -583,17 +586,26 @@ impl App {
                 (Ok(()), None) => Ok(()),
             };
         }
+        // Records created since the planner's statistics were last refreshed.
+        let mut unanalyzed = 0;
         loop {
             let batch = next_batch(summary);
             if batch.is_empty() {
                 return Ok(());
             }
-            let counts = writer.write(|tx| {
+            let counts = writer.load(|tx| {
                 let mut orgs = HashMap::new();
                 self.apply_batch(tx, ctx, &batch, &summary.format, options, &mut orgs)
             })?;
             for o in counts {
+                unanalyzed += usize::from(o == Outcome::Created);
                 summary.add(o);
+            }
+            // The next batch's lookups, and what runs after the import, are planned for
+            // the tables as they now are (PostgreSQL; nothing to do on SQLite).
+            if unanalyzed >= ANALYZE_AFTER {
+                writer.refresh_statistics()?;
+                unanalyzed = 0;
             }
             // Progress counts what is written, not what is read ahead.
             tick();

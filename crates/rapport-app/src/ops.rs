@@ -1,5 +1,6 @@
 //! Searching, demo data and backups.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use std::path::Path;
@@ -178,11 +179,34 @@ impl App {
         let limit = limit.clamp(1, 200);
         Ok(self.store.read(|tx| {
             let hits = tx.search(&ctx.ws, query, limit)?;
+            // The live people, organizations and deals among the hits, one statement per
+            // kind rather than a round trip per hit.
+            let ids = |kind: EntityKind| -> Vec<Id> {
+                hits.iter()
+                    .filter(|h| h.kind == kind)
+                    .map(|h| h.id.clone())
+                    .collect()
+            };
+            let mut people: HashMap<Id, Person> = tx
+                .get_many::<Person>(&ctx.ws, &ids(EntityKind::Person))?
+                .into_iter()
+                .map(|p| (p.meta.id.clone(), p))
+                .collect();
+            let mut orgs: HashMap<Id, Organization> = tx
+                .get_many::<Organization>(&ctx.ws, &ids(EntityKind::Organization))?
+                .into_iter()
+                .map(|o| (o.meta.id.clone(), o))
+                .collect();
+            let mut deals: HashMap<Id, Deal> = tx
+                .get_many::<Deal>(&ctx.ws, &ids(EntityKind::Deal))?
+                .into_iter()
+                .map(|d| (d.meta.id.clone(), d))
+                .collect();
             let mut out = Vec::with_capacity(hits.len());
             for h in hits {
                 let (name, detail) = match h.kind {
-                    EntityKind::Person => match tx.find::<Person>(&ctx.ws, &h.id)? {
-                        Some(p) if p.meta.deleted_at.is_none() => {
+                    EntityKind::Person => match people.remove(&h.id) {
+                        Some(p) => {
                             let detail = p
                                 .emails
                                 .first()
@@ -190,17 +214,15 @@ impl App {
                                 .unwrap_or_else(|| p.tags.join(", "));
                             (p.name, detail)
                         }
-                        _ => continue,
+                        None => continue,
                     },
-                    EntityKind::Organization => match tx.find::<Organization>(&ctx.ws, &h.id)? {
-                        Some(o) if o.meta.deleted_at.is_none() => {
-                            (o.name, o.industry.unwrap_or_default())
-                        }
-                        _ => continue,
+                    EntityKind::Organization => match orgs.remove(&h.id) {
+                        Some(o) => (o.name, o.industry.unwrap_or_default()),
+                        None => continue,
                     },
-                    EntityKind::Deal => match tx.find::<Deal>(&ctx.ws, &h.id)? {
-                        Some(d) if d.meta.deleted_at.is_none() => (d.title, d.stage.to_string()),
-                        _ => continue,
+                    EntityKind::Deal => match deals.remove(&h.id) {
+                        Some(d) => (d.title, d.stage.to_string()),
+                        None => continue,
                     },
                     EntityKind::Note => match tx.find::<Note>(&ctx.ws, &h.id)? {
                         Some(n)

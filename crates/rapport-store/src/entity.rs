@@ -450,6 +450,10 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+/// Fewer new rows than this go to PostgreSQL as an `INSERT` even in a load: `COPY`
+/// takes three round trips (prepare, start, finish) where a cached `INSERT` takes one.
+const COPY_MIN_ROWS: usize = 16;
+
 fn common_columns() -> &'static str {
     "id, workspace_id, created_at, updated_at, version, deleted_at, doc"
 }
@@ -541,9 +545,12 @@ impl Tx<'_> {
         if width == 0 {
             return Ok(0);
         }
-        // Loading (`Store::load`): new rows without a conflict clause are copied in.
+        // Loading (`Store::load`, `Writer::load`): new rows without a conflict clause are
+        // copied in, unless they are too few to repay `COPY`'s extra round trips (a
+        // record merged during an import adds one row here and there).
         if self.copy
             && tail.is_empty()
+            && params.len() >= COPY_MIN_ROWS * width
             && let Some(target) = head.strip_prefix("INSERT INTO ")
             && let Some(n) = self.c.copy_in(target, width, params)?
         {

@@ -294,6 +294,13 @@ impl PgClient {
     }
 }
 
+/// `ANALYZE`: the planner's statistics of every table, after a large load. Statements
+/// prepared before are planned again when next run.
+pub(crate) fn analyze(conn: &mut PgClient) -> Result<(), StoreError> {
+    conn.client.batch_execute("ANALYZE")?;
+    Ok(())
+}
+
 /// Whether the connection was gone before the request was sent (closed, or ended by the
 /// server, which says so when next asked).
 fn lost(e: &postgres::Error) -> bool {

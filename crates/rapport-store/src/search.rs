@@ -105,6 +105,25 @@ fn index_key(word: &str) -> &str {
     }
 }
 
+/// How PostgreSQL plans the candidate statement (see `Tx::candidate_planning`).
+const PLANNER_SETTINGS: [(&str, &str); 3] = [
+    ("cpu_operator_cost", "0.02"),
+    ("max_parallel_workers_per_gather", "0"),
+    ("plan_cache_mode", "force_custom_plan"),
+];
+
+/// The statement that sets the planner settings, `$start…` their values, for the rest of
+/// the transaction.
+fn set_planner_sql(start: usize) -> String {
+    let sets = PLANNER_SETTINGS
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| format!("set_config('{name}', ${}, true)", start + i))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("SELECT {sets}")
+}
+
 /// Candidates read and scored per query, at most.
 const CANDIDATES: usize = 2000;
 
@@ -180,6 +199,7 @@ impl Tx<'_> {
             alternatives.push(alts);
         }
         let (sql, params) = self.candidates_sql(ws, &alternatives);
+        let planner = self.candidate_planning()?;
         // The best `limit` so far, by score then text (ties keep the candidates' order,
         // as a stable sort of all of them would), kept in place of every candidate: only
         // a candidate that can still make the cut is copied out of the row.
@@ -214,9 +234,56 @@ impl Tx<'_> {
             }
             Ok(())
         })?;
+        if let Some(before) = planner {
+            self.c.query(&set_planner_sql(1), &before)?;
+        }
         top.sort_by(order);
         top.truncate(limit);
         Ok(top.into_iter().map(|(h, _)| h).collect())
+    }
+
+    /// On PostgreSQL, sets how the candidate statement is planned, for this transaction,
+    /// and returns the settings to restore after it (`None` on SQLite, which has its own
+    /// index). The planner prices `body LIKE '%word%'` on a row as one cheap operator,
+    /// so for a word it expects a few thousand times it prefers reading the documents in
+    /// order until `LIMIT` is reached over the trigram index: a whole pass over the
+    /// workspace when the word is in fewer documents than it guessed (a typo and its
+    /// corrections: 150,876 documents read at 100k people to find 874), tens of
+    /// thousands for a common word. Pricing an operator at 0.02 (not 0.0025) tells it
+    /// what a `LIKE` over a document costs beside the index; a word in most documents
+    /// (`example`) still reads them in order, since a few pages hold 2,000 of them. Each
+    /// run is planned for its own patterns (not a generic plan for any pattern), and not
+    /// in parallel, so the candidates are those of one scan in the table's order, as before.
+    fn candidate_planning(&mut self) -> Result<Option<Vec<Value>>, StoreError> {
+        if self.c.dialect() != Dialect::Postgres {
+            return Ok(None);
+        }
+        // The current values are read in a subquery, evaluated before the outer row
+        // changes them.
+        let current = PLANNER_SETTINGS
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _))| format!("current_setting('{name}') AS v{i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let set = PLANNER_SETTINGS
+            .iter()
+            .map(|(name, value)| format!("set_config('{name}', '{value}', true)"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let olds = (0..PLANNER_SETTINGS.len())
+            .map(|i| format!("s.v{i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!("SELECT {olds}, {set} FROM (SELECT {current} OFFSET 0) AS s");
+        let row = self.c.query_one(&sql, &[])?;
+        let before = match row {
+            Some(r) => (0..PLANNER_SETTINGS.len())
+                .map(|i| r.text(i).map(Value::from))
+                .collect::<Result<Vec<_>, _>>()?,
+            None => return Ok(None),
+        };
+        Ok(Some(before))
     }
 
     /// The statement that reads the candidate documents (kind, id, folded text) of a

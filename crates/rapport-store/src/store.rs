@@ -34,6 +34,22 @@ impl<'a> Tx<'a> {
             agenda_later: None,
         }
     }
+
+    /// Runs `f` as a load of new records on `c` (see [`Store::load`]): bulk inserts,
+    /// and the agenda rows it touched recomputed once, after `f` and before the commit.
+    pub(crate) fn load<T>(
+        c: &'a mut dyn Conn,
+        f: &mut dyn FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut tx = Tx {
+            copy: true,
+            agenda_later: Some(Default::default()),
+            ..Tx::plain(c)
+        };
+        let out = f(&mut tx)?;
+        tx.refresh_agenda_later()?;
+        Ok(out)
+    }
 }
 
 impl Tx<'_> {
@@ -205,21 +221,14 @@ impl Store {
     /// `write` for loading many new records (the demo): the same transaction and the
     /// same rows, but plain multi-row inserts (those without an `ON CONFLICT` clause) go
     /// through PostgreSQL's `COPY … FROM STDIN`, several times faster to parse than
-    /// `INSERT` statements with thousands of parameters. SQLite writes as `write` does.
+    /// `INSERT` statements with thousands of parameters, and the `agenda_relationships`
+    /// rows the load touches are recomputed once, before it commits, not after each
+    /// insert (the table is exact again when the transaction ends, as after `write`).
     pub fn load<T>(
         &self,
         mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.run(TxKind::Write, &mut |c| {
-            let mut tx = Tx {
-                copy: true,
-                agenda_later: Some(Default::default()),
-                ..Tx::plain(c)
-            };
-            let out = f(&mut tx)?;
-            tx.refresh_agenda_later()?;
-            Ok(out)
-        })
+        self.run(TxKind::Write, &mut |c| Tx::load(c, &mut f))
     }
 
     /// Whether [`without_waiting`] can ever run a read here: on SQLite, whose reads of
@@ -317,10 +326,7 @@ impl Store {
         may_wait()?;
         match &self.backend {
             Backend::Sqlite { .. } => Ok(()),
-            Backend::Postgres { pool } => {
-                pool.get()?.client().batch_execute("ANALYZE")?;
-                Ok(())
-            }
+            Backend::Postgres { pool } => pg::analyze(&mut *pool.get()?),
         }
     }
 
@@ -473,9 +479,45 @@ impl Writer {
     /// [`Store::write`].
     pub fn write<T>(
         &mut self,
+        f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.run(false, f)
+    }
+
+    /// [`Writer::write`] for a transaction that adds many new records (an import's
+    /// batch): as in [`Store::load`], plain multi-row inserts go through PostgreSQL's
+    /// `COPY` and the agenda rows are recomputed once at the end; the rows,
+    /// constraints and the rest of the transaction are those of `write`.
+    pub fn load<T>(
+        &mut self,
+        f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.run(true, f)
+    }
+
+    /// [`Store::refresh_statistics`] on this writer's connection, between the batches of
+    /// a large import: until then the planner takes the tables just filled for empty,
+    /// and the next batch's lookups (which emails, phones and names are known) keep
+    /// plans made for empty tables — a scan of every row per lookup.
+    pub fn refresh_statistics(&mut self) -> Result<(), StoreError> {
+        match &mut self.conn {
+            WriterConn::Sqlite(_) => Ok(()),
+            WriterConn::Postgres(client) => pg::analyze(&mut *client),
+        }
+    }
+
+    fn run<T>(
+        &mut self,
+        copy: bool,
         mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut run = |c: &mut dyn Conn| f(&mut Tx::plain(c));
+        let mut run = |c: &mut dyn Conn| {
+            if copy {
+                Tx::load(c, &mut f)
+            } else {
+                f(&mut Tx::plain(c))
+            }
+        };
         with_retry(|| match &mut self.conn {
             WriterConn::Sqlite(conn) => sqlite::in_tx(conn, true, &mut run),
             WriterConn::Postgres(client) => pg::in_tx(client, TxKind::Write, &mut run),

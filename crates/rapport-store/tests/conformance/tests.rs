@@ -73,6 +73,14 @@ pub const ALL: &[(&str, Body)] = &[
     ),
     ("load_matches_single_inserts", load_matches_single_inserts),
     (
+        "writer_load_matches_single_inserts",
+        writer_load_matches_single_inserts,
+    ),
+    (
+        "writer_refreshes_statistics_between_loads",
+        writer_refreshes_statistics_between_loads,
+    ),
+    (
         "agenda_reads_the_check_ins_that_may_be_due",
         agenda_reads_the_check_ins_that_may_be_due,
     ),
@@ -2029,27 +2037,71 @@ fn bulk_build_matches_single_inserts(db: &Fresh) {
 /// text that `COPY` must escape included; a duplicate id fails as an insert does and
 /// writes nothing.
 fn load_matches_single_inserts(db: &Fresh) {
+    loads_like_single_inserts(db, |store, f| store.load(f));
+}
+
+/// The same through a [`rapport_store::Writer`]'s `load` (an import's batches): the rows
+/// are those of single inserts, and a failed load writes nothing.
+fn writer_load_matches_single_inserts(db: &Fresh) {
+    loads_like_single_inserts(db, |store, f| store.writer()?.load(f));
+}
+
+/// Runs a load of the sample (plus enough people and notes of text `COPY` must escape
+/// for each table to be copied rather than inserted) through `load`, and compares it
+/// with the same records inserted one at a time.
+fn loads_like_single_inserts(
+    db: &Fresh,
+    load: impl Fn(
+        &Store,
+        &mut dyn FnMut(&mut rapport_store::Tx<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>,
+) {
     let SinglesAndEmpty {
         one,
         empty: loaded,
         ws,
-        sample: (people, orgs, interactions, mut notes),
+        sample: (mut people, orgs, interactions, mut notes),
         _sibling,
     } = singles_and_empty(db);
     let mut tricky = notes[0].clone();
     tricky.meta = meta();
     tricky.body = "tab\there, line\nbreak, back\\slash \\N, carriage\rreturn, «Zoë»".into();
-    one.write(|tx| tx.insert(&ws, &tricky)).unwrap();
-    notes.push(tricky.clone());
-    loaded
-        .load(|tx| {
-            tx.insert_many(&ws, &people)?;
-            tx.insert_many(&ws, &orgs)?;
-            tx.insert_many(&ws, &interactions)?;
-            tx.insert_many(&ws, &notes)
-        })
-        .unwrap();
-    let queries = [SAMPLE_QUERIES, &["carriage", "back\\slash"]].concat();
+    let mut extra_notes = vec![tricky.clone()];
+    let mut extra_people = Vec::new();
+    for i in 0..20 {
+        let mut n = tricky.clone();
+        n.meta = meta();
+        n.body = format!("{} #{i}", tricky.body);
+        extra_notes.push(n);
+        let mut p = person(&format!("Filler\tTab{i} O'Brien"));
+        p.emails
+            .push(Labeled::new(format!("filler{i}@example.com"), None));
+        extra_people.push(p);
+    }
+    one.write(|tx| {
+        for n in &extra_notes {
+            tx.insert(&ws, n)?;
+        }
+        for p in &extra_people {
+            tx.insert(&ws, p)?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    notes.extend(extra_notes);
+    people.extend(extra_people);
+    load(&loaded, &mut |tx| {
+        tx.insert_many(&ws, &people)?;
+        tx.insert_many(&ws, &orgs)?;
+        tx.insert_many(&ws, &interactions)?;
+        tx.insert_many(&ws, &notes)
+    })
+    .unwrap();
+    let queries = [
+        SAMPLE_QUERIES,
+        &["carriage", "back\\slash", "filler tab7", "o'brien"],
+    ]
+    .concat();
     let expected = derived(&one, &ws, &people, &queries);
     assert_eq!(derived(&loaded, &ws, &people, &queries), expected);
     for store in [&one, &loaded] {
@@ -2057,20 +2109,53 @@ fn load_matches_single_inserts(db: &Fresh) {
         assert_eq!(note, tricky);
         let p: Person = store.read(|tx| tx.get(&ws, &people[2].meta.id)).unwrap();
         assert_eq!(p, people[2]);
+        let p: Person = store.read(|tx| tx.get(&ws, &people[20].meta.id)).unwrap();
+        assert_eq!(p, people[20]);
     }
-    let again = loaded.load(|tx| {
-        tx.insert_many(&ws, &[person("Fresh Face")])?;
-        tx.insert_many(&ws, &people[..1])
+    let fresh: Vec<Person> = (0..20)
+        .map(|i| person(&format!("Fresh Face {i}")))
+        .collect();
+    let again = load(&loaded, &mut |tx| {
+        tx.insert_many(&ws, &fresh)?;
+        tx.insert_many(&ws, &people[..20])
     });
     assert!(
         matches!(again, Err(StoreError::Duplicate(_))),
         "a duplicate id is refused: {again:?}"
     );
     let fresh = loaded
-        .read(|tx| tx.by_name_key::<Person>(&ws, "fresh face"))
+        .read(|tx| tx.by_name_key::<Person>(&ws, "fresh face 3"))
         .unwrap();
     assert!(fresh.is_empty(), "the failed load wrote nothing");
     edits_alike(&one, &loaded, &ws, &people);
+}
+
+/// A writer refreshes the planner's statistics between loads (an import's batches)
+/// and goes on writing on the same connection; what was loaded before is found after.
+fn writer_refreshes_statistics_between_loads(db: &Fresh) {
+    let store = open(db);
+    let ws = workspace(&store, "w");
+    let mut writer = store.writer().unwrap();
+    let first: Vec<Person> = (0..20)
+        .map(|i| person(&format!("First Batch {i}")))
+        .collect();
+    writer.load(|tx| tx.insert_many(&ws, &first)).unwrap();
+    writer.refresh_statistics().unwrap();
+    let second: Vec<Person> = (0..20)
+        .map(|i| person(&format!("Second Batch {i}")))
+        .collect();
+    writer
+        .load(|tx| {
+            assert_eq!(tx.by_name_key::<Person>(&ws, "first batch 7")?.len(), 1);
+            tx.insert_many(&ws, &second)
+        })
+        .unwrap();
+    writer.refresh_statistics().unwrap();
+    drop(writer);
+    let found = store
+        .read(|tx| tx.by_name_key::<Person>(&ws, "second batch 19"))
+        .unwrap();
+    assert_eq!(found.len(), 1);
 }
 
 /// Where a bulk build writes its new file.
