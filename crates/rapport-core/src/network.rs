@@ -773,13 +773,12 @@ impl Graph {
         let scale = people as f64 / sources.len().max(1) as f64 / 2.0;
         let pairs = ((people.saturating_sub(1)) * people.saturating_sub(2)) as f64 / 2.0;
         let mut ranked: Vec<u32> = (1..n as u32).filter(|&v| bc[v as usize] > 0.0).collect();
-        ranked.sort_by(|x, y| {
+        first(&mut ranked, limit, |x, y| {
             bc[*y as usize]
                 .total_cmp(&bc[*x as usize])
                 .then_with(|| self.names[*x as usize].cmp(&self.names[*y as usize]))
                 .then(x.cmp(y))
         });
-        ranked.truncate(limit);
         Connectors {
             people: ranked
                 .into_iter()
