@@ -202,7 +202,10 @@ mod tests {
     fn a_path_through_its_middle() {
         // 0 – 1 – 2: from every source, 1 lies between the two others once.
         let (off, nbr) = adjacency(3, &[(0, 1), (1, 2)]);
-        let g = Adjacency { off: &off, nbr: &nbr };
+        let g = Adjacency {
+            off: &off,
+            nbr: &nbr,
+        };
         assert_eq!(brandes(&g, &[0, 1, 2], 2), vec![0.0, 2.0, 0.0]);
         assert_eq!(brandes(&g, &[], 2), vec![0.0; 3]);
     }
