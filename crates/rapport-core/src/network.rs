@@ -20,6 +20,7 @@ use crate::Id;
 use crate::enums::TieKind;
 use crate::values::{Importance, Strength};
 
+mod betweenness;
 mod near;
 #[cfg(test)]
 mod tests;
@@ -205,6 +206,41 @@ impl Acc {
 /// Evidence, (key, evidence) in any order, folded into one entry per key, by key.
 fn fold_evidence<K: Ord + Copy>(mut raw: Vec<(K, Acc)>) -> Vec<(K, Acc)> {
     raw.sort_unstable_by_key(|(k, _)| *k);
+    fold_sorted(raw)
+}
+
+/// Evidence by pair key (see [`pair_key`]) between `nodes` nodes, in any order, sorted
+/// by key as [`fold_evidence`] sorts it, in fewer steps: a counting sort by the lower
+/// node, then each node's few pieces by the higher.
+fn sort_pairs(raw: Vec<(u64, Acc)>, nodes: usize) -> Vec<(u64, Acc)> {
+    let lower = |k: u64| (k >> 32) as usize;
+    let mut start = vec![0usize; nodes + 1];
+    for (k, _) in &raw {
+        if let Some(count) = start.get_mut(lower(*k) + 1) {
+            *count += 1;
+        }
+    }
+    for i in 1..start.len() {
+        start[i] += start[i - 1];
+    }
+    let mut fill = start.clone();
+    let mut out = vec![(0u64, Acc::default()); raw.len()];
+    for e in raw {
+        // Every key's lower node is below `nodes`: the builder makes them so.
+        if let Some(at) = fill.get_mut(lower(e.0)) {
+            out[*at] = e;
+            *at += 1;
+        }
+    }
+    out.truncate(start[nodes]);
+    for w in start.windows(2) {
+        out[w[0]..w[1]].sort_unstable_by_key(|(k, _)| *k);
+    }
+    out
+}
+
+/// Evidence sorted by key, folded into one entry per key.
+fn fold_sorted<K: Ord + Copy>(raw: Vec<(K, Acc)>) -> Vec<(K, Acc)> {
     let mut out: Vec<(K, Acc)> = Vec::with_capacity(raw.len());
     for (k, e) in raw {
         match out.last_mut() {
@@ -351,10 +387,41 @@ pub struct GraphBuilder {
     last_a: u32,
 }
 
-/// Node numbers by id. Ids are looked up twice per tie, a million ties at a time, and are
-/// not chosen by an adversary who could aim collisions at the table: the Fx hash, not
-/// the default SipHash.
-type PeopleIndex = HashMap<Id, u32, rustc_hash::FxBuildHasher>;
+/// Node numbers by id. Ids are looked up twice per tie, a million ties at a time: an id
+/// of the canonical 36 characters (every id a store holds) is kept in the table itself
+/// as its bytes, so that a lookup hashes and compares them there without following a
+/// pointer to the id's text; any other id is kept by `Id`. Ids are not chosen by an
+/// adversary who could aim collisions at the table: the Fx hash, not the default SipHash.
+#[derive(Default)]
+struct PeopleIndex {
+    canonical: HashMap<[u8; 36], u32, rustc_hash::FxBuildHasher>,
+    other: HashMap<Id, u32, rustc_hash::FxBuildHasher>,
+}
+
+impl PeopleIndex {
+    fn get(&self, id: &str) -> Option<u32> {
+        match <&[u8; 36]>::try_from(id.as_bytes()) {
+            Ok(key) => self.canonical.get(key).copied(),
+            Err(_) => self.other.get(id).copied(),
+        }
+    }
+
+    /// Numbers `id` `n` unless it has a number already.
+    fn insert(&mut self, id: &Id, n: u32) {
+        match <[u8; 36]>::try_from(id.as_str().as_bytes()) {
+            Ok(key) => {
+                self.canonical.entry(key).or_insert(n);
+            }
+            Err(_) => {
+                self.other.entry(id.clone()).or_insert(n);
+            }
+        }
+    }
+
+    fn reserve(&mut self, people: usize) {
+        self.canonical.reserve(people);
+    }
+}
 
 /// The key of the pair of nodes `a` and `b`, in either order.
 fn pair_key(a: u32, b: u32) -> u64 {
@@ -391,16 +458,16 @@ impl GraphBuilder {
     /// A live person; node numbers follow the order people are added in (a person
     /// added twice keeps the first).
     pub fn person(&mut self, id: Id, name: String) {
-        if self.index.contains_key(&id) {
+        if self.index.get(id.as_str()).is_some() {
             return;
         }
-        self.index.insert(id.clone(), self.ids.len() as u32);
+        self.index.insert(&id, self.ids.len() as u32);
         self.ids.push(Some(id));
         self.names.push(name);
     }
 
     fn node(&self, id: &str) -> Option<u32> {
-        self.index.get(id).copied()
+        self.index.get(id)
     }
 
     /// A recorded tie between the people with ids `a` and `b`.
@@ -462,7 +529,7 @@ impl GraphBuilder {
         } = self;
         let n = ids.len();
         let now = now.as_second();
-        let edges: Vec<Edge> = fold_evidence(raw)
+        let edges: Vec<Edge> = fold_sorted(sort_pairs(raw, n))
             .into_iter()
             .map(|(k, acc)| Edge::new((k >> 32) as u32, (k & 0xffff_ffff) as u32, acc, now))
             .collect();
@@ -606,7 +673,7 @@ impl Graph {
     /// The best chain of ties from me to `target`: the path maximizing the product of
     /// the ties' scores (Dijkstra on −ln score). `None` when no chain exists.
     pub fn intro(&self, target: &Id) -> Option<IntroPath> {
-        let t = *self.index.get(target)?;
+        let t = self.index.get(target.as_str())?;
         let n = self.ids.len();
         let mut cost = vec![f32::INFINITY; n];
         // The adjacency slot each node was reached through.
@@ -665,7 +732,8 @@ impl Graph {
     /// The `limit` people with the highest betweenness among people (me left out: I
     /// would bridge everyone I know). Exact (Brandes) up to
     /// [`EXACT_BETWEENNESS_LIMIT`] people; above, estimated from
-    /// [`BETWEENNESS_SAMPLES`] sources spread evenly over the people and scaled up.
+    /// [`BETWEENNESS_SAMPLES`] sources spread evenly over the people and scaled up. The
+    /// sources' searches run on the cores there are; the sums are those of one thread.
     pub fn connectors(&self, limit: usize) -> Connectors {
         let n = self.ids.len();
         let people = n.saturating_sub(1);
@@ -692,66 +760,25 @@ impl Graph {
             }
             off[v as usize + 1] = nbr.len() as u32;
         }
-        let around = |v: u32| &nbr[off[v as usize] as usize..off[v as usize + 1] as usize];
-        let mut bc = vec![0f64; n];
-        let mut dist = vec![u32::MAX; n];
-        let mut sigma = vec![0f64; n];
-        let mut delta = vec![0f64; n];
-        let mut order: Vec<u32> = Vec::with_capacity(n);
-        for &s in &sources {
-            for &v in &order {
-                dist[v as usize] = u32::MAX;
-                sigma[v as usize] = 0.0;
-                delta[v as usize] = 0.0;
-            }
-            order.clear();
-            dist[s as usize] = 0;
-            sigma[s as usize] = 1.0;
-            order.push(s);
-            // `order` is the BFS queue too: nodes are appended as found, read in turn.
-            let mut head = 0;
-            while head < order.len() {
-                let v = order[head];
-                head += 1;
-                let dv = dist[v as usize];
-                let sv = sigma[v as usize];
-                for &w in around(v) {
-                    let dw = dist[w as usize];
-                    if dw == u32::MAX {
-                        dist[w as usize] = dv + 1;
-                        sigma[w as usize] = sv;
-                        order.push(w);
-                    } else if dw == dv + 1 {
-                        sigma[w as usize] += sv;
-                    }
-                }
-            }
-            for &w in order.iter().rev() {
-                let dw = dist[w as usize];
-                if dw == 0 {
-                    continue;
-                }
-                let coeff = (1.0 + delta[w as usize]) / sigma[w as usize];
-                for &v in around(w) {
-                    if dist[v as usize] == dw - 1 {
-                        delta[v as usize] += sigma[v as usize] * coeff;
-                    }
-                }
-                bc[w as usize] += delta[w as usize];
-            }
-        }
+        let bc = betweenness::brandes(
+            &betweenness::Adjacency {
+                off: &off,
+                nbr: &nbr,
+            },
+            &sources,
+            betweenness::threads(),
+        );
         // Undirected: each pair was counted from both ends. Scale samples up, then to a
         // share of the (people−1)(people−2)/2 pairs a person could sit between.
         let scale = people as f64 / sources.len().max(1) as f64 / 2.0;
         let pairs = ((people.saturating_sub(1)) * people.saturating_sub(2)) as f64 / 2.0;
         let mut ranked: Vec<u32> = (1..n as u32).filter(|&v| bc[v as usize] > 0.0).collect();
-        ranked.sort_by(|x, y| {
+        first(&mut ranked, limit, |x, y| {
             bc[*y as usize]
                 .total_cmp(&bc[*x as usize])
                 .then_with(|| self.names[*x as usize].cmp(&self.names[*y as usize]))
                 .then(x.cmp(y))
         });
-        ranked.truncate(limit);
         Connectors {
             people: ranked
                 .into_iter()
@@ -838,7 +865,7 @@ impl Graph {
     /// A person's ties, strongest first (at most `limit`): the neighbourhood drawn on
     /// the network page. Empty when the person is not in the graph.
     pub fn neighbourhood(&self, person: &Id, limit: usize) -> Vec<TieView> {
-        let Some(&n) = self.index.get(person) else {
+        let Some(n) = self.index.get(person.as_str()) else {
             return vec![];
         };
         let mut ks: Vec<u32> = self.adj_edge[self.range(n)].to_vec();

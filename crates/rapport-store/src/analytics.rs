@@ -82,22 +82,7 @@ impl Tx<'_> {
                 Ok(())
             },
         )?;
-        // Through the covering `ties_network` index: no tie document is read.
-        self.c.for_each(
-            "SELECT from_person_id, to_person_id, kind, strength, updated_at FROM ties
-             WHERE workspace_id = $1 AND deleted_at IS NULL",
-            &[ws.into()],
-            &mut |r| {
-                graph.tie(
-                    r.str(0)?,
-                    r.str(1)?,
-                    TieKind::parse(r.str(2)?)?,
-                    Strength::clamped(r.i64(3)?),
-                    r.timestamp(4)?,
-                );
-                Ok(())
-            },
-        )?;
+        self.ties_into(ws, graph)?;
         // One interaction's rows are consecutive: each run is one meeting.
         let mut current = String::new();
         let mut at = Timestamp::UNIX_EPOCH;
@@ -127,6 +112,62 @@ impl Tx<'_> {
             graph.meeting(at, people.iter().map(String::as_str));
         }
         Ok(())
+    }
+
+    /// Every live tie of the workspace into `graph`, through the covering `ties_network`
+    /// index (no tie document is read). The rows are read here and handed, in batches
+    /// of their text, to the builder on a second thread, so that the builder's lookups
+    /// overlap the reading; the builder sees every row in the order read.
+    fn ties_into(&mut self, ws: &Id, graph: &mut GraphBuilder) -> Result<(), StoreError> {
+        const ROWS: usize = 4096;
+        let (full, into_builder) = std::sync::mpsc::sync_channel::<TieBatch>(4);
+        let (empty, back) = std::sync::mpsc::channel::<TieBatch>();
+        std::thread::scope(|scope| {
+            let builder = scope.spawn(move || {
+                for batch in into_builder {
+                    for t in &batch.rows {
+                        let ends = &batch.text[t.ends.0 as usize..t.ends.2 as usize];
+                        let (a, b) = ends.split_at((t.ends.1 - t.ends.0) as usize);
+                        graph.tie(a, b, t.kind, t.strength, t.at);
+                    }
+                    // The reader may be gone after an error: then the batch is dropped.
+                    let _ = empty.send(batch);
+                }
+            });
+            let mut batch = TieBatch::default();
+            let read = self.c.for_each(
+                "SELECT from_person_id, to_person_id, kind, strength, updated_at FROM ties
+                 WHERE workspace_id = $1 AND deleted_at IS NULL",
+                &[ws.into()],
+                &mut |r| {
+                    let start = batch.text.len();
+                    batch.text.push_str(r.str(0)?);
+                    let mid = batch.text.len();
+                    batch.text.push_str(r.str(1)?);
+                    batch.rows.push(TieRow {
+                        ends: (start as u32, mid as u32, batch.text.len() as u32),
+                        kind: TieKind::parse(r.str(2)?)?,
+                        strength: Strength::clamped(r.i64(3)?),
+                        at: r.timestamp(4)?,
+                    });
+                    if batch.rows.len() == ROWS {
+                        let mut next = back.try_recv().unwrap_or_default();
+                        next.clear();
+                        // The builder ends only when this channel closes.
+                        let _ = full.send(std::mem::replace(&mut batch, next));
+                    }
+                    Ok(())
+                },
+            );
+            if read.is_ok() && !batch.rows.is_empty() {
+                let _ = full.send(batch);
+            }
+            drop(full);
+            if let Err(panic) = builder.join() {
+                std::panic::resume_unwind(panic);
+            }
+            read
+        })
     }
 
     /// The live ties of the given kinds (an index-free scan of one column, no documents
@@ -334,4 +375,27 @@ fn meetings(rows: Vec<crate::value::Row>) -> Result<Vec<MeetingFact>, StoreError
         .collect();
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out.into_iter().map(|(_, m)| m).collect())
+}
+
+/// Tie rows read but not yet handed to the graph: their ends' text one after another.
+#[derive(Default)]
+struct TieBatch {
+    text: String,
+    rows: Vec<TieRow>,
+}
+
+/// One tie row of a [`TieBatch`]: its ends are `text[ends.0..ends.1]` and
+/// `text[ends.1..ends.2]`.
+struct TieRow {
+    ends: (u32, u32, u32),
+    kind: TieKind,
+    strength: Strength,
+    at: Timestamp,
+}
+
+impl TieBatch {
+    fn clear(&mut self) {
+        self.text.clear();
+        self.rows.clear();
+    }
 }

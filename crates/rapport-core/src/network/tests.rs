@@ -246,3 +246,24 @@ proptest::proptest! {
         }
     }
 }
+
+proptest::proptest! {
+    /// The builder's counting sort of the evidence gives the keys in the order of a
+    /// plain sort, and the same ties once folded.
+    #[test]
+    fn sorting_pairs_is_sorting(
+        pairs in proptest::collection::vec((0u32..40, 0u32..40, 0u32..3, 0i64..1000), 0..300),
+    ) {
+        let raw: Vec<(u64, Acc)> = pairs
+            .iter()
+            .map(|&(a, b, met, last)| (pair_key(a, b), Acc { declared: None, met, last }))
+            .collect();
+        let show = |v: Vec<(u64, Acc)>| format!("{v:?}");
+        let keys = |v: &[(u64, Acc)]| v.iter().map(|e| e.0).collect::<Vec<_>>();
+        let sorted = sort_pairs(raw.clone(), 40);
+        let mut plain = raw.clone();
+        plain.sort_unstable_by_key(|e| e.0);
+        proptest::prop_assert_eq!(keys(&sorted), keys(&plain));
+        proptest::prop_assert_eq!(show(fold_sorted(sorted)), show(fold_evidence(raw)));
+    }
+}
