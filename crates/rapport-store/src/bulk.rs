@@ -12,9 +12,11 @@
 //! 3. Drop the new file's secondary indexes and load into it with no journal and no
 //!    syncs, through the same `Tx` write path as always (so the rows, side tables,
 //!    activity and search documents are those the ordinary path writes), except that
-//!    the FTS5 index of the search documents is not fed batch by batch.
-//! 4. `finish`: recreate the indexes (CREATE INDEX sorts once), rebuild the FTS5
-//!    index from its content table, sync the file and rename it over the database.
+//!    the FTS5 index of the search documents and the agenda's `agenda_relationships` are
+//!    not fed batch by batch.
+//! 4. `finish`: fill `agenda_relationships` from the records in one statement, recreate
+//!    the indexes (CREATE INDEX sorts once), rebuild the FTS5 index from its content
+//!    table, sync the file and rename it over the database.
 //!    A crash or an error before the rename leaves the database as it was; the partial
 //!    file is removed (or replaced by the next build).
 //!
@@ -46,13 +48,6 @@ const LOCK_WAIT: Duration = Duration::from_millis(200);
 
 /// Page cache of the connection that builds the new file, in KiB (64 MiB).
 const BUILD_CACHE_KIB: i64 = 65_536;
-
-/// How much of the new file the build reads through a memory map, in bytes: SQLite's
-/// own ceiling (2 GiB less 64 KiB). Each `CREATE INDEX` at the end scans its table
-/// again; through the map those pages are read where the operating system caches them
-/// instead of being copied into the page cache by a `read` call each. Writes still go
-/// through the page cache. Measured: about 5% less CPU at 20,000 people.
-const BUILD_MMAP_BYTES: i64 = 0x7fff_0000;
 
 /// A new database file being filled; see the module documentation.
 pub struct BulkLoad {
@@ -111,11 +106,6 @@ impl Store {
             "PRAGMA synchronous = OFF; PRAGMA foreign_keys = ON; PRAGMA temp_store = FILE;
              PRAGMA cache_size = -{BUILD_CACHE_KIB};"
         ))?;
-        conn.query_row(
-            &format!("PRAGMA mmap_size = {BUILD_MMAP_BYTES}"),
-            [],
-            |_| Ok(()),
-        )?;
         crate::migrate::sqlite(&conn)?;
         load.conn = Some(conn);
         load.copy_accounts()?;
@@ -191,7 +181,7 @@ impl BulkLoad {
     ) -> Result<T, StoreError> {
         let conn = self.conn()?;
         f(&mut Tx {
-            defer_search: true,
+            bulk_build: true,
             ..Tx::plain(&mut SqliteConn(conn))
         })
     }
@@ -203,6 +193,13 @@ impl BulkLoad {
             .conn
             .take()
             .ok_or_else(|| StoreError::Config("the bulk build is finished".into()))?;
+        // The agenda's rows, computed from the records in one statement, before its
+        // index is built.
+        Tx {
+            bulk_build: true,
+            ..Tx::plain(&mut SqliteConn(&conn))
+        }
+        .fill_agenda_relationships()?;
         conn.execute_batch("COMMIT")?;
         for sql in &self.indexes {
             conn.execute_batch(sql)?;
