@@ -12,11 +12,9 @@
 //! 3. Drop the new file's secondary indexes and load into it with no journal and no
 //!    syncs, through the same `Tx` write path as always (so the rows, side tables,
 //!    activity and search documents are those the ordinary path writes), except that
-//!    the FTS5 index of the search documents and the agenda's `agenda_relationships` are
-//!    not fed batch by batch.
-//! 4. `finish`: fill `agenda_relationships` from the records in one statement, recreate
-//!    the indexes (CREATE INDEX sorts once), rebuild the FTS5 index from its content
-//!    table, sync the file and rename it over the database.
+//!    the FTS5 index of the search documents is not fed batch by batch.
+//! 4. `finish`: recreate the indexes (CREATE INDEX sorts once), rebuild the FTS5
+//!    index from its content table, sync the file and rename it over the database.
 //!    A crash or an error before the rename leaves the database as it was; the partial
 //!    file is removed (or replaced by the next build).
 //!
@@ -181,7 +179,7 @@ impl BulkLoad {
     ) -> Result<T, StoreError> {
         let conn = self.conn()?;
         f(&mut Tx {
-            bulk_build: true,
+            defer_search: true,
             ..Tx::plain(&mut SqliteConn(conn))
         })
     }
@@ -193,13 +191,6 @@ impl BulkLoad {
             .conn
             .take()
             .ok_or_else(|| StoreError::Config("the bulk build is finished".into()))?;
-        // The agenda's rows, computed from the records in one statement, before its
-        // index is built.
-        Tx {
-            bulk_build: true,
-            ..Tx::plain(&mut SqliteConn(&conn))
-        }
-        .fill_agenda_relationships()?;
         conn.execute_batch("COMMIT")?;
         for sql in &self.indexes {
             conn.execute_batch(sql)?;
