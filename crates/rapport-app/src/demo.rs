@@ -11,6 +11,8 @@ use jiff::civil::Date;
 use jiff::{Span, Timestamp};
 use rapport_core::*;
 
+use crate::IdBits;
+
 pub struct DemoConfig {
     pub people: u32,
     /// Decides the content: the same seed gives the same people and history.
@@ -460,10 +462,15 @@ const NOTES: &[&str] = &[
 pub struct DemoGenerator {
     cfg: DemoConfig,
     rng: Rng,
-    ids: Rng,
+    /// The last id handed out. Ids are stamped in generation order (all in the
+    /// millisecond of `now`, counting up from seeded random bits), not with each
+    /// record's back-dated creation time: so a load appends to every index keyed by id
+    /// instead of inserting at random places in it. `created_at` keeps the back-dated
+    /// time.
+    ids: IdBits,
     /// The streams of the extra interactions of `interactions_per_person`.
     extra_rng: Rng,
-    extra_ids: Rng,
+    extra_ids: IdBits,
     done: u32,
     orgs: Vec<(Id, String, Vec<String>)>,
     people: Vec<Id>,
@@ -486,9 +493,16 @@ fn ascii_slug(s: &str) -> String {
 impl DemoGenerator {
     pub fn new(cfg: DemoConfig) -> DemoGenerator {
         let rng = Rng(cfg.seed ^ 0x5241_5050_4f52_5400);
-        let ids = Rng(cfg.seed ^ cfg.id_salt.rotate_left(17) ^ 0x01D5_0FDE_3000);
+        let millis = cfg.now.as_millisecond().max(0) as u64;
+        let ids = IdBits::starting(
+            millis,
+            Rng(cfg.seed ^ cfg.id_salt.rotate_left(17) ^ 0x01D5_0FDE_3000).bytes(),
+        );
         let extra_rng = Rng(cfg.seed ^ 0x4558_5452_4153_0000);
-        let extra_ids = Rng(cfg.seed ^ cfg.id_salt.rotate_left(29) ^ 0x0455_81D5);
+        let extra_ids = IdBits::starting(
+            millis,
+            Rng(cfg.seed ^ cfg.id_salt.rotate_left(29) ^ 0x0455_81D5).bytes(),
+        );
         DemoGenerator {
             cfg,
             rng,
@@ -529,11 +543,8 @@ impl DemoGenerator {
     }
 
     fn meta_at(&mut self, at: Timestamp) -> Meta {
-        let at = at.min(self.cfg.now);
-        Meta::new(
-            Id::v7(at.as_millisecond().max(0) as u64, self.ids.bytes()),
-            at,
-        )
+        self.ids = self.ids.next();
+        Meta::new(self.ids.id(), at.min(self.cfg.now))
     }
 
     fn meta(&mut self, max_days_ago: i64) -> Meta {
@@ -1166,6 +1177,36 @@ mod tests {
         let c = serde_json::to_string(&generate(120, 8).1).unwrap();
         assert_eq!(a, b);
         assert_ne!(a, c);
+    }
+
+    #[test]
+    fn ids_follow_generation_order() {
+        let (orgs, batches) = generate(300, 5);
+        let mut all: Vec<Id> = orgs.iter().map(|o| o.meta.id.clone()).collect();
+        let (mut people, mut interactions) = (Vec::new(), Vec::new());
+        for b in &batches {
+            people.extend(b.people.iter().map(|p| p.meta.id.clone()));
+            interactions.extend(b.interactions.iter().map(|i| i.meta.id.clone()));
+            all.extend(b.relationships.iter().map(|r| r.meta.id.clone()));
+            all.extend(b.notes.iter().map(|n| n.meta.id.clone()));
+        }
+        // Each table's rows arrive in ascending id order, batch after batch.
+        for ids in [&people, &interactions] {
+            assert!(ids.windows(2).all(|w| w[0] < w[1]));
+        }
+        // Back-dated creation times, ids all distinct.
+        assert!(
+            batches[0]
+                .people
+                .iter()
+                .any(|p| p.meta.created_at < cfg(1, 5).now)
+        );
+        all.extend(people);
+        all.extend(interactions);
+        let n = all.len();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), n);
     }
 
     #[test]

@@ -81,12 +81,28 @@ impl IdBits {
             let n = now.as_nanosecond().to_le_bytes();
             r.copy_from_slice(&n[..10]);
         }
-        let [a0, a1, b @ ..] = r;
+        IdBits::starting(millis, r)
+    }
+
+    /// The bits of an id in `millis` whose random parts come from `random`, with room
+    /// for 2^61 successors (the demo generator's seeded, ordered ids start here).
+    fn starting(millis: u64, random: [u8; 10]) -> IdBits {
+        let [a0, a1, b @ ..] = random;
         IdBits {
             millis,
             a: u16::from_be_bytes([a0, a1]) & IdBits::A_MAX,
             b: u64::from_be_bytes(b) & (IdBits::B_MAX >> 1),
         }
+    }
+
+    /// The id after this one: its successor in the millisecond, or the first id of the
+    /// next millisecond once the millisecond is used up.
+    fn next(self) -> IdBits {
+        self.successor().unwrap_or(IdBits {
+            millis: self.millis + 1,
+            a: 0,
+            b: 0,
+        })
     }
 
     /// The next id in the same millisecond, if there is one.
