@@ -155,7 +155,13 @@ impl App {
                     }
                 }
             });
-            for batch in received {
+            for (n, batch) in received.into_iter().enumerate() {
+                // PostgreSQL plans the next batch's statements (the agenda rows' joins
+                // among them) from statistics; refreshed after batches 1, 2, 4, 8, …
+                // they follow the tables' growth at a cost of log(batches) passes.
+                if n.is_power_of_two() && !summary.bulk_built {
+                    self.store.refresh_statistics()?;
+                }
                 let counts = write(&mut |tx| insert_batch(tx, &ctx.ws, &batch))?;
                 summary.people += counts.0;
                 summary.relationships += counts.1;
