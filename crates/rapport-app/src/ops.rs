@@ -12,6 +12,24 @@ use crate::demo::{DemoBatch, DemoConfig, DemoGenerator};
 
 use crate::{App, AppError, Ctx, Result};
 
+/// The live records of kind `E` among search hits, by id, read in one statement.
+fn live_hits<E: Entity>(
+    tx: &mut Tx<'_>,
+    ws: &Id,
+    hits: &[rapport_store::Hit],
+) -> std::result::Result<HashMap<Id, E>, StoreError> {
+    let ids: Vec<Id> = hits
+        .iter()
+        .filter(|h| h.kind == E::KIND)
+        .map(|h| h.id.clone())
+        .collect();
+    Ok(tx
+        .get_many::<E>(ws, &ids)?
+        .into_iter()
+        .map(|r| (r.meta().id.clone(), r))
+        .collect())
+}
+
 /// One search result, named for people.
 #[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct SearchResult {
@@ -187,27 +205,9 @@ impl App {
             let hits = tx.search(&ctx.ws, query, limit)?;
             // The live people, organizations and deals among the hits, one statement per
             // kind rather than a round trip per hit.
-            let ids = |kind: EntityKind| -> Vec<Id> {
-                hits.iter()
-                    .filter(|h| h.kind == kind)
-                    .map(|h| h.id.clone())
-                    .collect()
-            };
-            let mut people: HashMap<Id, Person> = tx
-                .get_many::<Person>(&ctx.ws, &ids(EntityKind::Person))?
-                .into_iter()
-                .map(|p| (p.meta.id.clone(), p))
-                .collect();
-            let mut orgs: HashMap<Id, Organization> = tx
-                .get_many::<Organization>(&ctx.ws, &ids(EntityKind::Organization))?
-                .into_iter()
-                .map(|o| (o.meta.id.clone(), o))
-                .collect();
-            let mut deals: HashMap<Id, Deal> = tx
-                .get_many::<Deal>(&ctx.ws, &ids(EntityKind::Deal))?
-                .into_iter()
-                .map(|d| (d.meta.id.clone(), d))
-                .collect();
+            let mut people = live_hits::<Person>(tx, &ctx.ws, &hits)?;
+            let mut orgs = live_hits::<Organization>(tx, &ctx.ws, &hits)?;
+            let mut deals = live_hits::<Deal>(tx, &ctx.ws, &hits)?;
             let mut out = Vec::with_capacity(hits.len());
             for h in hits {
                 let (name, detail) = match h.kind {
