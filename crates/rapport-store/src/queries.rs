@@ -71,14 +71,27 @@ impl DueCheckIns<'_> {
 
 const MICROS_PER_DAY: i64 = 86_400_000_000;
 
+/// The 13 columns the agenda reads of `agenda_relationships` (see [`agenda_relationship`]).
+macro_rules! agenda_read_columns {
+    () => {
+        "r.id, r.subject_kind, r.subject_id, r.kind, r.status, r.importance, r.cadence_days,
+        r.owner_id, r.visibility, r.last_at, r.name, r.preferred_channel, r.started_on"
+    };
+}
+
 /// The agenda's view of relationships: the rows of `agenda_relationships`, read from
 /// its covering index (never the records). Callers add the `WHERE`.
-const AGENDA_SELECT: &str = "SELECT r.id, r.subject_kind, r.subject_id, r.kind, r.status, r.importance, r.cadence_days,
-        r.owner_id, r.visibility, r.last_at, r.name, r.preferred_channel, r.started_on FROM agenda_relationships r";
+const AGENDA_SELECT: &str = concat!(
+    "SELECT ",
+    agenda_read_columns!(),
+    " FROM agenda_relationships r"
+);
 /// [`AGENDA_SELECT`] with the workspace as a 14th column, for reads by id.
-const AGENDA_SELECT_WS: &str = "SELECT r.id, r.subject_kind, r.subject_id, r.kind, r.status, r.importance, r.cadence_days,
-        r.owner_id, r.visibility, r.last_at, r.name, r.preferred_channel, r.started_on, r.workspace_id
-        FROM agenda_relationships r";
+const AGENDA_SELECT_WS: &str = concat!(
+    "SELECT ",
+    agenda_read_columns!(),
+    ", r.workspace_id FROM agenda_relationships r"
+);
 
 /// The columns of `agenda_relationships`, in the order [`AGENDA_ROWS`] computes them.
 const AGENDA_COLUMNS: &str =
