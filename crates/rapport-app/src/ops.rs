@@ -117,13 +117,7 @@ impl App {
         }
         let started = std::time::Instant::now();
         // The workspace salts the ids, so one seed can fill several workspaces.
-        let id_salt = ctx
-            .ws
-            .as_str()
-            .bytes()
-            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-                (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
-            });
+        let id_salt = rapport_core::hash::fnv1a(ctx.ws.as_str().as_bytes());
         let cfg = DemoConfig {
             people,
             seed,

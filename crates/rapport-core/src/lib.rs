@@ -7,6 +7,7 @@
 pub mod agenda;
 pub mod enums;
 pub mod error;
+pub mod hash;
 pub mod health;
 pub mod id;
 pub mod metrics;

@@ -1,5 +1,6 @@
 //! The neutral contact every importer produces and the vCard writer consumes.
 
+use rapport_core::hash::Fnv1a;
 use rapport_core::{Address, AnnualDate, Labeled, SubjectKind};
 
 use crate::ParseError;
@@ -91,7 +92,7 @@ impl ContactCard {
         h.field("");
         h.opt(&self.organization);
         h.field(&self.birthday.map(|d| d.to_string()).unwrap_or_default());
-        format!("h{:016x}", h.0)
+        format!("h{:016x}", h.0.finish())
     }
 
     /// Every field that is set, one per line, for dry runs and tests:
@@ -224,18 +225,16 @@ impl NameParts {
     }
 }
 
-/// FNV-1a, 64 bits: stable across Rust versions and platforms (unlike `DefaultHasher`).
-struct Fnv(u64);
+/// The content hash's fields, each followed by a unit separator so that moving text
+/// from one field to the next changes the hash.
+struct Fnv(Fnv1a);
 
 impl Fnv {
     fn new() -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
+        Fnv(Fnv1a::new())
     }
     fn field(&mut self, s: &str) {
-        for b in s.bytes().chain(std::iter::once(0x1f)) {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
-        }
+        self.0 = self.0.bytes(s.as_bytes()).bytes(&[0x1f]);
     }
     fn opt(&mut self, s: &Option<String>) {
         self.field(s.as_deref().unwrap_or(""));

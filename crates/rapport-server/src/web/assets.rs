@@ -4,25 +4,14 @@
 use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use rapport_core::hash::fnv1a;
 
 const CSS: &str = include_str!("../../static/app.css");
 const JS: &str = include_str!("../../static/app.js");
 
-/// FNV-1a, computed at compile time: the cache-busting part of an asset's name.
-const fn fnv(s: &str) -> u64 {
-    let b = s.as_bytes();
-    let mut h: u64 = 0xcbf29ce484222325;
-    let mut i = 0;
-    while i < b.len() {
-        h ^= b[i] as u64;
-        h = h.wrapping_mul(0x100000001b3);
-        i += 1;
-    }
-    h
-}
-
-const CSS_HASH: u64 = fnv(CSS);
-const JS_HASH: u64 = fnv(JS);
+// The cache-busting part of an asset's name, computed at compile time.
+const CSS_HASH: u64 = fnv1a(CSS.as_bytes());
+const JS_HASH: u64 = fnv1a(JS.as_bytes());
 
 pub fn css_url() -> String {
     format!("/static/app-{:016x}.css", CSS_HASH)
