@@ -19,6 +19,8 @@
 //!    table, sync the file and rename it over the database.
 //!    A crash or an error before the rename leaves the database as it was; the partial
 //!    file is removed (or replaced by the next build).
+//!    A connection another process opens meanwhile waits for the lock and, finding the
+//!    path renamed over once it has it, opens the new file (`sqlite::open`).
 //!
 //! When any condition fails, `Store::begin_bulk_load` answers `None` and the caller uses
 //! the ordinary transactional path. PostgreSQL always does.

@@ -101,12 +101,30 @@ pub struct SqliteManager {
     pub path: PathBuf,
 }
 
+/// How many times [`open`] opens a file again that was replaced while it waited.
+const REOPENS: usize = 3;
+
 pub fn open(path: &PathBuf) -> Result<Connection, rusqlite::Error> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags)?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // A bulk build (bulk.rs) puts a new file in place of the database by renaming it
+    // over the old one, which it holds locked until then. A connection opened before
+    // the rename but first locked after it would have the replaced file: its writes
+    // would be lost, and its WAL, named after the path, would be taken for the new
+    // file's. So the first read waits for the lock, and if the path has meanwhile come
+    // to name another file, the connection is opened again, on the new one.
+    let mut attempt = 0;
+    let conn = loop {
+        let before = file_identity(path);
+        let conn = Connection::open_with_flags(path, flags)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.query_row("PRAGMA schema_version", [], |_| Ok(()))?;
+        attempt += 1;
+        if attempt == REOPENS || file_identity(path) == before {
+            break conn;
+        }
+    };
     conn.set_prepared_statement_cache_capacity(256);
     // Plans that do not depend on bound values. Without this, a statement whose plan
     // could (a `LIMIT $n`, a constraint SQLite would probe with a value) is parsed and
@@ -123,6 +141,19 @@ pub fn open(path: &PathBuf) -> Result<Connection, rusqlite::Error> {
     )?;
     set_cache(&conn, POOL_CACHE_KIB)?;
     Ok(conn)
+}
+
+/// What tells one file from another at the same path: its device and inode.
+#[cfg(unix)]
+fn file_identity(path: &std::path::Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// Elsewhere a file that is open cannot be renamed over: nothing to tell apart.
+#[cfg(not(unix))]
+fn file_identity(_path: &std::path::Path) -> Option<(u64, u64)> {
+    None
 }
 
 /// The page cache of a pooled connection, in KiB: a server's pool holds up to 8, so the

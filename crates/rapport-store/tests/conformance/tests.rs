@@ -71,6 +71,10 @@ pub const ALL: &[(&str, Body)] = &[
         "bulk_build_only_when_empty_and_alone",
         bulk_build_only_when_empty_and_alone,
     ),
+    (
+        "a_write_waiting_on_a_bulk_build_lands_in_the_new_file",
+        a_write_waiting_on_a_bulk_build_lands_in_the_new_file,
+    ),
     ("load_matches_single_inserts", load_matches_single_inserts),
     (
         "writer_load_matches_single_inserts",
@@ -2200,6 +2204,63 @@ fn bulk_build_only_when_empty_and_alone(db: &Fresh) {
     // A database with records is never replaced.
     assert!(store.begin_bulk_load().unwrap().is_none());
     assert_eq!(people(&store), ["Real"]);
+}
+
+/// A store opened while a bulk build holds the file (another `rapport` process, say)
+/// waits for it, and then works on the file the build put in place, not on the one it
+/// replaced: it opens without an error and its write is kept, beside the build's records.
+fn a_write_waiting_on_a_bulk_build_lands_in_the_new_file(db: &Fresh) {
+    let store = open(db);
+    let ws = workspace(&store, "w");
+    if db.url().starts_with("postgres") {
+        return;
+    }
+    let mut bulk = store.begin_bulk_load().unwrap().expect("empty and alone");
+    let path = std::fs::canonicalize(db.url()).unwrap();
+    let held = open_files_at(&path);
+    let late = std::thread::spawn({
+        let ws = ws.clone();
+        let url = db.url().to_string();
+        move || {
+            Store::open(&url)?.write(|tx| tx.insert(&ws, &person("Late")))?;
+            Ok::<(), StoreError>(())
+        }
+    });
+    // Let the other store open the old file and wait for its lock (where the open files
+    // can be listed; elsewhere the race is only likely). Either way, it must open and
+    // its write must land in the new file.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while held.is_some_and(|n| open_files_at(&path) == Some(n))
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::yield_now();
+    }
+    bulk.write(|tx| tx.insert(&ws, &person("Built"))).unwrap();
+    bulk.finish().unwrap();
+    late.join().expect("the writer did not panic").unwrap();
+    let q = ListQuery {
+        limit: 10,
+        ..ListQuery::default()
+    };
+    let mut names: Vec<String> = open(db)
+        .read(|tx| tx.list::<Person>(&ws, &q))
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    names.sort();
+    assert_eq!(names, ["Built", "Late"]);
+}
+
+/// How many files this process has open at `path`, where the system lists them.
+fn open_files_at(path: &std::path::Path) -> Option<usize> {
+    let fds = std::fs::read_dir("/proc/self/fd").ok()?;
+    Some(
+        fds.filter_map(Result::ok)
+            .filter(|fd| std::fs::read_link(fd.path()).is_ok_and(|to| to == path))
+            .count(),
+    )
 }
 
 /// `agenda_relationships` holds, for `ws`, exactly what computing it afresh from the
