@@ -62,6 +62,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_agenda_relationships.sql"),
         postgres: include_str!("../migrations/postgres/0008_agenda_relationships.sql"),
     },
+    Migration {
+        version: 12,
+        common: "",
+        sqlite: "",
+        postgres: include_str!("../migrations/postgres/0012_search_pending.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {
