@@ -63,10 +63,10 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0008_agenda_relationships.sql"),
     },
     Migration {
-        version: 12,
+        version: 9,
         common: "",
         sqlite: "",
-        postgres: include_str!("../migrations/postgres/0012_search_pending.sql"),
+        postgres: include_str!("../migrations/postgres/0009_search_pending.sql"),
     },
 ];
 
