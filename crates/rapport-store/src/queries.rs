@@ -48,24 +48,21 @@ pub struct DueCheckIns<'a> {
 }
 
 impl DueCheckIns<'_> {
-    /// The default cadence of `r` as a SQL expression: a `CASE` over every kind and
-    /// importance, whose literals come from the enums and the core's rule, never from
-    /// input. Anything else counts as one day, which only reads more rows.
-    fn cadence_sql(&self) -> String {
-        let mut sql = String::from("CASE");
+    /// The default cadence of every kind and importance as a `VALUES` list of
+    /// `(kind, importance, days)`, whose literals come from the enums and the core's
+    /// rule, never from input. The due read takes each as one range of its index, so no
+    /// row evaluates a `CASE` over all of them.
+    fn cadences_sql(&self) -> String {
+        let mut rows = Vec::new();
         for kind in RelationshipKind::ALL {
             for i in Importance::MIN..=Importance::MAX {
                 if let Ok(importance) = Importance::new(i64::from(i)) {
                     let days = (self.default_cadence)(*kind, importance).get();
-                    sql.push_str(&format!(
-                        " WHEN r.kind = '{}' AND r.importance = {i} THEN {days}",
-                        kind.as_str()
-                    ));
+                    rows.push(format!("('{}', {i}, {days})", kind.as_str()));
                 }
             }
         }
-        sql.push_str(" ELSE 1 END");
-        sql
+        format!("VALUES {}", rows.join(", "))
     }
 }
 
@@ -79,14 +76,8 @@ macro_rules! agenda_read_columns {
     };
 }
 
-/// The agenda's view of relationships: the rows of `agenda_relationships`, read from
-/// its covering index (never the records). Callers add the `WHERE`.
-const AGENDA_SELECT: &str = concat!(
-    "SELECT ",
-    agenda_read_columns!(),
-    " FROM agenda_relationships r"
-);
-/// [`AGENDA_SELECT`] with the workspace as a 14th column, for reads by id.
+/// The agenda's view of relationships by id: the rows of `agenda_relationships`
+/// ([`agenda_read_columns`]) with the workspace as a 14th column. Callers add the `WHERE`.
 const AGENDA_SELECT_WS: &str = concat!(
     "SELECT ",
     agenda_read_columns!(),
@@ -134,7 +125,7 @@ fn add_score(out: &mut HashMap<Id, Vec<(Date, u8)>>, r: &dyn Cells) -> Result<()
     Ok(())
 }
 
-/// One row of [`AGENDA_SELECT`], read in place.
+/// One row of [`agenda_read_columns`], read in place.
 fn agenda_relationship(r: &dyn Cells) -> Result<AgendaRelationship, StoreError> {
     let card = match r.opt_str(10)? {
         Some(name) => Some(SubjectCard {
@@ -565,10 +556,16 @@ impl Tx<'_> {
         ws: &Id,
         due: &DueCheckIns<'_>,
     ) -> Result<Vec<AgendaRelationship>, StoreError> {
+        // One index range per (kind, importance), each with its default cadence: the
+        // cadences are the outer loop (`CROSS JOIN` keeps SQLite from reordering it).
         let sql = format!(
-            "{AGENDA_SELECT} WHERE r.workspace_id = $1 AND r.status = 'active'
-               AND (r.last_at IS NULL OR r.last_at < $2 - (COALESCE(r.cadence_days, {}) - 1) * {MICROS_PER_DAY})",
-            due.cadence_sql()
+            "WITH d(kind, importance, cadence) AS ({})
+             SELECT {} FROM d CROSS JOIN agenda_relationships r
+             WHERE r.workspace_id = $1 AND r.status = 'active' AND r.kind = d.kind
+               AND r.importance = d.importance
+               AND (r.last_at IS NULL OR r.last_at < $2 - (COALESCE(r.cadence_days, d.cadence) - 1) * {MICROS_PER_DAY})",
+            due.cadences_sql(),
+            agenda_read_columns!()
         );
         let mut out = Vec::new();
         self.c
