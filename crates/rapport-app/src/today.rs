@@ -81,9 +81,17 @@ impl App {
             let rel_by_id: HashMap<&Id, &AgendaRelationship> =
                 rels.iter().map(|r| (&r.id, r)).collect();
             let day_of = |at: jiff::Timestamp| at.to_zoned(zone.clone()).date();
-            // An organization is in touch when it, or one of its people, was.
+            // An organization is in touch when it, or one of its people, was: the
+            // members' contacts of the organizations among the relationships read.
+            let mut orgs: Vec<&Id> = rels
+                .iter()
+                .filter(|r| r.subject.kind == SubjectKind::Organization)
+                .map(|r| &r.subject.id)
+                .collect();
+            orgs.sort();
+            orgs.dedup();
             let mut member_last: HashMap<Id, Date> = HashMap::new();
-            for (org, at) in tx.member_contacts(&ctx.ws)? {
+            for (org, at) in tx.member_contacts(&ctx.ws, &orgs)? {
                 let d = day_of(at);
                 let e = member_last.entry(org).or_insert(d);
                 *e = (*e).max(d);
@@ -123,7 +131,7 @@ impl App {
             for c in conflicts {
                 if let Some(r) = rel_by_id.get(&c.relationship_id) {
                     input.conflicts.push(OpenConflict {
-                        id: c.meta.id,
+                        id: c.id,
                         subject: rel_ref(r),
                         severity: c.severity,
                         opened_on: c.opened_at.to_zoned(zone.clone()).date(),
@@ -164,7 +172,7 @@ impl App {
                 };
                 if let Some(due) = t.due {
                     input.tasks.push(DueTask {
-                        id: t.meta.id,
+                        id: t.id,
                         subject,
                         text: t.text,
                         due,
