@@ -276,10 +276,12 @@ pub(crate) fn parse_date(s: &str) -> Option<Date> {
             d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0'))
         })
     };
-    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
-        if let (Some(y), Some(m), Some(d)) = (digits(0..4), digits(5..7), digits(8..10)) {
-            return Date::new(y as i16, m as i8, d as i8).ok();
-        }
+    if b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && let (Some(y), Some(m), Some(d)) = (digits(0..4), digits(5..7), digits(8..10))
+    {
+        return Date::new(y as i16, m as i8, d as i8).ok();
     }
     s.parse().ok()
 }
