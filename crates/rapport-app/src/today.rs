@@ -61,17 +61,18 @@ impl App {
             // Health can be falling only where a fall was recorded in the window.
             let may_fall = tx.health_falls(&ctx.ws, fall_since, today)?;
             let history = tx.recent_health_of(&ctx.ws, &may_fall, fall_since)?;
-            let read: HashSet<Id> = rels.iter().map(|r| r.id.clone()).collect();
+            let read: HashSet<&Id> = rels.iter().map(|r| &r.id).collect();
             let mut others: Vec<Id> = commitments
                 .iter()
-                .map(|c| c.relationship_id.clone())
-                .chain(conflicts.iter().map(|c| c.relationship_id.clone()))
+                .map(|c| &c.relationship_id)
+                .chain(conflicts.iter().map(|c| &c.relationship_id))
                 .chain(tasks.iter().filter_map(|t| match &t.link {
-                    Some(l) if l.kind == EntityKind::Relationship => Some(l.id.clone()),
+                    Some(l) if l.kind == EntityKind::Relationship => Some(&l.id),
                     _ => None,
                 }))
-                .chain(may_fall)
+                .chain(&may_fall)
                 .filter(|id| !read.contains(id))
+                .cloned()
                 .collect();
             others.sort();
             others.dedup();
@@ -80,9 +81,17 @@ impl App {
             let rel_by_id: HashMap<&Id, &AgendaRelationship> =
                 rels.iter().map(|r| (&r.id, r)).collect();
             let day_of = |at: jiff::Timestamp| at.to_zoned(zone.clone()).date();
-            // An organization is in touch when it, or one of its people, was.
+            // An organization is in touch when it, or one of its people, was: the
+            // members' contacts of the organizations among the relationships read.
+            let mut orgs: Vec<&Id> = rels
+                .iter()
+                .filter(|r| r.subject.kind == SubjectKind::Organization)
+                .map(|r| &r.subject.id)
+                .collect();
+            orgs.sort();
+            orgs.dedup();
             let mut member_last: HashMap<Id, Date> = HashMap::new();
-            for (org, at) in tx.member_contacts(&ctx.ws)? {
+            for (org, at) in tx.member_contacts(&ctx.ws, &orgs)? {
                 let d = day_of(at);
                 let e = member_last.entry(org).or_insert(d);
                 *e = (*e).max(d);
@@ -108,33 +117,6 @@ impl App {
             let rel_ref = |r: &AgendaRelationship| subject_ref(r.card.as_ref(), &r.subject.id);
 
             let mut input = AgendaInput::new(today);
-            for r in rels
-                .iter()
-                .filter(|r| r.status == RelationshipStatus::Active)
-            {
-                let mut last_contact = r.last_at.map(day_of);
-                if r.subject.kind == SubjectKind::Organization {
-                    last_contact = last_contact.max(member_last.get(&r.subject.id).copied());
-                }
-                let h = history.get(&r.id);
-                input.relationships.push(RelationshipFacts {
-                    id: r.id.clone(),
-                    subject: rel_ref(r),
-                    kind: r.kind,
-                    importance: r.importance,
-                    cadence_days: r.cadence_days,
-                    last_contact,
-                    started_on: r.started_on,
-                    health: h.and_then(|h| {
-                        h.iter()
-                            .filter(|(d, _)| *d <= today)
-                            .max_by_key(|(d, _)| *d)
-                            .map(|(_, s)| *s)
-                    }),
-                    falling: h.and_then(|h| rapport_core::health::is_falling(h, today)),
-                    preferred_channel: r.card.as_ref().and_then(|c| c.preferred_channel),
-                });
-            }
             for c in commitments {
                 if let Some(r) = rel_by_id.get(&c.relationship_id) {
                     input.commitments.push(OpenCommitment {
@@ -149,7 +131,7 @@ impl App {
             for c in conflicts {
                 if let Some(r) = rel_by_id.get(&c.relationship_id) {
                     input.conflicts.push(OpenConflict {
-                        id: c.meta.id,
+                        id: c.id,
                         subject: rel_ref(r),
                         severity: c.severity,
                         opened_on: c.opened_at.to_zoned(zone.clone()).date(),
@@ -190,12 +172,50 @@ impl App {
                 };
                 if let Some(due) = t.due {
                     input.tasks.push(DueTask {
-                        id: t.meta.id,
+                        id: t.id,
                         subject,
                         text: t.text,
                         due,
                     });
                 }
+            }
+            // Last, the relationships themselves, moved into their facts.
+            for r in rels
+                .into_iter()
+                .filter(|r| r.status == RelationshipStatus::Active)
+            {
+                let mut last_contact = r.last_at.map(day_of);
+                if r.subject.kind == SubjectKind::Organization {
+                    last_contact = last_contact.max(member_last.get(&r.subject.id).copied());
+                }
+                let h = history.get(&r.id);
+                let health = h.and_then(|h| {
+                    h.iter()
+                        .filter(|(d, _)| *d <= today)
+                        .max_by_key(|(d, _)| *d)
+                        .map(|(_, s)| *s)
+                });
+                let falling = h.and_then(|h| rapport_core::health::is_falling(h, today));
+                let preferred_channel = r.card.as_ref().and_then(|c| c.preferred_channel);
+                let name = match r.card {
+                    Some(c) => c.name,
+                    None => r.subject.id.short().to_string(),
+                };
+                input.relationships.push(RelationshipFacts {
+                    id: r.id,
+                    subject: SubjectRef {
+                        id: r.subject.id,
+                        name,
+                    },
+                    kind: r.kind,
+                    importance: r.importance,
+                    cadence_days: r.cadence_days,
+                    last_contact,
+                    started_on: r.started_on,
+                    health,
+                    falling,
+                    preferred_channel,
+                });
             }
             input.stakeholders = self.stakeholder_facts(tx, ctx)?;
             Ok(input)

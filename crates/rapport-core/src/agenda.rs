@@ -397,6 +397,12 @@ pub fn rank(input: &AgendaInput) -> Vec<AgendaItem> {
 /// Everything that deserves attention on `input.today`, judged but not written, best
 /// first.
 fn candidates(input: &AgendaInput) -> Vec<Candidate<'_>> {
+    sorted(judged(input))
+}
+
+/// Everything that deserves attention on `input.today`, judged but not written, in no
+/// particular order.
+fn judged(input: &AgendaInput) -> Vec<Candidate<'_>> {
     let today = input.today;
     let mut items = Vec::new();
     for r in &input.relationships {
@@ -416,21 +422,24 @@ fn candidates(input: &AgendaInput) -> Vec<Candidate<'_>> {
             });
         }
     }
-    let checked: std::collections::HashSet<Id> = items
-        .iter()
-        .filter(|i| i.kind == ItemKind::CheckIn)
-        .filter_map(|i| i.subject().map(|s| s.id.clone()))
-        .collect();
-    items.extend(
-        crate::stakeholders::check_ins(&input.stakeholders, today, &checked)
-            .into_iter()
-            .map(|item| Candidate {
-                kind: item.kind,
-                minutes: item.minutes,
-                score: item.score,
-                fact: Fact::Written(Box::new(item)),
-            }),
-    );
+    // The subjects with a check-in already (only needed when there are stakeholders).
+    let checked: std::collections::HashSet<&Id> = if input.stakeholders.is_empty() {
+        Default::default()
+    } else {
+        items
+            .iter()
+            .filter(|i| i.kind == ItemKind::CheckIn)
+            .filter_map(|i| i.subject().map(|s| &s.id))
+            .collect()
+    };
+    let stakeholder_check_ins =
+        crate::stakeholders::check_ins(&input.stakeholders, today, &checked);
+    items.extend(stakeholder_check_ins.into_iter().map(|item| Candidate {
+        kind: item.kind,
+        minutes: item.minutes,
+        score: item.score,
+        fact: Fact::Written(Box::new(item)),
+    }));
     for c in &input.commitments {
         let Some(due) = c.due else { continue };
         let until = days(today, due);
@@ -494,7 +503,7 @@ fn candidates(input: &AgendaInput) -> Vec<Candidate<'_>> {
             fact: Fact::Task { t, until },
         });
     }
-    sorted(items)
+    items
 }
 
 /// The action and reason of an upcoming date `until` days away.
@@ -616,21 +625,28 @@ pub enum LeftOut {
 }
 
 /// The ranked agenda of `input.today`, fitted to `budget` minutes when one is given.
-/// Only the items returned are written.
+/// Only the items returned are written, and when the left-out items are only counted,
+/// only as many items are put in rank order as choosing needs.
 pub fn agenda(input: &AgendaInput, budget: Option<u32>, left_out: LeftOut) -> Agenda {
-    let ranked = candidates(input);
     let Some(budget) = budget else {
         return Agenda {
-            items: ranked.into_iter().map(Candidate::write).collect(),
+            items: candidates(input)
+                .into_iter()
+                .map(Candidate::write)
+                .collect(),
             left_out: 0,
             left_out_items: vec![],
         };
     };
-    let chosen = choose(&ranked, budget);
+    let mut ranking = Ranking::new(judged(input));
+    if left_out == LeftOut::Listed {
+        ranking.sort_all();
+    }
+    let chosen = choose(&mut ranking, budget);
     let mut items = Vec::new();
     let mut left_out_items = Vec::new();
     let mut left = 0;
-    for (item, chosen) in ranked.into_iter().zip(chosen) {
+    for (item, chosen) in ranking.items.into_iter().zip(chosen) {
         if chosen {
             items.push(item.write());
         } else {
@@ -653,11 +669,12 @@ pub fn agenda(input: &AgendaInput, budget: Option<u32>, left_out: LeftOut) -> Ag
 /// the rest in rank order. The result is never worse than taking items greedily by score.
 /// Chosen and left-out items both come back in rank order.
 pub fn fit_budget(ranked: Vec<AgendaItem>, budget: u32) -> Agenda {
-    let ranked = sorted(ranked);
-    let chosen = choose(&ranked, budget);
+    let mut ranking = Ranking::new(ranked);
+    ranking.sort_all();
+    let chosen = choose(&mut ranking, budget);
     let mut items = Vec::new();
     let mut left_out_items = Vec::new();
-    for (item, chosen) in ranked.into_iter().zip(chosen) {
+    for (item, chosen) in ranking.items.into_iter().zip(chosen) {
         if chosen {
             items.push(item);
         } else {
@@ -671,15 +688,72 @@ pub fn fit_budget(ranked: Vec<AgendaItem>, budget: u32) -> Agenda {
     }
 }
 
-/// Which of `ranked` (in rank order) [`fit_budget`] chooses: the better of the exact
-/// knapsack and the greedy fill.
-fn choose<T: Ranked>(ranked: &[T], budget: u32) -> Vec<bool> {
+/// Items put in rank order a prefix at a time: `items[..sorted]` are the best items in
+/// rank order, and every item after them ranks below them, in no particular order. A
+/// budget of 45 minutes needs the best few hundred of 50,000 in order, not all of them.
+struct Ranking<T> {
+    items: Vec<T>,
+    sorted: usize,
+    /// How many more items the next extension puts in order (doubles each time).
+    step: usize,
+}
+
+impl<T: Ranked> Ranking<T> {
+    fn new(items: Vec<T>) -> Ranking<T> {
+        Ranking::with_step(items, CONSIDERED)
+    }
+
+    fn with_step(items: Vec<T>, step: usize) -> Ranking<T> {
+        Ranking {
+            items,
+            sorted: 0,
+            step: step.max(1),
+        }
+    }
+
+    fn sort_all(&mut self) {
+        self.sort_to(self.items.len());
+    }
+
+    /// Puts (at least) the best `n` items in rank order.
+    fn sort_to(&mut self, n: usize) {
+        let n = n.min(self.items.len());
+        if n <= self.sorted {
+            return;
+        }
+        let rest = &mut self.items[self.sorted..];
+        let k = n - self.sorted;
+        if k < rest.len() {
+            rest.select_nth_unstable_by(k, rank_order);
+        }
+        if let Some(head) = rest.get_mut(..k) {
+            head.sort_unstable_by(rank_order);
+        }
+        self.sorted = n;
+    }
+
+    /// Puts the next items in rank order; false when all are.
+    fn extend(&mut self) -> bool {
+        if self.sorted == self.items.len() {
+            return false;
+        }
+        let step = self.step;
+        self.step = self.step.saturating_mul(2);
+        self.sort_to(self.sorted.saturating_add(step));
+        true
+    }
+}
+
+/// Which of the ranked items [`fit_budget`] chooses: the better of the exact knapsack
+/// and the greedy fill. Chosen items all lie in the part put in rank order.
+fn choose<T: Ranked>(ranking: &mut Ranking<T>, budget: u32) -> Vec<bool> {
     let budget = budget.min(MAX_BUDGET);
     let value = |i: &T| clamp(i.score(), 0.0, f64::MAX);
-    let exact = knapsack(ranked, budget);
-    let greedy = fill(ranked, vec![false; ranked.len()], budget);
+    let exact = knapsack(ranking, budget);
+    let greedy = fill(ranking, vec![false; ranking.items.len()], budget);
     let worth = |chosen: &[bool]| -> f64 {
-        ranked
+        ranking
+            .items
             .iter()
             .zip(chosen)
             .filter(|(_, c)| **c)
@@ -694,7 +768,9 @@ fn choose<T: Ranked>(ranked: &[T], budget: u32) -> Vec<bool> {
 }
 
 /// The exact best choice among the first [`CONSIDERED`] items, then filled greedily.
-fn knapsack<T: Ranked>(ranked: &[T], budget: u32) -> Vec<bool> {
+fn knapsack<T: Ranked>(ranking: &mut Ranking<T>, budget: u32) -> Vec<bool> {
+    ranking.sort_to(CONSIDERED);
+    let ranked = &ranking.items;
     let cap = budget as usize;
     let n = ranked.len().min(CONSIDERED);
     let width = cap + 1;
@@ -724,22 +800,38 @@ fn knapsack<T: Ranked>(ranked: &[T], budget: u32) -> Vec<bool> {
             m -= ranked[i].minutes() as usize;
         }
     }
-    fill(ranked, chosen, budget)
+    fill(ranking, chosen, budget)
 }
 
-/// Adds, in rank order, every item not yet chosen that still fits.
-fn fill<T: Ranked>(ranked: &[T], mut chosen: Vec<bool>, budget: u32) -> Vec<bool> {
-    let mut used: u64 = ranked
+/// Adds, in rank order, every item not yet chosen that still fits. Items are put in
+/// rank order only while one of those left could still fit.
+fn fill<T: Ranked>(ranking: &mut Ranking<T>, mut chosen: Vec<bool>, budget: u32) -> Vec<bool> {
+    let mut used: u64 = ranking
+        .items
         .iter()
         .zip(&chosen)
         .filter(|(_, c)| **c)
         .map(|(i, _)| u64::from(i.minutes()))
         .sum();
-    for (item, c) in ranked.iter().zip(chosen.iter_mut()) {
+    let mut i = 0;
+    loop {
+        if i == ranking.sorted {
+            // Nothing ranked below fits the minutes left: the rest stays unordered.
+            let fits = ranking.items[i..]
+                .iter()
+                .any(|item| used + u64::from(item.minutes()) <= u64::from(budget));
+            if !fits || !ranking.extend() {
+                break;
+            }
+        }
+        let (Some(item), Some(c)) = (ranking.items.get(i), chosen.get_mut(i)) else {
+            break;
+        };
         if !*c && used + u64::from(item.minutes()) <= u64::from(budget) {
             *c = true;
             used += u64::from(item.minutes());
         }
+        i += 1;
     }
     chosen
 }

@@ -185,7 +185,7 @@ const CHECK_IN_MINUTES: u32 = 15;
 /// contacted), one per person (their most powerful stake), skipping people in `skip`
 /// (who already have a relationship check-in). Worth 2 × power × (1 + ln r) at r
 /// cadences since the last contact (r from 1 to 30; 1 when never contacted).
-pub fn check_ins(facts: &[StakeholderFacts], today: Date, skip: &HashSet<Id>) -> Vec<AgendaItem> {
+pub fn check_ins(facts: &[StakeholderFacts], today: Date, skip: &HashSet<&Id>) -> Vec<AgendaItem> {
     let mut items: Vec<AgendaItem> = vec![];
     let mut seen: HashSet<&Id> = HashSet::new();
     let mut ordered: Vec<&StakeholderFacts> = facts.iter().collect();
@@ -353,7 +353,8 @@ mod tests {
             "manage closely on #launch (power 3, interest 4): last contact 14 days ago, recommended every 7 days"
         );
         assert!(items.iter().all(|i| i.kind == ItemKind::CheckIn));
-        let skip: HashSet<Id> = [id(103)].into_iter().collect();
+        let skipped = id(103);
+        let skip: HashSet<&Id> = [&skipped].into_iter().collect();
         assert_eq!(check_ins(&all, today, &skip).len(), 1);
     }
 

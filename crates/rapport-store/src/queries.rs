@@ -48,24 +48,21 @@ pub struct DueCheckIns<'a> {
 }
 
 impl DueCheckIns<'_> {
-    /// The default cadence of `r` as a SQL expression: a `CASE` over every kind and
-    /// importance, whose literals come from the enums and the core's rule, never from
-    /// input. Anything else counts as one day, which only reads more rows.
-    fn cadence_sql(&self) -> String {
-        let mut sql = String::from("CASE");
+    /// The default cadence of every kind and importance as a `VALUES` list of
+    /// `(kind, importance, days)`, whose literals come from the enums and the core's
+    /// rule, never from input. The due read takes each as one range of its index, so no
+    /// row evaluates a `CASE` over all of them.
+    fn cadences_sql(&self) -> String {
+        let mut rows = Vec::new();
         for kind in RelationshipKind::ALL {
             for i in Importance::MIN..=Importance::MAX {
                 if let Ok(importance) = Importance::new(i64::from(i)) {
                     let days = (self.default_cadence)(*kind, importance).get();
-                    sql.push_str(&format!(
-                        " WHEN r.kind = '{}' AND r.importance = {i} THEN {days}",
-                        kind.as_str()
-                    ));
+                    rows.push(format!("('{}', {i}, {days})", kind.as_str()));
                 }
             }
         }
-        sql.push_str(" ELSE 1 END");
-        sql
+        format!("VALUES {}", rows.join(", "))
     }
 }
 
@@ -79,14 +76,8 @@ macro_rules! agenda_read_columns {
     };
 }
 
-/// The agenda's view of relationships: the rows of `agenda_relationships`, read from
-/// its covering index (never the records). Callers add the `WHERE`.
-const AGENDA_SELECT: &str = concat!(
-    "SELECT ",
-    agenda_read_columns!(),
-    " FROM agenda_relationships r"
-);
-/// [`AGENDA_SELECT`] with the workspace as a 14th column, for reads by id.
+/// The agenda's view of relationships by id: the rows of `agenda_relationships`
+/// ([`agenda_read_columns`]) with the workspace as a 14th column. Callers add the `WHERE`.
 const AGENDA_SELECT_WS: &str = concat!(
     "SELECT ",
     agenda_read_columns!(),
@@ -134,7 +125,7 @@ fn add_score(out: &mut HashMap<Id, Vec<(Date, u8)>>, r: &dyn Cells) -> Result<()
     Ok(())
 }
 
-/// One row of [`AGENDA_SELECT`], read in place.
+/// One row of [`agenda_read_columns`], read in place.
 fn agenda_relationship(r: &dyn Cells) -> Result<AgendaRelationship, StoreError> {
     let card = match r.opt_str(10)? {
         Some(name) => Some(SubjectCard {
@@ -169,6 +160,29 @@ pub struct DueCommitment {
     pub owed_by: OwedBy,
     pub text: String,
     pub due: Option<Date>,
+}
+
+/// A task that is due, as the agenda reads it: the fields it shows, parsed from the
+/// document without the others (a whole `Task`, with its flattened `Meta`, costs several
+/// times more to parse).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct AgendaTask {
+    pub id: Id,
+    pub text: String,
+    #[serde(default)]
+    pub due: Option<Date>,
+    #[serde(default)]
+    pub link: Option<Link>,
+}
+
+/// An open conflict as the agenda reads it: the fields it shows, parsed from the
+/// document without the others (as [`AgendaTask`]).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct AgendaConflict {
+    pub id: Id,
+    pub relationship_id: Id,
+    pub severity: Severity,
+    pub opened_at: Timestamp,
 }
 
 /// Everything recorded about one relationship, for health and the person page.
@@ -433,13 +447,18 @@ impl Tx<'_> {
         self.where_eq(ws, "status", CommitmentStatus::Open.as_str().into())
     }
 
-    /// Conflicts not yet resolved.
-    pub fn open_conflicts(&mut self, ws: &Id) -> Result<Vec<Conflict>, StoreError> {
-        let rows = self.c.query(
+    /// Conflicts not yet resolved, as the agenda reads them.
+    pub fn open_conflicts(&mut self, ws: &Id) -> Result<Vec<AgendaConflict>, StoreError> {
+        let mut out = Vec::new();
+        self.c.for_each(
             "SELECT doc FROM conflicts WHERE workspace_id = $1 AND status <> 'resolved' AND deleted_at IS NULL ORDER BY id",
             &[ws.into()],
+            &mut |r| {
+                out.push(r.json(0)?);
+                Ok(())
+            },
         )?;
-        rows.iter().map(|r| r.json(0)).collect()
+        Ok(out)
     }
 
     /// Tasks not done.
@@ -451,8 +470,9 @@ impl Tx<'_> {
         rows.iter().map(|r| r.json(0)).collect()
     }
 
-    /// Tasks not done that are due on or before `until` (an index range).
-    pub fn tasks_due(&mut self, ws: &Id, until: Date) -> Result<Vec<Task>, StoreError> {
+    /// Tasks not done that are due on or before `until` (an index range), as the agenda
+    /// reads them.
+    pub fn tasks_due(&mut self, ws: &Id, until: Date) -> Result<Vec<AgendaTask>, StoreError> {
         let mut out = Vec::new();
         self.c.for_each(
             "SELECT doc FROM tasks WHERE workspace_id = $1 AND done_at IS NULL AND due <= $2 AND deleted_at IS NULL ORDER BY id",
@@ -565,10 +585,16 @@ impl Tx<'_> {
         ws: &Id,
         due: &DueCheckIns<'_>,
     ) -> Result<Vec<AgendaRelationship>, StoreError> {
+        // One index range per (kind, importance), each with its default cadence: the
+        // cadences are the outer loop (`CROSS JOIN` keeps SQLite from reordering it).
         let sql = format!(
-            "{AGENDA_SELECT} WHERE r.workspace_id = $1 AND r.status = 'active'
-               AND (r.last_at IS NULL OR r.last_at < $2 - (COALESCE(r.cadence_days, {}) - 1) * {MICROS_PER_DAY})",
-            due.cadence_sql()
+            "WITH d(kind, importance, cadence) AS ({})
+             SELECT {} FROM d CROSS JOIN agenda_relationships r
+             WHERE r.workspace_id = $1 AND r.status = 'active' AND r.kind = d.kind
+               AND r.importance = d.importance
+               AND (r.last_at IS NULL OR r.last_at < $2 - (COALESCE(r.cadence_days, d.cadence) - 1) * {MICROS_PER_DAY})",
+            due.cadences_sql(),
+            agenda_read_columns!()
         );
         let mut out = Vec::new();
         self.c
@@ -605,24 +631,37 @@ impl Tx<'_> {
         Ok(out)
     }
 
-    /// Last live interaction of the current members of organizations that are the subject
-    /// of a live relationship: `(organization, member's last contact)`, possibly repeated.
-    pub fn member_contacts(&mut self, ws: &Id) -> Result<Vec<(Id, Timestamp)>, StoreError> {
-        let rows = self.c.query(
-            "SELECT m.organization_id, a.last_at, m.doc FROM relationships r
-             JOIN memberships m ON m.organization_id = r.subject_id
-             JOIN subject_activity a ON a.subject_id = m.person_id
-             WHERE r.workspace_id = $1 AND r.subject_kind = 'organization' AND r.deleted_at IS NULL
-               AND m.workspace_id = $1 AND m.deleted_at IS NULL
-               AND a.workspace_id = $1 AND a.last_at IS NOT NULL",
-            &[ws.into()],
-        )?;
+    /// Last live interaction of the current members of the organizations `orgs`:
+    /// `(organization, member's last contact)`, possibly repeated.
+    pub fn member_contacts(
+        &mut self,
+        ws: &Id,
+        orgs: &[&Id],
+    ) -> Result<Vec<(Id, Timestamp)>, StoreError> {
+        /// All a membership's document is read for here: whether it has ended.
+        #[derive(serde::Deserialize)]
+        struct Ended {
+            #[serde(default)]
+            to: Option<Date>,
+        }
         let mut out = Vec::new();
-        for r in rows {
-            let m: Membership = r.json(2)?;
-            if m.to.is_none() {
-                out.push((r.id(0)?, r.timestamp(1)?));
-            }
+        for chunk in orgs.chunks(500) {
+            let sql = format!(
+                "SELECT m.organization_id, a.last_at, m.doc FROM memberships m
+                 JOIN subject_activity a ON a.subject_id = m.person_id AND a.workspace_id = m.workspace_id
+                 WHERE m.organization_id IN ({}) AND m.workspace_id = $1 AND m.deleted_at IS NULL
+                   AND a.last_at IS NOT NULL",
+                crate::conn::placeholders(2, chunk.len())
+            );
+            let mut params: Vec<Value> = vec![ws.into()];
+            params.extend(chunk.iter().map(|id| Value::from(*id)));
+            self.c.for_each(&sql, &params, &mut |r| {
+                let m: Ended = r.json(2)?;
+                if m.to.is_none() {
+                    out.push((r.id(0)?, r.timestamp(1)?));
+                }
+                Ok(())
+            })?;
         }
         Ok(out)
     }

@@ -329,6 +329,31 @@ fn items_below_the_considered_ones_fill_leftover_minutes() {
 }
 
 #[test]
+fn a_partly_ranked_list_is_ranked_further_for_leftover_minutes() {
+    // The one item that fits ranks last, far below what is first put in order.
+    let mut ranked: Vec<AgendaItem> = (0..1000).map(|n| item(n, 50, 10.0)).collect();
+    ranked.insert(500, item(9999, 5, 1.0));
+    let mut ranking = Ranking::with_step(ranked, 7);
+    let chosen = choose(&mut ranking, 45);
+    let picked: Vec<&Id> = ranking
+        .items
+        .iter()
+        .zip(&chosen)
+        .filter(|(_, c)| **c)
+        .map(|(i, _)| &i.record_id)
+        .collect();
+    assert_eq!(picked, vec![&id(9999)]);
+    assert_eq!(ranking.sorted, 1001);
+
+    // When nothing left can fit, the rest is never put in order.
+    let ranked: Vec<AgendaItem> = (0..1000).map(|n| item(n, 15, 10.0)).collect();
+    let mut ranking = Ranking::with_step(ranked, 7);
+    let chosen = choose(&mut ranking, 45);
+    assert_eq!(chosen.iter().filter(|c| **c).count(), 3);
+    assert_eq!(ranking.sorted, CONSIDERED);
+}
+
+#[test]
 fn budgets() {
     for (text, minutes) in [
         ("45m", 45),
@@ -477,6 +502,35 @@ proptest! {
         prop_assert!(counted.left_out_items.is_empty());
         let all = agenda(&input, None, LeftOut::Counted);
         prop_assert_eq!(all.items, rank(&input));
+    }
+
+    #[test]
+    fn choosing_from_a_partly_ranked_list_changes_nothing(
+        spec in proptest::collection::vec((1u32..90, 0u32..60), 0..1200),
+        budget in 0u32..=1500,
+        step in 1usize..60,
+    ) {
+        // Ranking only as far as choosing needs (from `step` items on) chooses what
+        // ranking everything first does. Scores in whole points tie often, so the ties'
+        // order (kind, name, record) counts too.
+        let ranked: Vec<AgendaItem> = spec
+            .iter()
+            .enumerate()
+            .map(|(n, (m, s))| item(n as u32, *m, f64::from(*s)))
+            .collect();
+        let full = fit_budget(ranked.clone(), budget);
+        let mut ranking = Ranking::with_step(ranked, step);
+        let chosen = choose(&mut ranking, budget);
+        let items: Vec<AgendaItem> = ranking
+            .items
+            .iter()
+            .zip(&chosen)
+            .filter(|(_, c)| **c)
+            .map(|(i, _)| i.clone())
+            .collect();
+        prop_assert_eq!(&items, &full.items);
+        prop_assert_eq!(chosen.iter().filter(|c| !**c).count(), full.left_out);
+        prop_assert!(ranking.items[..ranking.sorted].windows(2).all(|w| rank_order(&w[0], &w[1]).is_lt()));
     }
 
     #[test]
