@@ -43,10 +43,18 @@ impl Shared {
 }
 
 /// The `MakeWriter` of a batched log: clone it into the subscriber.
-#[derive(Clone)]
 pub struct BatchedLog<W> {
     shared: Arc<Shared>,
     out: Arc<Mutex<W>>,
+}
+
+impl<W> Clone for BatchedLog<W> {
+    fn clone(&self) -> Self {
+        BatchedLog {
+            shared: self.shared.clone(),
+            out: self.out.clone(),
+        }
+    }
 }
 
 /// Ends the batching when dropped: writes the lines still pending and stops the thread.
@@ -99,11 +107,12 @@ fn write_batches<W: Write>(shared: &Shared, out: &Mutex<W>) {
         if state.pending.is_empty() {
             return; // closed, and nothing left
         }
-        if !state.closed {
-            drop(state);
-            std::thread::sleep(BATCH_WINDOW);
-            state = shared.lock();
-        }
+        // Collects lines for a window (cut short when the flusher is dropped).
+        state = shared
+            .filled
+            .wait_timeout_while(state, BATCH_WINDOW, |s| !s.closed)
+            .unwrap_or_else(PoisonError::into_inner)
+            .0;
         std::mem::swap(&mut state.pending, &mut spare);
         // The sink is locked before the buffer is released, so that a line written
         // directly (after the flusher) cannot overtake this batch.
@@ -177,13 +186,14 @@ impl<W: Write> Write for LineWriter<'_, W> {
 mod tests {
     use super::*;
 
-    /// A sink the test can read while the writer holds it.
+    /// A sink the test can read while the writer holds it, and wait on.
     #[derive(Clone, Default)]
-    struct Sink(Arc<Mutex<Vec<u8>>>);
+    struct Sink(Arc<Mutex<Vec<u8>>>, Arc<Condvar>);
 
     impl Write for Sink {
         fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
             self.0.lock().unwrap().extend_from_slice(buf);
+            self.1.notify_all();
             Ok(buf.len())
         }
         fn flush(&mut self) -> io::Result<()> {
@@ -191,7 +201,7 @@ mod tests {
         }
     }
 
-    fn line(log: &BatchedLog<Sink>, text: &str) {
+    fn line<W: Write + Send + 'static>(log: &BatchedLog<W>, text: &str) {
         log.make_writer().write_all(text.as_bytes()).unwrap();
     }
 
@@ -231,12 +241,13 @@ mod tests {
         let (log, _flusher) = batched(sink.clone()).unwrap();
         line(&log, "one\n");
         // Bounded wait: the batch is written a window after its first line.
-        let deadline = std::time::Instant::now() + Duration::from_secs(30);
-        while sink.0.lock().unwrap().is_empty() {
-            assert!(std::time::Instant::now() < deadline, "never written");
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        assert_eq!(*sink.0.lock().unwrap(), b"one\n");
+        let (written, _) = sink
+            .1
+            .wait_timeout_while(sink.0.lock().unwrap(), Duration::from_secs(60), |w| {
+                w.is_empty()
+            })
+            .unwrap();
+        assert_eq!(*written, b"one\n");
     }
 
     #[test]
@@ -272,13 +283,12 @@ mod tests {
                 }
                 logged.send(()).unwrap();
             });
-            // Bounded: the pending bytes never pass the limit while the sink is closed.
-            let deadline = std::time::Instant::now() + Duration::from_millis(500);
-            while std::time::Instant::now() < deadline {
-                assert!(log.shared.lock().pending.len() <= MAX_PENDING);
-                assert!(done.try_recv().is_err(), "the third line did not wait");
-                std::thread::sleep(Duration::from_millis(20));
-            }
+            // While the sink is closed, the third line waits and the buffer stays bounded.
+            assert!(
+                done.recv_timeout(Duration::from_millis(500)).is_err(),
+                "the third line did not wait"
+            );
+            assert!(log.shared.lock().pending.len() <= MAX_PENDING);
             *gate.0.lock().unwrap() = true;
             gate.1.notify_all();
             done.recv_timeout(Duration::from_secs(60)).unwrap();
