@@ -141,9 +141,9 @@ impl App {
         Ctx {
             ws: p.workspace_id.clone(),
             actor: Actor {
-                user_id: Some(p.user.meta.id.clone()),
-                name: p.user.name.clone(),
-                role: p.user.role,
+                user_id: Some(p.user_id.clone()),
+                name: p.name.clone(),
+                role: p.role,
             },
         }
     }

@@ -5,7 +5,7 @@
 
 use rapport_core::validate::Validate;
 use rapport_core::*;
-use rapport_store::{Entity, ListQuery, Page, StoreError, Tx};
+use rapport_store::{Entity, ListQuery, Page, StoreError, StoredDoc, Tx};
 use serde_json::{Map, Value};
 
 use crate::{App, AppError, Ctx, Result};
@@ -24,6 +24,11 @@ pub trait Resource: Entity + Validate + schemars::JsonSchema {
     /// The records this one points at, which must exist in the same workspace (and, for
     /// relationships, be visible to the actor).
     fn references(&self) -> Vec<(EntityKind, &Id)>;
+    /// Whether the stored document can be sent as the record's JSON as it is: it is
+    /// `serde_json` of the record, and parsing and serializing it again gives the same
+    /// bytes. Not for records with floating-point fields, whose numbers the parser may
+    /// round differently in the last bit (so a read's body could change).
+    const STORED_DOC_IS_JSON: bool = true;
 }
 
 fn obj(pairs: &[(&str, Value)]) -> Value {
@@ -108,6 +113,7 @@ impl Resource for Commitment {
 
 impl Resource for Exchange {
     const PATH: &'static str = "exchanges";
+    const STORED_DOC_IS_JSON: bool = false; // amount
     fn defaults(now: &str) -> Value {
         obj(&[
             ("kind", "other".into()),
@@ -186,6 +192,7 @@ impl Resource for Tie {
 
 impl Resource for Deal {
     const PATH: &'static str = "deals";
+    const STORED_DOC_IS_JSON: bool = false; // amount
     fn defaults(_now: &str) -> Value {
         obj(&[("stage", "lead".into())])
     }
@@ -367,11 +374,33 @@ impl App {
 
     /// A live record the actor may see.
     pub fn get_record<E: Resource>(&self, ctx: &Ctx, id: &Id) -> Result<E> {
+        Ok(self.get_stored::<E>(ctx, id)?.record()?)
+    }
+
+    /// [`App::get_record`] as the record's JSON (`serde_json::to_string` of the record,
+    /// the API's body) and its version: the stored document itself, unparsed, where
+    /// that is the same text ([`Resource::STORED_DOC_IS_JSON`]).
+    pub fn get_record_json<E: Resource>(&self, ctx: &Ctx, id: &Id) -> Result<StoredDoc> {
+        let stored = self.get_stored::<E>(ctx, id)?;
+        if E::STORED_DOC_IS_JSON {
+            return Ok(stored);
+        }
+        let rec: E = stored.record()?;
+        let doc = serde_json::to_string(&rec)
+            .map_err(|e| StoreError::Corrupt(format!("cannot serialize record: {e}")))?;
+        Ok(StoredDoc {
+            doc,
+            version: stored.version,
+        })
+    }
+
+    /// The stored document of a record the actor may see, live or trashed.
+    fn get_stored<E: Resource>(&self, ctx: &Ctx, id: &Id) -> Result<StoredDoc> {
         self.store
             .read_one(|tx| {
-                let rec = tx.find::<E>(&ctx.ws, id)?;
-                match rec {
-                    Some(r) if self.may_see_record::<E>(tx, ctx, id)? => Ok(Some(r)),
+                let stored = tx.find_doc::<E>(&ctx.ws, id)?;
+                match stored {
+                    Some(d) if self.may_see_record::<E>(tx, ctx, id)? => Ok(Some(d)),
                     _ => Ok(None),
                 }
             })?

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use rapport_core::*;
 
 use crate::entity::{Entity, Indexes};
-use crate::value::Value;
+use crate::value::{Row, Value};
 use crate::{StoreError, Tx};
 
 impl Entity for User {
@@ -28,11 +28,32 @@ impl Entity for User {
     }
 }
 
-/// A user found by a credential, with the workspace they act in.
+/// A user found by a credential, with the workspace they act in: the user's columns
+/// (a credential is checked on every request; its user's document is not parsed).
 #[derive(Debug, Clone)]
 pub struct Principal {
     pub workspace_id: Id,
-    pub user: User,
+    pub user_id: Id,
+    pub name: String,
+    pub role: Role,
+}
+
+/// The columns of `users` (aliased `u`) a [`Principal`] is read from, first in a row
+/// (read by [`principal`]).
+macro_rules! principal_columns {
+    () => {
+        "u.workspace_id, u.id, u.name, u.role"
+    };
+}
+
+/// The [`Principal`] in the first columns of a row that begins with `principal_columns!()`.
+fn principal(row: &Row) -> Result<Principal, StoreError> {
+    Ok(Principal {
+        workspace_id: row.id(0)?,
+        user_id: row.id(1)?,
+        name: row.text(2)?,
+        role: Role::parse(&row.text(3)?)?,
+    })
 }
 
 /// A live web session.
@@ -58,10 +79,7 @@ impl Tx<'_> {
         let Some(row) = self.c.query_one(sql, &[key.into()])? else {
             return Ok(None);
         };
-        Ok(Some(Principal {
-            workspace_id: row.id(0)?,
-            user: row.json(1)?,
-        }))
+        principal(&row).map(Some)
     }
 
     /// A trivial query: the database answers.
@@ -136,8 +154,12 @@ impl Tx<'_> {
     /// The user an unrevoked token belongs to.
     pub fn token_principal(&mut self, token_hash: &str) -> Result<Option<Principal>, StoreError> {
         self.principal_where(
-            "SELECT u.workspace_id, u.doc FROM api_tokens k JOIN users u ON u.id = k.user_id
-             WHERE k.token_hash = $1 AND k.revoked_at IS NULL AND u.deleted_at IS NULL",
+            concat!(
+                "SELECT ",
+                principal_columns!(),
+                " FROM api_tokens k JOIN users u ON u.id = k.user_id
+                 WHERE k.token_hash = $1 AND k.revoked_at IS NULL AND u.deleted_at IS NULL"
+            ),
             token_hash,
         )
     }
@@ -187,7 +209,11 @@ impl Tx<'_> {
     /// The user a calendar-feed token belongs to.
     pub fn feed_principal(&mut self, hash: &str) -> Result<Option<Principal>, StoreError> {
         self.principal_where(
-            "SELECT workspace_id, doc FROM users WHERE feed_token_hash = $1 AND deleted_at IS NULL",
+            concat!(
+                "SELECT ",
+                principal_columns!(),
+                " FROM users u WHERE u.feed_token_hash = $1 AND u.deleted_at IS NULL"
+            ),
             hash,
         )
     }
@@ -233,20 +259,21 @@ impl Tx<'_> {
         now: Timestamp,
     ) -> Result<Option<SessionRow>, StoreError> {
         let Some(row) = self.c.query_one(
-            "SELECT u.workspace_id, u.doc, s.csrf_token, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.deleted_at IS NULL",
+            concat!(
+                "SELECT ",
+                principal_columns!(),
+                ", s.csrf_token, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
+                 WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.deleted_at IS NULL"
+            ),
             &[id_hash.into(), now.into()],
         )?
         else {
             return Ok(None);
         };
         Ok(Some(SessionRow {
-            principal: Principal {
-                workspace_id: row.id(0)?,
-                user: row.json(1)?,
-            },
-            csrf_token: row.text(2)?,
-            expires_at: row.timestamp(3)?,
+            principal: principal(&row)?,
+            csrf_token: row.text(4)?,
+            expires_at: row.timestamp(5)?,
         }))
     }
 

@@ -671,14 +671,33 @@ impl Tx<'_> {
 
     /// A record of this workspace, live or trashed.
     pub fn find<E: Entity>(&mut self, ws: &Id, id: &Id) -> Result<Option<E>, StoreError> {
+        self.find_doc::<E>(ws, id)?.map(|d| d.record()).transpose()
+    }
+
+    /// A record of this workspace, live or trashed, as stored: its document and version.
+    pub fn find_doc<E: Entity>(
+        &mut self,
+        ws: &Id,
+        id: &Id,
+    ) -> Result<Option<StoredDoc>, StoreError> {
         let sql = format!(
-            "SELECT doc FROM {} WHERE id = $1 AND workspace_id = $2",
+            "SELECT doc, version FROM {} WHERE id = $1 AND workspace_id = $2",
             E::TABLE
         );
-        self.c
-            .query_one(&sql, &[id.into(), ws.into()])?
-            .map(|r| r.json(0))
-            .transpose()
+        let Some(mut row) = self.c.query_one(&sql, &[id.into(), ws.into()])? else {
+            return Ok(None);
+        };
+        let version = row.i64(1)?;
+        let doc = match row.0.swap_remove(0) {
+            Value::Text(doc) => doc,
+            other => {
+                return Err(StoreError::Corrupt(format!(
+                    "{} {id}: the document is {other:?}, not text",
+                    E::KIND
+                )));
+            }
+        };
+        Ok(Some(StoredDoc { doc, version }))
     }
 
     /// Several live records by id, in no particular order; unknown ids are skipped.
@@ -1053,6 +1072,23 @@ impl Tx<'_> {
             Some(r) => r.i64(0),
             None => Ok(0),
         }
+    }
+}
+
+/// A record's document as stored, with its version (the `version` column, the same as
+/// the document's). The document is what [`to_doc`] wrote: `serde_json::to_string` of the
+/// record, byte for byte (the engines store it as text, unchanged).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredDoc {
+    pub doc: String,
+    pub version: i64,
+}
+
+impl StoredDoc {
+    /// The record the document holds.
+    pub fn record<E: DeserializeOwned>(&self) -> Result<E, StoreError> {
+        serde_json::from_str(&self.doc)
+            .map_err(|e| StoreError::Corrupt(format!("bad document: {e}")))
     }
 }
 

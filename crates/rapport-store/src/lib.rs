@@ -23,7 +23,7 @@ mod value;
 pub use accounts::{Principal, SessionRow, TokenInfo};
 pub use bulk::BulkLoad;
 pub use conn::Dialect;
-pub use entity::{Entity, ListQuery, Page, Scope, decode_cursor, encode_cursor};
+pub use entity::{Entity, ListQuery, Page, Scope, StoredDoc, decode_cursor, encode_cursor};
 pub use error::StoreError;
 pub use health::{ExchangeRow, FeedbackRow, HEALTH_INTERACTIONS, HealthRecord, InteractionRow};
 pub use merge::{CANDIDATES, Namesake, SharedValue};

@@ -252,8 +252,11 @@ pub fn audit(app: &App, ctx: &Ctx, a: AuditArgs, as_json: bool) -> Result<()> {
 
 /// Starts the server; with `--demo`, fills an empty workspace first.
 pub fn serve(app: App, ctx: &Ctx, a: ServeArgs) -> Result<()> {
+    // Log lines are written in batches off the request's thread; `_flusher`, dropped
+    // when this function returns (the server has stopped), writes what is left.
+    let (log, _flusher) = crate::log_writer::stderr()?;
     tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(log)
         .with_target(false)
         .with_ansi(false)
         .init();

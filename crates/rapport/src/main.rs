@@ -4,6 +4,7 @@
 mod accounts;
 mod cli;
 mod commands;
+mod log_writer;
 mod output;
 
 use clap::Parser;
