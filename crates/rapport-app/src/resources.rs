@@ -385,13 +385,7 @@ impl App {
         if E::STORED_DOC_IS_JSON {
             return Ok(stored);
         }
-        let rec: E = stored.record()?;
-        let doc = serde_json::to_string(&rec)
-            .map_err(|e| StoreError::Corrupt(format!("cannot serialize record: {e}")))?;
-        Ok(StoredDoc {
-            doc,
-            version: stored.version,
-        })
+        Ok(StoredDoc::of(&stored.record::<E>()?, stored.version)?)
     }
 
     /// The stored document of a record the actor may see, live or trashed.

@@ -1085,6 +1085,14 @@ pub struct StoredDoc {
 }
 
 impl StoredDoc {
+    /// The document `rec` is stored as, with `version`: what [`Tx::find_doc`] reads back.
+    pub fn of<E: Serialize>(rec: &E, version: i64) -> Result<StoredDoc, StoreError> {
+        Ok(StoredDoc {
+            doc: to_doc(rec)?,
+            version,
+        })
+    }
+
     /// The record the document holds.
     pub fn record<E: DeserializeOwned>(&self) -> Result<E, StoreError> {
         serde_json::from_str(&self.doc)
