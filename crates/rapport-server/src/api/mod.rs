@@ -53,9 +53,12 @@ fn etag(version: i64) -> HeaderValue {
 }
 
 fn record_response<E: Resource>(status: StatusCode, rec: &E) -> Response {
-    let mut r = json_response(status, rec);
-    r.headers_mut()
-        .insert(header::ETAG, etag(rec.meta().version));
+    with_etag(json_response(status, rec), rec.meta().version)
+}
+
+/// `r` with a record's version as its ETag.
+fn with_etag(mut r: Response, version: i64) -> Response {
+    r.headers_mut().insert(header::ETAG, etag(version));
     r
 }
 
@@ -278,9 +281,10 @@ async fn read<E: Resource + Send + 'static>(
         Ok(app.get_record_json::<E>(&ctx, &parse_id(&id)?)?)
     })
     .await?;
-    let mut r = json_body_response(StatusCode::OK, rec.doc);
-    r.headers_mut().insert(header::ETAG, etag(rec.version));
-    Ok(r)
+    Ok(with_etag(
+        json_body_response(StatusCode::OK, rec.doc),
+        rec.version,
+    ))
 }
 
 async fn update<E: Resource + Send + 'static>(
