@@ -8,16 +8,19 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use jiff::civil::Date;
 use rapport_core::agenda::*;
 use rapport_core::*;
-use rapport_store::{AgendaRelationship, DueCheckIns, SubjectCard};
+use rapport_store::{DueCheckIns, SubjectCard};
 
 use crate::{App, Ctx, Result};
 
 fn subject_ref(card: Option<&SubjectCard>, id: &Id) -> SubjectRef {
+    named(id, card.map(|c| c.name.as_str()))
+}
+
+/// A subject by id and name; without a name (the subject is missing), its short id.
+fn named(id: &Id, name: Option<&str>) -> SubjectRef {
     SubjectRef {
         id: id.clone(),
-        name: card
-            .map(|c| c.name.clone())
-            .unwrap_or_else(|| id.short().to_string()),
+        name: name.unwrap_or_else(|| id.short()).to_string(),
     }
 }
 
@@ -41,20 +44,22 @@ impl App {
             .to_zoned(zone.clone())
             .map_err(|e| DomainError::invalid("day", format!("{today} has no start: {e}")))?
             .timestamp();
+        // The relationships private to someone else are left out by the store.
+        let viewer = ctx.actor.user_id.as_ref();
         let input = self.store.read(|tx| {
             // Only the check-ins that may be due are read; relationships that other
-            // facts (promises, conflicts, tasks, falling health) refer to are read by id.
+            // facts refer to are read by id: whole when their health may be falling,
+            // only whom they are with for their promises, conflicts and tasks (their
+            // check-in is not due: every one that may be is read above).
             let mut rels = tx.agenda_relationships(
                 &ctx.ws,
                 &DueCheckIns {
                     day_start,
                     default_cadence: &rapport_core::health::default_cadence,
                 },
+                viewer,
             )?;
-            let soon = today
-                .checked_add(jiff::Span::new().days(3))
-                .unwrap_or(today);
-            let commitments = tx.open_commitments_due(&ctx.ws, soon)?;
+            let commitments = tx.open_commitments_due(&ctx.ws, promises_due_by(today))?;
             let conflicts = tx.open_conflicts(&ctx.ws)?;
             let tasks = tx.tasks_due(&ctx.ws, today)?;
             let fall_since = today
@@ -64,8 +69,14 @@ impl App {
             let may_fall = tx.health_falls(&ctx.ws, fall_since, today)?;
             let history = tx.recent_health_of(&ctx.ws, &may_fall, fall_since)?;
             // Ids are hashed with Fx, as the network's are: SipHash was ~6% of the run.
-            let read: FxHashSet<&Id> = rels.iter().map(|r| &r.id).collect();
-            let mut others: Vec<Id> = commitments
+            let mut read: FxHashSet<&Id> = rels.iter().map(|r| &r.id).collect();
+            let mut falling: Vec<Id> = may_fall
+                .iter()
+                .filter(|id| read.insert(id))
+                .cloned()
+                .collect();
+            falling.sort();
+            let mut others: Vec<&Id> = commitments
                 .iter()
                 .map(|c| &c.relationship_id)
                 .chain(conflicts.iter().map(|c| &c.relationship_id))
@@ -73,16 +84,28 @@ impl App {
                     Some(l) if l.kind == EntityKind::Relationship => Some(&l.id),
                     _ => None,
                 }))
-                .chain(&may_fall)
                 .filter(|id| !read.contains(id))
-                .cloned()
                 .collect();
             others.sort();
             others.dedup();
-            rels.extend(tx.agenda_relationships_by_id(&ctx.ws, &others)?);
-            rels.retain(|r| self.may_see_owned(ctx, r.visibility, r.owner_id.as_ref()));
-            let rel_by_id: FxHashMap<&Id, &AgendaRelationship> =
-                rels.iter().map(|r| (&r.id, r)).collect();
+            rels.extend(tx.agenda_relationships_by_id(&ctx.ws, &falling, viewer)?);
+            let others = tx.agenda_subjects(&ctx.ws, &others, viewer)?;
+            // Whom each relationship read is with: its subject's id and name.
+            let with: FxHashMap<&Id, (&Id, Option<&str>)> = rels
+                .iter()
+                .map(|r| {
+                    (
+                        &r.id,
+                        (&r.subject.id, r.card.as_ref().map(|c| c.name.as_str())),
+                    )
+                })
+                .chain(
+                    others
+                        .iter()
+                        .map(|s| (&s.relationship_id, (&s.subject_id, s.name.as_deref()))),
+                )
+                .collect();
+            let rel_ref = |id: &Id| with.get(id).map(|(subject, name)| named(subject, *name));
             let day_of = |at: jiff::Timestamp| at.to_zoned(zone.clone()).date();
             // An organization is in touch when it, or one of its people, was: the
             // members' contacts of the organizations among the relationships read.
@@ -117,14 +140,19 @@ impl App {
             ids.dedup();
             let cards = tx.subject_cards(&ctx.ws, &ids)?;
             let card_of = |id: &Id| -> Option<&SubjectCard> { cards.get(id) };
-            let rel_ref = |r: &AgendaRelationship| subject_ref(r.card.as_ref(), &r.subject.id);
 
             let mut input = AgendaInput::new(today);
+            // Each vector sized once: grown by doubling, the larger ones were copied
+            // into fresh memory, whose page faults are a large part of the run.
+            input.relationships.reserve(rels.len());
+            input.commitments.reserve(commitments.len());
+            input.conflicts.reserve(conflicts.len());
+            input.tasks.reserve(tasks.len());
             for c in commitments {
-                if let Some(r) = rel_by_id.get(&c.relationship_id) {
+                if let Some(subject) = rel_ref(&c.relationship_id) {
                     input.commitments.push(OpenCommitment {
                         id: c.id,
-                        subject: rel_ref(r),
+                        subject,
                         owed_by: c.owed_by,
                         text: c.text,
                         due: c.due,
@@ -132,10 +160,10 @@ impl App {
                 }
             }
             for c in conflicts {
-                if let Some(r) = rel_by_id.get(&c.relationship_id) {
+                if let Some(subject) = rel_ref(&c.relationship_id) {
                     input.conflicts.push(OpenConflict {
                         id: c.id,
-                        subject: rel_ref(r),
+                        subject,
                         severity: c.severity,
                         opened_on: c.opened_at.to_zoned(zone.clone()).date(),
                     });
@@ -166,8 +194,8 @@ impl App {
             }
             for t in tasks {
                 let subject = match &t.link {
-                    Some(l) if l.kind == EntityKind::Relationship => match rel_by_id.get(&l.id) {
-                        Some(r) => Some(rel_ref(r)),
+                    Some(l) if l.kind == EntityKind::Relationship => match rel_ref(&l.id) {
+                        Some(subject) => Some(subject),
                         None => continue,
                     },
                     Some(l) => Some(subject_ref(card_of(&l.id), &l.id)),

@@ -205,6 +205,27 @@ const TASK_MINUTES: u32 = 15;
 
 /// My promises show this many days before they are due.
 const MY_PROMISE_LEAD_DAYS: i64 = 3;
+/// The last due dates of the open promises the agenda of `today` may show: mine, which
+/// show [`MY_PROMISE_LEAD_DAYS`] ahead, and theirs, which show once due. Promises due
+/// later need not be read.
+pub fn promises_due_by(today: Date) -> PromisesDueBy {
+    PromisesDueBy {
+        mine: today
+            .checked_add(jiff::Span::new().days(MY_PROMISE_LEAD_DAYS))
+            .unwrap_or(Date::MAX),
+        theirs: today,
+    }
+}
+
+/// See [`promises_due_by`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PromisesDueBy {
+    /// The last due date of my promises shown.
+    pub mine: Date,
+    /// The last due date of their promises shown (never after `mine`).
+    pub theirs: Date,
+}
+
 /// Dates show this many days ahead.
 const DATE_LEAD_DAYS: i64 = 7;
 
@@ -404,7 +425,15 @@ fn candidates(input: &AgendaInput) -> Vec<Candidate<'_>> {
 /// particular order.
 fn judged(input: &AgendaInput) -> Vec<Candidate<'_>> {
     let today = input.today;
-    let mut items = Vec::new();
+    // Room for an item per fact (more only with falling health or stakeholders), so that
+    // tens of thousands of candidates are not copied as the vector grows.
+    let mut items = Vec::with_capacity(
+        input.relationships.len()
+            + input.commitments.len()
+            + input.conflicts.len()
+            + input.dates.len()
+            + input.tasks.len(),
+    );
     for r in &input.relationships {
         if let Some(item) = check_in(r, today) {
             items.push(item);

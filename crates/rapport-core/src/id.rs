@@ -18,6 +18,11 @@ impl Id {
     }
 
     pub fn parse(s: &str) -> Result<Id, DomainError> {
+        // The stored form, which the store hands back by the tens of thousands, is
+        // taken as it is after a check of each byte, without the UUID parser.
+        if is_stored_form(s) {
+            return Ok(Id(s.to_owned()));
+        }
         let t = s.trim();
         let uuid = uuid::Uuid::try_parse(t)
             .map_err(|_| DomainError::invalid("id", format!("`{s}` is not a valid id (a UUID)")))?;
@@ -42,6 +47,29 @@ impl Id {
     pub fn short(&self) -> &str {
         &self.0[..8.min(self.0.len())]
     }
+}
+
+/// Lowercase hexadecimal digits, by byte.
+const LOWER_HEX: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = matches!(i as u8, b'0'..=b'9' | b'a'..=b'f');
+        i += 1;
+    }
+    t
+};
+
+/// Whether `s` is a UUID in the form ids are kept in: 36 characters, hyphens at 8, 13,
+/// 18 and 23, lowercase hexadecimal digits elsewhere. Such a text is its own id (see
+/// the property test: `Id::parse` without this check gives the same).
+fn is_stored_form(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && [8, 13, 18, 23].iter().all(|&i| b.get(i) == Some(&b'-'))
+        && b.iter()
+            .enumerate()
+            .all(|(i, &c)| LOWER_HEX[usize::from(c)] || matches!(i, 8 | 13 | 18 | 23))
 }
 
 impl FromStr for Id {
@@ -97,6 +125,35 @@ mod tests {
         let b = Id::v7(2_000, [0; 10]);
         assert!(a < b);
         assert_eq!(Id::parse(a.as_str()).ok(), Some(a));
+    }
+
+    /// `Id::parse` as it is without its check of the stored form.
+    fn parse_by_uuid(s: &str) -> Option<String> {
+        let t = s.trim();
+        uuid::Uuid::try_parse(t)
+            .ok()
+            .map(|u| u.hyphenated().to_string())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_stored_form_check_changes_no_id(
+            s in "[0-9a-f-]{36}|[0-9a-fA-F]{8}-[0-9a-f]{4}-[0-9a-fG-]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32}|.{0,40}",
+            hyphens in proptest::collection::vec(0usize..36, 0..5),
+        ) {
+            let mut s = s;
+            if s.len() == 36 && s.is_ascii() {
+                // Hyphens moved about: only those at 8, 13, 18 and 23 make the form.
+                let mut b = s.into_bytes();
+                for h in hyphens {
+                    b[h] = b'-';
+                }
+                s = String::from_utf8(b).unwrap();
+            }
+            let fast = Id::parse(&s).ok().map(|i| i.as_str().to_string());
+            proptest::prop_assert_eq!(fast.clone(), parse_by_uuid(&s), "{}", s);
+            proptest::prop_assert_eq!(is_stored_form(&s), fast.as_deref() == Some(s.as_str()));
+        }
     }
 
     #[test]

@@ -28,6 +28,14 @@ pub struct Indexes {
     pub search: Option<String>,
 }
 
+/// The SQL condition that a relationship (or a row with its `visibility` and
+/// `owner_id`, on table alias `alias`) is private to someone other than viewer `$n`.
+pub(crate) fn private_sql(alias: &str, n: usize) -> String {
+    format!(
+        "{alias}.visibility <> 'workspace' AND {alias}.owner_id IS NOT NULL AND {alias}.owner_id <> ${n}"
+    )
+}
+
 /// Who may see a record. Relationships can be private to their owner; the records that
 /// hang off a relationship (or link to one) are as private as it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,11 +53,7 @@ pub enum Scope {
 impl Scope {
     /// The SQL condition (on table alias `t`) that hides what viewer `$n` may not see.
     pub(crate) fn visible_sql(self, n: usize) -> Option<String> {
-        let private = |alias: &str| {
-            format!(
-                "{alias}.visibility <> 'workspace' AND {alias}.owner_id IS NOT NULL AND {alias}.owner_id <> ${n}"
-            )
-        };
+        let private = |alias: &str| private_sql(alias, n);
         match self {
             Scope::Workspace => None,
             Scope::Relationship => Some(format!("NOT ({})", private("t"))),

@@ -19,7 +19,8 @@ pub struct SubjectCard {
 }
 
 /// A live relationship as the agenda reads it: projected columns only, never the
-/// document, with its subject's name, preferred channel and last contact.
+/// document, with its subject's name, preferred channel and last contact. (Who may see
+/// it is decided in SQL, by the viewer the reads are given.)
 #[derive(Debug, Clone, PartialEq)]
 pub struct AgendaRelationship {
     pub id: Id,
@@ -28,14 +29,22 @@ pub struct AgendaRelationship {
     pub status: RelationshipStatus,
     pub importance: Importance,
     pub cadence_days: Option<CadenceDays>,
-    pub owner_id: Option<Id>,
-    pub visibility: Visibility,
     /// The subject's name and channel; `None` when the subject is missing.
     pub card: Option<SubjectCard>,
     /// The subject's own last live interaction.
     pub last_at: Option<Timestamp>,
     /// When the relationship began (it counts when there is no contact to go by).
     pub started_on: Option<Date>,
+}
+
+/// Whom a live relationship is with, as the agenda names it on the promises, conflicts
+/// and tasks of relationships it does not otherwise read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgendaSubject {
+    pub relationship_id: Id,
+    pub subject_id: Id,
+    /// The subject's name; `None` when the subject is missing.
+    pub name: Option<String>,
 }
 
 /// Which check-ins the agenda asks the store for: those that may be due on the day
@@ -68,16 +77,16 @@ impl DueCheckIns<'_> {
 
 const MICROS_PER_DAY: i64 = 86_400_000_000;
 
-/// The 13 columns the agenda reads of `agenda_relationships` (see [`agenda_relationship`]).
+/// The 11 columns the agenda reads of `agenda_relationships` (see [`agenda_relationship`]).
 macro_rules! agenda_read_columns {
     () => {
         "r.id, r.subject_kind, r.subject_id, r.kind, r.status, r.importance, r.cadence_days,
-        r.owner_id, r.visibility, r.last_at, r.name, r.preferred_channel, r.started_on"
+        r.last_at, r.name, r.preferred_channel, r.started_on"
     };
 }
 
 /// The agenda's view of relationships by id: the rows of `agenda_relationships`
-/// ([`agenda_read_columns`]) with the workspace as a 14th column. Callers add the `WHERE`.
+/// ([`agenda_read_columns`]) with the workspace as a 12th column. Callers add the `WHERE`.
 const AGENDA_SELECT_WS: &str = concat!(
     "SELECT ",
     agenda_read_columns!(),
@@ -117,6 +126,19 @@ pub(crate) enum AgendaRefresh {
 #[derive(Debug, Default)]
 pub(crate) struct AgendaLater(BTreeMap<(Id, AgendaRefresh), BTreeSet<Id>>);
 
+/// The parameters of a read by id that may have a viewer: the viewer as `$1` when there
+/// is one, then the ids; and the number of the first id's placeholder.
+fn viewer_and_ids<'a>(
+    viewer: Option<&Id>,
+    ids: impl ExactSizeIterator<Item = &'a Id>,
+) -> (usize, Vec<Value>) {
+    let mut params: Vec<Value> = Vec::with_capacity(ids.len() + 1);
+    params.extend(viewer.map(Value::from));
+    let first = params.len() + 1;
+    params.extend(ids.map(Value::from));
+    (first, params)
+}
+
 /// Adds one `(relationship_id, day, score)` row to the scores by relationship.
 fn add_score(out: &mut HashMap<Id, Vec<(Date, u8)>>, r: &dyn Cells) -> Result<(), StoreError> {
     let score = r.i64(2)?.clamp(0, 100) as u8;
@@ -127,10 +149,10 @@ fn add_score(out: &mut HashMap<Id, Vec<(Date, u8)>>, r: &dyn Cells) -> Result<()
 
 /// One row of [`agenda_read_columns`], read in place.
 fn agenda_relationship(r: &dyn Cells) -> Result<AgendaRelationship, StoreError> {
-    let card = match r.opt_str(10)? {
+    let card = match r.opt_str(8)? {
         Some(name) => Some(SubjectCard {
             name: name.to_string(),
-            preferred_channel: r.opt_str(11)?.and_then(|c| Channel::parse(c).ok()),
+            preferred_channel: r.opt_str(9)?.and_then(|c| Channel::parse(c).ok()),
         }),
         None => None,
     };
@@ -144,12 +166,19 @@ fn agenda_relationship(r: &dyn Cells) -> Result<AgendaRelationship, StoreError> 
         status: RelationshipStatus::parse(r.str(4)?)?,
         importance: Importance::new(r.i64(5)?)?,
         cadence_days: r.opt_i64(6)?.map(CadenceDays::new).transpose()?,
-        owner_id: r.opt_str(7)?.map(Id::parse).transpose()?,
-        visibility: Visibility::parse(r.str(8)?)?,
         card,
-        last_at: r.opt_timestamp(9)?,
-        started_on: r.opt_str(12)?.map(|_| r.date(12)).transpose()?,
+        last_at: r.opt_timestamp(7)?,
+        started_on: r.opt_date(10)?,
     })
+}
+
+/// The condition (`AND …`, on alias `r`) that leaves out the relationships private to
+/// someone other than `viewer` (parameter `$n`); nothing without a viewer.
+fn seen_by(viewer: Option<&Id>, n: usize) -> String {
+    match viewer {
+        Some(_) => format!(" AND NOT ({})", crate::entity::private_sql("r", n)),
+        None => String::new(),
+    }
 }
 
 /// An open commitment as the agenda reads it: columns, not the document.
@@ -416,18 +445,22 @@ impl Tx<'_> {
         })
     }
 
-    /// Open commitments of the workspace due on or before `until` (an index range), read
-    /// as columns.
+    /// Open commitments of the workspace due by the dates `by` gives (mine and theirs;
+    /// an index range up to the later), read as columns, in no particular order (the
+    /// agenda ranks them; sorting them here cost SQLite a temporary B-tree, as the index
+    /// has `deleted_at` between `due` and `id`).
     pub fn open_commitments_due(
         &mut self,
         ws: &Id,
-        until: Date,
+        by: agenda::PromisesDueBy,
     ) -> Result<Vec<DueCommitment>, StoreError> {
         let mut out = Vec::new();
+        let last = by.mine.max(by.theirs);
         self.c.for_each(
             "SELECT id, relationship_id, owed_by, text, due FROM commitments
-             WHERE workspace_id = $1 AND status = 'open' AND due <= $2 AND deleted_at IS NULL ORDER BY due, id",
-            &[ws.into(), until.into()],
+             WHERE workspace_id = $1 AND status = 'open' AND due <= $2 AND deleted_at IS NULL
+               AND due <= CASE owed_by WHEN 'them' THEN $3 ELSE $4 END",
+            &[ws.into(), last.into(), by.theirs.into(), by.mine.into()],
             &mut |r| {
                 out.push(DueCommitment {
                     id: r.id(0)?,
@@ -447,11 +480,12 @@ impl Tx<'_> {
         self.where_eq(ws, "status", CommitmentStatus::Open.as_str().into())
     }
 
-    /// Conflicts not yet resolved, as the agenda reads them.
+    /// Conflicts not yet resolved, as the agenda reads them, in no particular order (the
+    /// agenda ranks them; sorting them by id cost SQLite a temporary B-tree of documents).
     pub fn open_conflicts(&mut self, ws: &Id) -> Result<Vec<AgendaConflict>, StoreError> {
         let mut out = Vec::new();
         self.c.for_each(
-            "SELECT doc FROM conflicts WHERE workspace_id = $1 AND status <> 'resolved' AND deleted_at IS NULL ORDER BY id",
+            "SELECT doc FROM conflicts WHERE workspace_id = $1 AND status <> 'resolved' AND deleted_at IS NULL",
             &[ws.into()],
             &mut |r| {
                 out.push(r.json(0)?);
@@ -471,11 +505,11 @@ impl Tx<'_> {
     }
 
     /// Tasks not done that are due on or before `until` (an index range), as the agenda
-    /// reads them.
+    /// reads them, in no particular order (as [`Tx::open_conflicts`]).
     pub fn tasks_due(&mut self, ws: &Id, until: Date) -> Result<Vec<AgendaTask>, StoreError> {
         let mut out = Vec::new();
         self.c.for_each(
-            "SELECT doc FROM tasks WHERE workspace_id = $1 AND done_at IS NULL AND due <= $2 AND deleted_at IS NULL ORDER BY id",
+            "SELECT doc FROM tasks WHERE workspace_id = $1 AND done_at IS NULL AND due <= $2 AND deleted_at IS NULL",
             &[ws.into(), until.into()],
             &mut |r| {
                 out.push(r.json(0)?);
@@ -579,11 +613,13 @@ impl Tx<'_> {
     /// so only those rows are joined to their subject and read: a relationship is read
     /// when its subject has no last contact, or when that contact is older than the
     /// cadence in force less one day (the day of slack covers time-zone offsets, so
-    /// every due check-in is among the rows; the core decides which are due).
+    /// every due check-in is among the rows; the core decides which are due). With a
+    /// `viewer`, the relationships private to someone else are left out.
     pub fn agenda_relationships(
         &mut self,
         ws: &Id,
         due: &DueCheckIns<'_>,
+        viewer: Option<&Id>,
     ) -> Result<Vec<AgendaRelationship>, StoreError> {
         // One index range per (kind, importance), each with its default cadence: the
         // cadences are the outer loop (`CROSS JOIN` keeps SQLite from reordering it).
@@ -592,38 +628,77 @@ impl Tx<'_> {
              SELECT {} FROM d CROSS JOIN agenda_relationships r
              WHERE r.workspace_id = $1 AND r.status = 'active' AND r.kind = d.kind
                AND r.importance = d.importance
-               AND (r.last_at IS NULL OR r.last_at < $2 - (COALESCE(r.cadence_days, d.cadence) - 1) * {MICROS_PER_DAY})",
+               AND (r.last_at IS NULL OR r.last_at < $2 - (COALESCE(r.cadence_days, d.cadence) - 1) * {MICROS_PER_DAY}){}",
             due.cadences_sql(),
-            agenda_read_columns!()
+            agenda_read_columns!(),
+            seen_by(viewer, 3),
         );
+        let mut params: Vec<Value> = vec![ws.into(), due.day_start.into()];
+        params.extend(viewer.map(Value::from));
         let mut out = Vec::new();
-        self.c
-            .for_each(&sql, &[ws.into(), due.day_start.into()], &mut |r| {
-                out.push(agenda_relationship(r)?);
-                Ok(())
-            })?;
+        self.c.for_each(&sql, &params, &mut |r| {
+            out.push(agenda_relationship(r)?);
+            Ok(())
+        })?;
         Ok(out)
     }
 
     /// Live relationships of the workspace by id, as the agenda reads them (missing and
-    /// trashed ids are left out).
+    /// trashed ids are left out, and with a `viewer` those private to someone else).
     pub fn agenda_relationships_by_id(
         &mut self,
         ws: &Id,
         ids: &[Id],
+        viewer: Option<&Id>,
     ) -> Result<Vec<AgendaRelationship>, StoreError> {
         let mut out = Vec::new();
         // By primary key alone, the workspace checked on each row (as in `get_many`);
         // trashed relationships have no row.
         for chunk in ids.chunks(500) {
+            let (first, params) = viewer_and_ids(viewer, chunk.iter());
             let sql = format!(
-                "{AGENDA_SELECT_WS} WHERE r.id IN ({})",
-                crate::conn::placeholders(1, chunk.len())
+                "{AGENDA_SELECT_WS} WHERE r.id IN ({}){}",
+                crate::conn::placeholders(first, chunk.len()),
+                seen_by(viewer, 1),
             );
-            let params: Vec<Value> = chunk.iter().map(Value::from).collect();
             self.c.for_each(&sql, &params, &mut |r| {
-                if r.str(13)? == ws.as_str() {
+                if r.str(11)? == ws.as_str() {
                     out.push(agenda_relationship(r)?);
+                }
+                Ok(())
+            })?;
+        }
+        Ok(out)
+    }
+
+    /// Whom the live relationships of the workspace with these ids are with (missing
+    /// and trashed ids are left out, and with a `viewer` those private to someone
+    /// else): all the agenda needs of a relationship whose promises, conflicts or tasks
+    /// it shows but whose check-in is not due. A third of the columns of
+    /// [`Tx::agenda_relationships_by_id`].
+    pub fn agenda_subjects(
+        &mut self,
+        ws: &Id,
+        ids: &[&Id],
+        viewer: Option<&Id>,
+    ) -> Result<Vec<AgendaSubject>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        // As `agenda_relationships_by_id`: by primary key, the workspace checked per row.
+        for chunk in ids.chunks(500) {
+            let (first, params) = viewer_and_ids(viewer, chunk.iter().copied());
+            let sql = format!(
+                "SELECT r.id, r.subject_id, r.name, r.workspace_id FROM agenda_relationships r
+                 WHERE r.id IN ({}){}",
+                crate::conn::placeholders(first, chunk.len()),
+                seen_by(viewer, 1),
+            );
+            self.c.for_each(&sql, &params, &mut |r| {
+                if r.str(3)? == ws.as_str() {
+                    out.push(AgendaSubject {
+                        relationship_id: r.id(0)?,
+                        subject_id: r.id(1)?,
+                        name: r.opt_str(2)?.map(str::to_string),
+                    });
                 }
                 Ok(())
             })?;

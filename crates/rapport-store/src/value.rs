@@ -261,8 +261,18 @@ impl dyn Cells + '_ {
     }
 
     pub fn date(&self, i: usize) -> Result<Date, StoreError> {
-        let s = self.str(i)?;
-        parse_date(s).ok_or_else(|| StoreError::Corrupt(format!("column {i}: `{s}` is not a date")))
+        self.opt_date(i)?
+            .ok_or_else(|| StoreError::Corrupt(format!("column {i}: unexpected NULL")))
+    }
+
+    /// A date column that may be `NULL`, read once.
+    pub fn opt_date(&self, i: usize) -> Result<Option<Date>, StoreError> {
+        match self.opt_str(i)? {
+            Some(s) => parse_date(s)
+                .map(Some)
+                .ok_or_else(|| StoreError::Corrupt(format!("column {i}: `{s}` is not a date"))),
+            None => Ok(None),
+        }
     }
 }
 

@@ -548,3 +548,25 @@ proptest! {
         prop_assert_eq!(parse_budget(&total.to_string()).ok(), Some(total));
     }
 }
+
+proptest! {
+    /// Reading only the promises due by `promises_due_by` loses none the agenda shows.
+    #[test]
+    fn promises_shown_are_due_by_the_bound(
+        due_ago in -40i64..40,
+        mine in proptest::bool::ANY,
+        today_ago in 0i64..800,
+    ) {
+        let today = ago(today_ago);
+        let owed_by = if mine { OwedBy::Me } else { OwedBy::Them };
+        let mut input = AgendaInput::new(today);
+        let c = commitment(1, "C", owed_by, today_ago + due_ago);
+        let due = c.due.unwrap();
+        input.commitments.push(c);
+        let shown = !rank(&input).is_empty();
+        let by = promises_due_by(today);
+        let bound = if mine { by.mine } else { by.theirs };
+        prop_assert_eq!(shown, due <= bound, "due {} today {}", due, today);
+        prop_assert!(by.theirs <= by.mine);
+    }
+}

@@ -93,6 +93,10 @@ pub const ALL: &[(&str, Body)] = &[
         agenda_reads_the_check_ins_that_may_be_due,
     ),
     (
+        "agenda_reads_leave_out_others_private_relationships",
+        agenda_reads_leave_out_others_private_relationships,
+    ),
+    (
         "agenda_table_follows_every_write",
         agenda_table_follows_every_write,
     ),
@@ -1665,7 +1669,9 @@ fn agenda_reads_the_check_ins_that_may_be_due(db: &Fresh) {
         day_start: now,
         default_cadence: &rapport_core::health::default_cadence,
     };
-    let rels = store.read(|tx| tx.agenda_relationships(&ws, &due)).unwrap();
+    let rels = store
+        .read(|tx| tx.agenda_relationships(&ws, &due, None))
+        .unwrap();
     let mut ids: Vec<&Id> = rels.iter().map(|r| &r.id).collect();
     ids.sort();
     let mut want = vec![&r_overdue.meta.id, &r_never.meta.id, &r_default.meta.id];
@@ -1693,7 +1699,7 @@ fn agenda_reads_the_check_ins_that_may_be_due(db: &Fresh) {
         r_far.meta.id.clone(),
     ];
     let rels = store
-        .read(|tx| tx.agenda_relationships_by_id(&ws, &asked))
+        .read(|tx| tx.agenda_relationships_by_id(&ws, &asked, None))
         .unwrap();
     let mut ids: Vec<&Id> = rels.iter().map(|r| &r.id).collect();
     ids.sort();
@@ -1702,6 +1708,94 @@ fn agenda_reads_the_check_ins_that_may_be_due(db: &Fresh) {
     assert_eq!(ids, want);
     let recent_row = rels.iter().find(|r| r.id == r_recent.meta.id).unwrap();
     assert_eq!(recent_row.last_at, Some(t("2026-11-20T10:00:00Z")));
+
+    // Whom they are with, by id: the same relationships, with their subject's name.
+    let mut subjects = store
+        .read(|tx| tx.agenda_subjects(&ws, &asked.iter().collect::<Vec<_>>(), None))
+        .unwrap();
+    subjects.sort_by(|a, b| a.relationship_id.cmp(&b.relationship_id));
+    let mut want = vec![
+        rapport_store::AgendaSubject {
+            relationship_id: r_recent.meta.id.clone(),
+            subject_id: recent.meta.id.clone(),
+            name: Some("Recent".into()),
+        },
+        rapport_store::AgendaSubject {
+            relationship_id: r_dormant.meta.id.clone(),
+            subject_id: dormant.meta.id.clone(),
+            name: Some("Dormant".into()),
+        },
+    ];
+    want.sort_by(|a, b| a.relationship_id.cmp(&b.relationship_id));
+    assert_eq!(
+        subjects, want,
+        "any status, never trashed or another workspace's"
+    );
+}
+
+/// The agenda's reads of relationships, given a viewer, leave out those private to
+/// someone else, as `Scope::Relationship` does for lists; without one, nothing.
+fn agenda_reads_leave_out_others_private_relationships(db: &Fresh) {
+    let store = open(db);
+    let ws = workspace(&store, "w");
+    let me = Id::v7(1, [1; 10]);
+    let someone = Id::v7(2, [2; 10]);
+    let mut rels = Vec::new();
+    for (name, visibility, owner) in [
+        ("Shared", Visibility::Workspace, Some(&someone)),
+        ("Mine", Visibility::Private, Some(&me)),
+        ("Theirs", Visibility::Private, Some(&someone)),
+        ("Nobody's", Visibility::Private, None),
+    ] {
+        let p = person(name);
+        add(&store, &ws, &p);
+        // Never in touch: each check-in may be due.
+        rels.push(relationship(&store, &ws, person_subject(&p), |r| {
+            r.visibility = visibility;
+            r.owner_id = owner.cloned();
+        }));
+    }
+    let theirs = &rels[2].meta.id;
+    let ids: Vec<Id> = rels.iter().map(|r| r.meta.id.clone()).collect();
+    let due = rapport_store::DueCheckIns {
+        day_start: t("2026-11-23T09:00:00Z"),
+        default_cadence: &rapport_core::health::default_cadence,
+    };
+    for viewer in [None, Some(&me)] {
+        let mut want: Vec<&Id> = ids
+            .iter()
+            .filter(|id| viewer.is_none() || *id != theirs)
+            .collect();
+        want.sort();
+        let (due_read, by_id, subjects) = store
+            .read(|tx| {
+                Ok((
+                    tx.agenda_relationships(&ws, &due, viewer)?,
+                    tx.agenda_relationships_by_id(&ws, &ids, viewer)?,
+                    tx.agenda_subjects(&ws, &ids.iter().collect::<Vec<_>>(), viewer)?,
+                ))
+            })
+            .unwrap();
+        fn sorted(mut v: Vec<&Id>) -> Vec<&Id> {
+            v.sort();
+            v
+        }
+        assert_eq!(
+            sorted(due_read.iter().map(|r| &r.id).collect()),
+            want,
+            "{viewer:?}"
+        );
+        assert_eq!(
+            sorted(by_id.iter().map(|r| &r.id).collect()),
+            want,
+            "{viewer:?}"
+        );
+        assert_eq!(
+            sorted(subjects.iter().map(|s| &s.relationship_id).collect()),
+            want,
+            "{viewer:?}"
+        );
+    }
 }
 
 fn agenda_reads_promises_and_tasks_as_columns(db: &Fresh) {
@@ -1731,8 +1825,13 @@ fn agenda_reads_promises_and_tasks_as_columns(db: &Fresh) {
     store
         .write(|tx| tx.update(&ws, &mut edited, 1, now))
         .unwrap();
+    let by = |mine, theirs| rapport_core::agenda::PromisesDueBy { mine, theirs };
+    let (d24, d26) = (
+        jiff::civil::date(2026, 11, 24),
+        jiff::civil::date(2026, 11, 26),
+    );
     let due = store
-        .read(|tx| tx.open_commitments_due(&ws, jiff::civil::date(2026, 11, 26)))
+        .read(|tx| tx.open_commitments_due(&ws, by(d26, d26)))
         .unwrap();
     assert_eq!(
         due,
@@ -1745,6 +1844,22 @@ fn agenda_reads_promises_and_tasks_as_columns(db: &Fresh) {
         }],
         "the edited text, and only what is due by then"
     );
+    // Theirs by their own date: due on the 24th, it is read by the 24th, not the 23rd.
+    for (theirs, n) in [(d24, 1), (jiff::civil::date(2026, 11, 23), 0)] {
+        let due = store
+            .read(|tx| tx.open_commitments_due(&ws, by(d26, theirs)))
+            .unwrap();
+        assert_eq!(due.len(), n, "theirs by {theirs}");
+    }
+    let mut mine = edited.clone();
+    mine.owed_by = OwedBy::Me;
+    store.write(|tx| tx.update(&ws, &mut mine, 2, now)).unwrap();
+    for (mine_by, n) in [(d24, 1), (jiff::civil::date(2026, 11, 23), 0)] {
+        let due = store
+            .read(|tx| tx.open_commitments_due(&ws, by(mine_by, mine_by)))
+            .unwrap();
+        assert_eq!(due.len(), n, "mine by {mine_by}");
+    }
 
     let task = |text: &str, due: Option<jiff::civil::Date>| Task {
         meta: meta(),
