@@ -39,9 +39,11 @@ impl Neighbourhoods for StoreNeighbourhoods<'_, '_> {
     }
 }
 
-/// Where an overview came from: the snapshot, or the whole graph of a generation.
+/// What the overview's read found: the answer (from a current snapshot, or from the
+/// whole graph when the snapshot is current but could not prove it), or the whole graph
+/// of a generation that has no snapshot yet.
 enum Overview {
-    Kept(Network),
+    Answered(Network),
     Whole(i64, Graph),
 }
 
@@ -110,21 +112,29 @@ impl App {
     ///
     /// Read from the workspace's network snapshot and the actor's own ties when the
     /// snapshot is current (no person, tie or interaction written since it was computed)
-    /// and can prove the answer; otherwise from the whole graph, and the snapshot of
-    /// that graph is kept for the next reads. Either way the answer is the whole graph's.
+    /// and can prove the answer; otherwise from the whole graph, whose snapshot is then
+    /// kept for the next reads unless a current one was there already (one that could
+    /// not prove this answer: ties of equal score across a cut, or more asked for than
+    /// it keeps). Either way the answer is the whole graph's.
     pub fn network(&self, ctx: &Ctx, limit: usize) -> Result<Network> {
         let now = self.now();
         let read = self.store.read(|tx| {
-            if let Some(snapshot) = tx.network_snapshot(&ctx.ws)?
+            let kept = tx.network_snapshot(&ctx.ws)?;
+            if let Some(snapshot) = &kept
                 && let Some(network) = snapshot.overview(&self.my_graph(ctx, tx)?, limit, now)
             {
-                return Ok(Overview::Kept(network));
+                return Ok(Overview::Answered(network));
             }
             let generation = tx.network_generation(&ctx.ws)?;
-            Ok(Overview::Whole(generation, self.whole_graph(ctx, tx)?))
+            let graph = self.whole_graph(ctx, tx)?;
+            Ok(match kept {
+                // Current, but it could not prove this answer: nothing new to keep.
+                Some(_) => Overview::Answered(graph.overview(limit)),
+                None => Overview::Whole(generation, graph),
+            })
         })?;
         let (generation, graph) = match read {
-            Overview::Kept(network) => return Ok(network),
+            Overview::Answered(network) => return Ok(network),
             Overview::Whole(generation, graph) => (generation, graph),
         };
         let (network, snapshot) = graph.overview_and_snapshot(limit, KEPT);

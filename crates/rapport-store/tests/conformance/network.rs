@@ -366,7 +366,11 @@ fn check(store: &Store, ws: &Id) {
     }
 }
 
-/// The network generation of `ws`, and whether a snapshot kept before is still read.
+/// One write, run in a transaction of its own.
+type Write<'a> =
+    Box<dyn Fn(&mut rapport_store::Tx<'_>) -> Result<(), rapport_store::StoreError> + 'a>;
+
+/// The network generation of `ws`.
 fn generation(store: &Store, ws: &Id) -> i64 {
     store.read(|tx| tx.network_generation(ws)).unwrap()
 }
@@ -405,10 +409,7 @@ fn network_writes_move_the_generation_on(db: &Fresh) {
         tie(&a, &b, 3),
         meeting("2026-11-05T10:00:00Z", &[&a, &b], &[]),
     );
-    let mut writes: Vec<(
-        &str,
-        Box<dyn Fn(&mut rapport_store::Tx<'_>) -> Result<(), rapport_store::StoreError> + '_>,
-    )> = vec![];
+    let mut writes: Vec<(&str, Write<'_>)> = vec![];
     let (wa, wb, wt, wl) = (a.clone(), b.clone(), tie_ab.clone(), lunch.clone());
     let ws2 = ws.clone();
     writes.push((
