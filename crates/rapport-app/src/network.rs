@@ -39,6 +39,14 @@ impl Neighbourhoods for StoreNeighbourhoods<'_, '_> {
     }
 }
 
+/// What the overview's read found: the answer (from a current snapshot, or from the
+/// whole graph when the snapshot is current but could not prove it), or the whole graph
+/// of a generation that has no snapshot yet.
+enum Overview {
+    Answered(Network),
+    Whole(i64, Graph),
+}
+
 impl App {
     /// The people the actor holds a (not ended) relationship with, as seen by the actor:
     /// the first hop of the network.
@@ -65,20 +73,75 @@ impl App {
     /// into the graph's arrays, and the people the actor holds a (not ended)
     /// relationship with as the first hop.
     pub fn network_graph(&self, ctx: &Ctx) -> Result<Graph> {
-        let now = self.now();
-        Ok(self.store.read(|tx| {
-            let mut graph = GraphBuilder::new();
-            tx.network_into(&ctx.ws, &mut graph)?;
-            for r in self.my_relationships(ctx, tx)? {
-                graph.mine(&r);
-            }
-            Ok(graph.finish(now))
-        })?)
+        Ok(self.store.read(|tx| self.whole_graph(ctx, tx))?)
+    }
+
+    fn whole_graph(&self, ctx: &Ctx, tx: &mut Tx<'_>) -> Result<Graph, StoreError> {
+        let mut graph = GraphBuilder::new();
+        tx.network_into(&ctx.ws, &mut graph)?;
+        for r in self.my_relationships(ctx, tx)? {
+            graph.mine(&r);
+        }
+        Ok(graph.finish(self.now()))
+    }
+
+    /// The actor's own ties alone: the relationships they hold with live people and
+    /// everyone live they met, in the whole graph's order.
+    fn my_graph(&self, ctx: &Ctx, tx: &mut Tx<'_>) -> Result<Graph, StoreError> {
+        let mine = self.my_relationships(ctx, tx)?;
+        let met = tx.met_people(&ctx.ws)?;
+        let ids: Vec<Id> = mine
+            .iter()
+            .map(|r| r.person.clone())
+            .chain(met.iter().map(|m| m.person.clone()))
+            .collect();
+        let mut graph = GraphBuilder::new();
+        for (id, name) in tx.live_people_in_network_order(&ctx.ws, &ids)? {
+            graph.person(id, name);
+        }
+        for r in &mine {
+            graph.mine(r);
+        }
+        for m in &met {
+            graph.met_me(m);
+        }
+        Ok(graph.finish(self.now()))
     }
 
     /// Strongest ties, connectors and dormant strong ties, `limit` of each.
+    ///
+    /// Read from the workspace's network snapshot and the actor's own ties when the
+    /// snapshot is current (no person, tie or interaction written since it was computed)
+    /// and can prove the answer; otherwise from the whole graph, whose snapshot is then
+    /// kept for the next reads unless a current one was there already (one that could
+    /// not prove this answer: ties of equal score across a cut, or more asked for than
+    /// it keeps). Either way the answer is the whole graph's.
     pub fn network(&self, ctx: &Ctx, limit: usize) -> Result<Network> {
-        Ok(self.network_graph(ctx)?.overview(limit))
+        let now = self.now();
+        let read = self.store.read(|tx| {
+            let kept = tx.network_snapshot(&ctx.ws)?;
+            if let Some(snapshot) = &kept
+                && let Some(network) = snapshot.overview(&self.my_graph(ctx, tx)?, limit, now)
+            {
+                return Ok(Overview::Answered(network));
+            }
+            let generation = tx.network_generation(&ctx.ws)?;
+            let graph = self.whole_graph(ctx, tx)?;
+            Ok(match kept {
+                // Current, but it could not prove this answer: nothing new to keep.
+                Some(_) => Overview::Answered(graph.overview(limit)),
+                None => Overview::Whole(generation, graph),
+            })
+        })?;
+        let (generation, graph) = match read {
+            Overview::Answered(network) => return Ok(network),
+            Overview::Whole(generation, graph) => (generation, graph),
+        };
+        let (network, snapshot) = graph.overview_and_snapshot(limit, KEPT);
+        drop(graph);
+        self.store
+            .write(|tx| tx.keep_network_snapshot(&ctx.ws, generation, &snapshot))?;
+        Ok(network)
     }
 
     /// The warm-introduction path from me to `target`, if any chain of ties reaches them.

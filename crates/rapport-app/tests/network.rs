@@ -264,6 +264,175 @@ fn neighbourhood_and_overview_seed_29(db: &Fresh) {
     check_neighbourhood_and_overview(db, 29);
 }
 
+/// `App::network` — read from the kept snapshot when it is current — against the
+/// overview of the whole graph read at that moment, for several limits (one above what
+/// is kept) and at two "now"s (the snapshot is the same for both).
+fn overview_matches_the_whole_graph(app: &App, later: &App, ctx: &Ctx, what: &str) {
+    for app in [app, later] {
+        let whole = app.network_graph(ctx).unwrap();
+        for limit in [10, 0, 3, 100, 101, 10] {
+            let got = app.network(ctx, limit).unwrap();
+            assert_eq!(got, whole.overview(limit), "{what}, limit {limit}");
+        }
+        let kept = app.store.read(|tx| tx.network_snapshot(&ctx.ws)).unwrap();
+        assert!(kept.is_some(), "{what}: no snapshot kept");
+    }
+}
+
+/// After a write, the snapshot kept before is not read.
+fn retired(app: &App, ctx: &Ctx, what: &str) {
+    let kept = app.store.read(|tx| tx.network_snapshot(&ctx.ws)).unwrap();
+    assert!(kept.is_none(), "{what}: the snapshot is still read");
+}
+
+/// Every kind of write that changes the network — people added, renamed, trashed,
+/// restored and merged; ties added, changed, trashed and restored; interactions logged,
+/// edited, trashed and restored; contacts imported — then the overview again.
+fn the_kept_overview_follows_every_write(db: &Fresh) {
+    let Workspace {
+        app, ctx, people, ..
+    } = random_workspace(db, 7, true);
+    let now = app.now();
+    let later = App::new(
+        Store::open(db.url()).unwrap(),
+        Box::new(FixedClock(
+            now.checked_add(jiff::SignedDuration::from_hours(24 * 200))
+                .unwrap(),
+        )),
+    );
+    let check = |what: &str| {
+        retired(&app, &ctx, what);
+        overview_matches_the_whole_graph(&app, &later, &ctx, what);
+    };
+    overview_matches_the_whole_graph(&app, &later, &ctx, "at first");
+    let zed = app
+        .add_person(
+            &ctx,
+            rapport_app::records::NewPerson {
+                name: "Zed".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    check("person added");
+    app.update::<Person>(&ctx, &people[2].meta.id, None, |p| {
+        p.name = "AAA first".into();
+        Ok(())
+    })
+    .unwrap();
+    check("person renamed");
+    app.set_trashed::<Person>(&ctx, &people[4].meta.id, true, None)
+        .unwrap();
+    check("person trashed");
+    app.set_trashed::<Person>(&ctx, &people[4].meta.id, false, None)
+        .unwrap();
+    check("person restored");
+    let tie = app
+        .add_tie(
+            &ctx,
+            &people[1],
+            &zed,
+            TieKind::Family,
+            Strength::clamped(5),
+        )
+        .unwrap();
+    check("tie added");
+    app.update::<Tie>(&ctx, &tie.meta.id, None, |t| {
+        t.strength = Strength::clamped(4);
+        Ok(())
+    })
+    .unwrap();
+    check("tie changed");
+    app.set_trashed::<Tie>(&ctx, &tie.meta.id, true, None)
+        .unwrap();
+    check("tie trashed");
+    app.set_trashed::<Tie>(&ctx, &tie.meta.id, false, None)
+        .unwrap();
+    check("tie restored");
+    let met = app
+        .log(
+            &ctx,
+            &[
+                rapport_app::resolve::Target::Person(people[6].clone()),
+                rapport_app::resolve::Target::Person(zed.clone()),
+                rapport_app::resolve::Target::Person(people[8].clone()),
+            ],
+            rapport_app::records::NewInteraction {
+                at: now,
+                channel: Channel::Meeting,
+                direction: Direction::Outbound,
+                minutes: None,
+                sentiment: None,
+                summary: "lunch".into(),
+                body: None,
+            },
+        )
+        .unwrap();
+    check("interaction logged");
+    app.update::<Interaction>(&ctx, &met.meta.id, None, |i| {
+        i.participants.pop();
+        i.at = now
+            .checked_sub(jiff::SignedDuration::from_hours(24 * 300))
+            .unwrap();
+        Ok(())
+    })
+    .unwrap();
+    check("interaction edited");
+    app.set_trashed::<Interaction>(&ctx, &met.meta.id, true, None)
+        .unwrap();
+    check("interaction trashed");
+    app.set_trashed::<Interaction>(&ctx, &met.meta.id, false, None)
+        .unwrap();
+    check("interaction restored");
+    app.merge_people(&ctx, &people[6].meta.id, &zed.meta.id)
+        .unwrap();
+    check("people merged");
+    let vcards = "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Yan New\r\nEND:VCARD\r\n\
+                  BEGIN:VCARD\r\nVERSION:4.0\r\nFN:AAA first\r\nEMAIL:a@example.org\r\nEND:VCARD\r\n";
+    app.import(
+        &ctx,
+        &mut vcards.as_bytes(),
+        &rapport_app::import::ImportOptions::default(),
+        &mut |_| (),
+    )
+    .unwrap();
+    check("contacts imported");
+    // A relationship is the asker's own tie, read at every request: no new snapshot.
+    let subject = Subject {
+        kind: SubjectKind::Person,
+        id: people[9].meta.id.clone(),
+    };
+    let mut rel = Relationship::new(app.new_meta(), subject, RelationshipKind::Mentor);
+    rel.importance = Importance::clamped(5);
+    app.create(&ctx, rel).unwrap();
+    overview_matches_the_whole_graph(&app, &later, &ctx, "relationship added");
+}
+
+/// The demo's load (a bulk build into an empty SQLite database; batches elsewhere), then
+/// a second load into the same workspace.
+fn the_kept_overview_follows_the_demo(db: &Fresh) {
+    let now: jiff::Timestamp = "2026-11-23T09:00:00Z".parse().unwrap();
+    let app = App::new(Store::open(db.url()).unwrap(), Box::new(FixedClock(now)));
+    let later = App::new(
+        Store::open(db.url()).unwrap(),
+        Box::new(FixedClock(
+            now.checked_add(jiff::SignedDuration::from_hours(24 * 90))
+                .unwrap(),
+        )),
+    );
+    let ctx = Ctx {
+        ws: app.workspace("default").unwrap().meta.id,
+        actor: Actor::local(),
+    };
+    overview_matches_the_whole_graph(&app, &later, &ctx, "empty");
+    app.load_demo(&ctx, 150, 3).unwrap();
+    retired(&app, &ctx, "demo");
+    overview_matches_the_whole_graph(&app, &later, &ctx, "demo");
+    app.load_demo(&ctx, 40, 4).unwrap();
+    retired(&app, &ctx, "second demo");
+    overview_matches_the_whole_graph(&app, &later, &ctx, "second demo");
+}
+
 /// One trial per engine; the PostgreSQL ones are ignored (never passed) without a
 /// server, unless `RAPPORT_REQUIRE_POSTGRES=1` makes them fail.
 fn main() {
@@ -284,6 +453,14 @@ fn main() {
                 neighbourhood_and_overview_seed_29,
             ),
             ("intro_matches_the_whole_graph", check),
+            (
+                "the_kept_overview_follows_every_write",
+                the_kept_overview_follows_every_write,
+            ),
+            (
+                "the_kept_overview_follows_the_demo",
+                the_kept_overview_follows_the_demo,
+            ),
         ]),
     )
     .exit();

@@ -14,17 +14,19 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Id;
 use crate::enums::TieKind;
 use crate::values::{Importance, Strength};
 
 mod betweenness;
+mod kept;
 mod near;
 #[cfg(test)]
 mod tests;
 
+pub use kept::{KEPT, NetworkSnapshot};
 pub use near::{Around, MetMe, MyTies, Neighbourhoods, SearchStats, intro_near};
 
 /// An interaction with more participants than this (a conference, a mailing) is not
@@ -79,7 +81,7 @@ pub struct NetworkInput {
 }
 
 /// A person in the network, or me (`id` absent, name "you").
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NodeRef {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<Id>,
@@ -139,7 +141,7 @@ pub struct Network {
     pub dormant: Vec<TieView>,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 struct Acc {
     /// Recorded strength (or my relationship's importance), and the tie's kind.
     declared: Option<(u8, Option<TieKind>)>,
@@ -173,6 +175,15 @@ impl Acc {
             declared: None,
             met: 1,
             last: at.as_second(),
+        }
+    }
+
+    /// The evidence of the interactions I had with someone: how many, and the latest.
+    fn met_me(m: &MetMe) -> Acc {
+        Acc {
+            declared: None,
+            met: m.times,
+            last: m.last.as_second(),
         }
     }
 
@@ -514,6 +525,13 @@ impl GraphBuilder {
     pub fn mine(&mut self, r: &MyRelationship) {
         if let Some(p) = self.node(r.person.as_str()) {
             self.raw.push((pair_key(0, p), Acc::mine(r)));
+        }
+    }
+
+    /// The interactions I had with someone (see [`MetMe`]): a tie between me and them.
+    pub fn met_me(&mut self, m: &MetMe) {
+        if let Some(p) = self.node(m.person.as_str()) {
+            self.raw.push((pair_key(0, p), Acc::met_me(m)));
         }
     }
 

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use jiff::Timestamp;
-use rapport_core::network::{GraphBuilder, MeetingFact, MetMe, TieFact};
+use rapport_core::network::{GraphBuilder, MeetingFact, MetMe, NetworkSnapshot, TieFact};
 use rapport_core::*;
 
 use crate::entity::Entity;
@@ -168,6 +168,97 @@ impl Tx<'_> {
             }
             read
         })
+    }
+
+    /// Marks the network of `ws` changed (once per transaction): its generation moves on,
+    /// so that a snapshot computed before is no longer read. Called by the write path
+    /// for every write of people, ties and interactions.
+    pub(crate) fn network_changed(&mut self, ws: &Id) -> Result<(), StoreError> {
+        if self.network_changed.contains(ws) {
+            return Ok(());
+        }
+        self.c.execute(
+            "INSERT INTO network_generations (workspace_id, generation) VALUES ($1, 1)
+             ON CONFLICT (workspace_id)
+             DO UPDATE SET generation = network_generations.generation + 1",
+            &[ws.into()],
+        )?;
+        self.network_changed.push(ws.clone());
+        Ok(())
+    }
+
+    /// How many transactions have changed the network of `ws` (0 when none has).
+    pub fn network_generation(&mut self, ws: &Id) -> Result<i64, StoreError> {
+        self.c
+            .query_one(
+                "SELECT generation FROM network_generations WHERE workspace_id = $1",
+                &[ws.into()],
+            )?
+            .map_or(Ok(0), |r| r.i64(0))
+    }
+
+    /// The network snapshot of `ws` if it was computed at the current generation (and
+    /// is of this version's format).
+    pub fn network_snapshot(&mut self, ws: &Id) -> Result<Option<NetworkSnapshot>, StoreError> {
+        let generation = self.network_generation(ws)?;
+        let Some(row) = self.c.query_one(
+            "SELECT doc FROM network_snapshots WHERE workspace_id = $1 AND generation = $2",
+            &[ws.into(), generation.into()],
+        )?
+        else {
+            return Ok(None);
+        };
+        Ok(NetworkSnapshot::from_json(&row.text(0)?))
+    }
+
+    /// Keeps `snapshot`, computed at `generation`, as the snapshot of `ws`, unless the
+    /// network has changed since. Returns whether it was kept.
+    pub fn keep_network_snapshot(
+        &mut self,
+        ws: &Id,
+        generation: i64,
+        snapshot: &NetworkSnapshot,
+    ) -> Result<bool, StoreError> {
+        if self.network_generation(ws)? != generation {
+            return Ok(false);
+        }
+        let doc = snapshot
+            .to_json()
+            .map_err(|e| StoreError::Corrupt(format!("network snapshot: {e}")))?;
+        self.c.execute(
+            "INSERT INTO network_snapshots (workspace_id, generation, doc) VALUES ($1, $2, $3)
+             ON CONFLICT (workspace_id)
+             DO UPDATE SET generation = excluded.generation, doc = excluded.doc",
+            &[ws.into(), generation.into(), doc.into()],
+        )?;
+        Ok(true)
+    }
+
+    /// The live people among `ids`, (id, name) in (name key, id) order: the order of
+    /// the whole network's people (see [`Tx::network_into`]).
+    pub fn live_people_in_network_order(
+        &mut self,
+        ws: &Id,
+        ids: &[Id],
+    ) -> Result<Vec<(Id, String)>, StoreError> {
+        let mut out: Vec<(String, Id, String)> = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            // By primary key, the workspace and trash checked on each row.
+            let sql = format!(
+                "SELECT id, name, name_key, workspace_id, deleted_at FROM people WHERE id IN ({})",
+                crate::conn::placeholders(1, chunk.len())
+            );
+            let params: Vec<crate::Value> = chunk.iter().map(crate::Value::from).collect();
+            self.c.for_each(&sql, &params, &mut |r| {
+                if r.str(3)? == ws.as_str() && r.opt_i64(4)?.is_none() {
+                    out.push((r.str(2)?.to_string(), r.id(0)?, r.str(1)?.to_string()));
+                }
+                Ok(())
+            })?;
+        }
+        out.sort_by(|x, y| (x.0.as_str(), x.1.as_str()).cmp(&(y.0.as_str(), y.1.as_str())));
+        out.dedup_by(|x, y| x.1 == y.1);
+        Ok(out.into_iter().map(|(_, id, name)| (id, name)).collect())
     }
 
     /// The live ties of the given kinds (an index-free scan of one column, no documents

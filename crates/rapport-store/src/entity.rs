@@ -518,7 +518,8 @@ impl Tx<'_> {
     /// Keeps `agenda_relationships` in step with a write of these records: a
     /// relationship's own row, or the rows of a person's or organization's
     /// relationships (their name and channel). Interactions refresh the rows of the
-    /// subjects whose activity they change, where that activity is written.
+    /// subjects whose activity they change, where that activity is written. A write of
+    /// people, ties or interactions changes the network (see [`Tx::network_changed`]).
     fn agenda_after_write(
         &mut self,
         ws: &Id,
@@ -526,6 +527,12 @@ impl Tx<'_> {
         ids: &[&Id],
     ) -> Result<(), StoreError> {
         use crate::queries::AgendaRefresh;
+        if matches!(
+            kind,
+            EntityKind::Person | EntityKind::Tie | EntityKind::Interaction
+        ) {
+            self.network_changed(ws)?;
+        }
         match kind {
             EntityKind::Relationship => self.refresh_agenda(ws, AgendaRefresh::Relationships, ids),
             EntityKind::Person | EntityKind::Organization => {

@@ -68,6 +68,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: include_str!("../migrations/postgres/0009_search_pending.sql"),
     },
+    Migration {
+        version: 11,
+        common: include_str!("../migrations/common/0011_network_snapshots.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 pub fn latest() -> i64 {

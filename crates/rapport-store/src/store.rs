@@ -22,6 +22,8 @@ pub struct Tx<'a> {
     /// insert (a batch's relationships, people and interactions each touch the same
     /// rows).
     pub(crate) agenda_later: Option<crate::queries::AgendaLater>,
+    /// The workspaces whose network generation this transaction has bumped already.
+    pub(crate) network_changed: Vec<rapport_core::Id>,
 }
 
 impl<'a> Tx<'a> {
@@ -32,6 +34,7 @@ impl<'a> Tx<'a> {
             bulk_build: false,
             copy: false,
             agenda_later: None,
+            network_changed: Vec::new(),
         }
     }
 

@@ -21,7 +21,7 @@ use super::{
 use crate::Id;
 
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;
 
 /// What the store reads around some people: the live ties with one of them at either
 /// end, and the live interactions one of them took part in, each with every live person
@@ -132,14 +132,7 @@ impl<'a> Search<'a> {
         }
         for m in &self.my.met {
             let p = self.node(&m.person);
-            raw.push((
-                p,
-                Acc {
-                    declared: None,
-                    met: m.times,
-                    last: m.last.as_second(),
-                },
-            ));
+            raw.push((p, Acc::met_me(m)));
         }
         self.attach(0, raw);
     }

@@ -25,6 +25,14 @@ pub const ALL: &[(&str, Body)] = &[
         "a_participant_listed_twice_is_one_interaction",
         a_participant_listed_twice_is_one_interaction,
     ),
+    (
+        "network_writes_move_the_generation_on",
+        network_writes_move_the_generation_on,
+    ),
+    (
+        "live_people_come_in_network_order",
+        live_people_come_in_network_order,
+    ),
 ];
 
 fn tie(a: &Person, b: &Person, strength: i64) -> Tie {
@@ -356,4 +364,186 @@ fn check(store: &Store, ws: &Id) {
             assert_eq!((got_keys.len(), got.len()), (6, 5));
         }
     }
+}
+
+/// One write, run in a transaction of its own.
+type Write<'a> =
+    Box<dyn Fn(&mut rapport_store::Tx<'_>) -> Result<(), rapport_store::StoreError> + 'a>;
+
+/// The network generation of `ws`.
+fn generation(store: &Store, ws: &Id) -> i64 {
+    store.read(|tx| tx.network_generation(ws)).unwrap()
+}
+
+/// Every write of a person, a tie or an interaction — insert, edit, trash, restore, in
+/// one transaction or a load — moves the workspace's network generation on (once per
+/// transaction), and a snapshot kept at an older generation is no longer read; writes of
+/// other records, other workspaces and rolled-back transactions leave it be.
+fn network_writes_move_the_generation_on(db: &Fresh) {
+    let (store, ws) = sample(db);
+    let other = workspace(&store, "third");
+    let now = t("2026-11-20T10:00:00Z");
+    let snapshot = {
+        let mut b = GraphBuilder::new();
+        store.read(|tx| tx.network_into(&ws, &mut b)).unwrap();
+        b.finish(now)
+            .overview_and_snapshot(3, rapport_core::network::KEPT)
+            .1
+    };
+    // Keeps a snapshot at the current generation and checks it is read back.
+    let keep = || {
+        let g = generation(&store, &ws);
+        assert!(
+            store
+                .write(|tx| tx.keep_network_snapshot(&ws, g, &snapshot))
+                .unwrap()
+        );
+        assert_eq!(
+            store.read(|tx| tx.network_snapshot(&ws)).unwrap().as_ref(),
+            Some(&snapshot)
+        );
+        g
+    };
+    let (a, b) = (person("Ann"), person("Bob"));
+    let (mut tie_ab, mut lunch) = (
+        tie(&a, &b, 3),
+        meeting("2026-11-05T10:00:00Z", &[&a, &b], &[]),
+    );
+    let mut writes: Vec<(&str, Write<'_>)> = vec![];
+    let (wa, wb, wt, wl) = (a.clone(), b.clone(), tie_ab.clone(), lunch.clone());
+    let ws2 = ws.clone();
+    writes.push((
+        "people inserted",
+        Box::new(move |tx| tx.insert_many(&ws2, &[wa.clone(), wb.clone()])),
+    ));
+    let ws2 = ws.clone();
+    writes.push(("tie inserted", Box::new(move |tx| tx.insert(&ws2, &wt))));
+    let ws2 = ws.clone();
+    writes.push((
+        "interaction inserted",
+        Box::new(move |tx| tx.insert(&ws2, &wl)),
+    ));
+    for (kind, trashed) in [("trashed", true), ("restored", false)] {
+        let (ws2, id) = (ws.clone(), a.meta.id.clone());
+        writes.push((
+            if trashed {
+                "person trashed"
+            } else {
+                "person restored"
+            },
+            Box::new(move |tx| {
+                tx.set_trashed::<Person>(&ws2, &id, trashed, None, now)
+                    .map(|_| ())
+            }),
+        ));
+        let (ws2, id) = (ws.clone(), tie_ab.meta.id.clone());
+        writes.push((
+            kind,
+            Box::new(move |tx| {
+                tx.set_trashed::<Tie>(&ws2, &id, trashed, None, now)
+                    .map(|_| ())
+            }),
+        ));
+        let (ws2, id) = (ws.clone(), lunch.meta.id.clone());
+        writes.push((
+            kind,
+            Box::new(move |tx| {
+                tx.set_trashed::<Interaction>(&ws2, &id, trashed, None, now)
+                    .map(|_| ())
+            }),
+        ));
+    }
+    for (what, write) in &writes {
+        let before = keep();
+        store.write(|tx| write(tx)).unwrap();
+        assert_eq!(generation(&store, &ws), before + 1, "{what}");
+        assert_eq!(
+            store.read(|tx| tx.network_snapshot(&ws)).unwrap(),
+            None,
+            "{what}"
+        );
+    }
+    // Edits: a person renamed, a tie's strength, an interaction's participants; two in
+    // one transaction move the generation on once.
+    let before = keep();
+    store
+        .write(|tx| {
+            let mut p: Person = tx.get(&ws, &b.meta.id)?;
+            p.name = "Bea".into();
+            let v = p.meta.version;
+            tx.update(&ws, &mut p, v, now)?;
+            tie_ab = tx.get(&ws, &tie_ab.meta.id)?;
+            tie_ab.strength = Strength::clamped(5);
+            let v = tie_ab.meta.version;
+            tx.update(&ws, &mut tie_ab, v, now)?;
+            lunch = tx.get(&ws, &lunch.meta.id)?;
+            lunch.participants.pop();
+            let v = lunch.meta.version;
+            tx.update(&ws, &mut lunch, v, now)
+        })
+        .unwrap();
+    assert_eq!(generation(&store, &ws), before + 1);
+    assert_eq!(store.read(|tx| tx.network_snapshot(&ws)).unwrap(), None);
+    // A load of new people.
+    let before = keep();
+    store
+        .load(|tx| tx.insert_many(&ws, &[person("Cy"), person("Di")]))
+        .unwrap();
+    assert_eq!(generation(&store, &ws), before + 1);
+    // Not the network: an organization, a relationship, another workspace's people, a
+    // rolled-back write; a snapshot kept at an older generation is refused.
+    let before = keep();
+    store
+        .write(|tx| {
+            tx.insert(&ws, &Organization::named(meta(), "Initech".into()))?;
+            let subject = Subject {
+                kind: SubjectKind::Person,
+                id: a.meta.id.clone(),
+            };
+            tx.insert(
+                &ws,
+                &Relationship::new(meta(), subject, RelationshipKind::Friend),
+            )?;
+            tx.insert(&other, &person("Eve"))
+        })
+        .unwrap();
+    let failed: Result<(), _> = store.write(|tx| {
+        tx.insert(&ws, &person("Fay"))?;
+        Err(rapport_store::StoreError::Corrupt("rolled back".into()))
+            .or(Err(rapport_store::StoreError::Corrupt("no".into())))
+    });
+    assert!(failed.is_err());
+    assert_eq!(generation(&store, &ws), before);
+    assert_eq!(generation(&store, &other), 1);
+    assert!(store.read(|tx| tx.network_snapshot(&ws)).unwrap().is_some());
+    assert!(
+        !store
+            .write(|tx| tx.keep_network_snapshot(&ws, before - 1, &snapshot))
+            .unwrap()
+    );
+    assert_eq!(
+        store.read(|tx| tx.network_snapshot(&other)).unwrap(),
+        None,
+        "a workspace has only its own snapshot"
+    );
+}
+
+/// `Tx::live_people_in_network_order` lists the live people among the ids asked for (of
+/// this workspace) in the order `Tx::network_into` numbers them.
+fn live_people_come_in_network_order(db: &Fresh) {
+    let (store, ws) = sample(db);
+    let everyone = store.read(|tx| tx.person_names(&ws)).unwrap();
+    let mut ids: Vec<Id> = everyone.iter().rev().map(|(id, _, _)| id.clone()).collect();
+    ids.push(ids[0].clone());
+    ids.push(id());
+    let trashed = store.read(|tx| tx.trashed_people(&ws)).unwrap();
+    ids.extend(trashed);
+    let got = store
+        .read(|tx| tx.live_people_in_network_order(&ws, &ids))
+        .unwrap();
+    let want: Vec<(Id, String)> = everyone
+        .into_iter()
+        .map(|(id, name, _)| (id, name))
+        .collect();
+    assert_eq!(got, want);
 }

@@ -15,7 +15,7 @@ fn at(seconds_ago: u64) -> Timestamp {
 
 /// The facts in memory, read the way the store reads them: only live people (those in
 /// `input.people`) appear, and every read is recorded.
-struct Memory<'a> {
+pub(in crate::network) struct Memory<'a> {
     input: &'a NetworkInput,
     live: HashSet<Id>,
     /// Each person's ties and meetings, by index into `input`.
@@ -25,7 +25,7 @@ struct Memory<'a> {
 }
 
 impl<'a> Memory<'a> {
-    fn new(input: &'a NetworkInput) -> Self {
+    pub(in crate::network) fn new(input: &'a NetworkInput) -> Self {
         let mut ties_of: HashMap<&Id, Vec<usize>> = HashMap::new();
         for (i, t) in input.ties.iter().enumerate() {
             ties_of.entry(&t.a).or_default().push(i);
@@ -48,7 +48,7 @@ impl<'a> Memory<'a> {
 
     /// What the app hands the search as my ties: relationships with live people, and per
     /// live person the number of interactions they took part in and the latest.
-    fn my_ties(&self) -> MyTies {
+    pub(in crate::network) fn my_ties(&self) -> MyTies {
         let mut met: HashMap<Id, (u32, Timestamp)> = HashMap::new();
         for m in &self.input.meetings {
             let people: HashSet<&Id> = m.people.iter().filter(|p| self.live.contains(*p)).collect();
@@ -147,7 +147,7 @@ impl Lcg {
 /// A random network of `n` people (some of them trashed: referenced but not live) with
 /// recorded ties (some repeated between the same pair), meetings of 1 to 16 people (so
 /// some are crowds), and relationships of mine (some with the same person twice).
-fn random_input(seed: u64, n: u64) -> NetworkInput {
+pub(in crate::network) fn random_input(seed: u64, n: u64) -> NetworkInput {
     let mut r = Lcg(seed);
     let year = 365 * 86_400;
     let mut input = NetworkInput {
