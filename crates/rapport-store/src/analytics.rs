@@ -170,20 +170,31 @@ impl Tx<'_> {
         })
     }
 
-    /// Marks the network of `ws` changed (once per transaction): its generation moves on,
-    /// so that a snapshot computed before is no longer read. Called by the write path
-    /// for every write of people, ties and interactions.
-    pub(crate) fn network_changed(&mut self, ws: &Id) -> Result<(), StoreError> {
-        if self.network_changed.contains(ws) {
-            return Ok(());
+    /// Marks the network of `ws` changed: its generation moves on when the transaction
+    /// ends (see [`Tx::network_generations_on`]), so that a snapshot computed before is
+    /// no longer read. Called by the write path for every write of people, ties and
+    /// interactions.
+    pub(crate) fn network_changed(&mut self, ws: &Id) {
+        if !self.network_changed.contains(ws) {
+            self.network_changed.push(ws.clone());
         }
-        self.c.execute(
-            "INSERT INTO network_generations (workspace_id, generation) VALUES ($1, 1)
-             ON CONFLICT (workspace_id)
-             DO UPDATE SET generation = network_generations.generation + 1",
-            &[ws.into()],
-        )?;
-        self.network_changed.push(ws.clone());
+    }
+
+    /// Moves on, once each, the generations of the networks this transaction changed.
+    /// Run last, just before the commit: on PostgreSQL the update locks the
+    /// workspace's counter row until the commit, so other transactions that change
+    /// the same network wait only for a commit, not for the rest of a long
+    /// transaction, and a transaction never waits for the counter while holding a
+    /// lock that the counter's holder still needs.
+    pub(crate) fn network_generations_on(&mut self) -> Result<(), StoreError> {
+        for ws in std::mem::take(&mut self.network_changed) {
+            self.c.execute(
+                "INSERT INTO network_generations (workspace_id, generation) VALUES ($1, 1)
+                 ON CONFLICT (workspace_id)
+                 DO UPDATE SET generation = network_generations.generation + 1",
+                &[(&ws).into()],
+            )?;
+        }
         Ok(())
     }
 

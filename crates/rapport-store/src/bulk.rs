@@ -182,11 +182,14 @@ impl BulkLoad {
         &mut self,
         mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let conn = self.conn()?;
-        f(&mut Tx {
+        let mut conn = SqliteConn(self.conn()?);
+        let mut tx = Tx {
             bulk_build: true,
-            ..Tx::plain(&mut SqliteConn(conn))
-        })
+            ..Tx::plain(&mut conn)
+        };
+        let out = f(&mut tx)?;
+        tx.before_commit()?;
+        Ok(out)
     }
 
     /// Builds the indexes and the full-text indexes, then puts the new file in place of

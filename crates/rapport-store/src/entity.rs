@@ -531,7 +531,7 @@ impl Tx<'_> {
             kind,
             EntityKind::Person | EntityKind::Tie | EntityKind::Interaction
         ) {
-            self.network_changed(ws)?;
+            self.network_changed(ws);
         }
         match kind {
             EntityKind::Relationship => self.refresh_agenda(ws, AgendaRefresh::Relationships, ids),

@@ -38,20 +38,34 @@ impl<'a> Tx<'a> {
         }
     }
 
-    /// Runs `f` as a load of new records on `c` (see [`Store::load`]): bulk inserts,
+    /// Runs `f` as a write transaction's work on `c`, then what a write puts off until
+    /// its end ([`Tx::before_commit`]). With `load` (see [`Store::load`]): bulk inserts,
     /// and the agenda rows it touched recomputed once, after `f` and before the commit.
-    pub(crate) fn load<T>(
+    pub(crate) fn write<T>(
         c: &'a mut dyn Conn,
+        load: bool,
         f: &mut dyn FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut tx = Tx {
-            copy: true,
-            agenda_later: Some(Default::default()),
-            ..Tx::plain(c)
+        let mut tx = if load {
+            Tx {
+                copy: true,
+                agenda_later: Some(Default::default()),
+                ..Tx::plain(c)
+            }
+        } else {
+            Tx::plain(c)
         };
         let out = f(&mut tx)?;
-        tx.refresh_agenda_later()?;
+        tx.before_commit()?;
         Ok(out)
+    }
+
+    /// What every write transaction does last, once `f`'s work is done: the agenda
+    /// rows a load put off, then the network generations it moved on (last, see
+    /// [`Tx::network_generations_on`]).
+    pub(crate) fn before_commit(&mut self) -> Result<(), StoreError> {
+        self.refresh_agenda_later()?;
+        self.network_generations_on()
     }
 }
 
@@ -218,7 +232,7 @@ impl Store {
         &self,
         mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.run(TxKind::Write, &mut |c| f(&mut Tx::plain(c)))
+        self.run(TxKind::Write, &mut |c| Tx::write(c, false, &mut f))
     }
 
     /// `write` for loading many new records (the demo): the same transaction and the
@@ -231,7 +245,7 @@ impl Store {
         &self,
         mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.run(TxKind::Write, &mut |c| Tx::load(c, &mut f))
+        self.run(TxKind::Write, &mut |c| Tx::write(c, true, &mut f))
     }
 
     /// Whether [`without_waiting`] can ever run a read here: on SQLite, whose reads of
@@ -514,13 +528,7 @@ impl Writer {
         copy: bool,
         mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut run = |c: &mut dyn Conn| {
-            if copy {
-                Tx::load(c, &mut f)
-            } else {
-                f(&mut Tx::plain(c))
-            }
-        };
+        let mut run = |c: &mut dyn Conn| Tx::write(c, copy, &mut f);
         with_retry(|| match &mut self.conn {
             WriterConn::Sqlite(conn) => sqlite::in_tx(conn, true, &mut run),
             WriterConn::Postgres(client) => pg::in_tx(client, TxKind::Write, &mut run),
