@@ -68,6 +68,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: include_str!("../migrations/postgres/0009_search_pending.sql"),
     },
+    Migration {
+        version: 12,
+        common: "",
+        sqlite: "",
+        postgres: include_str!("../migrations/postgres/0012_search_words.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

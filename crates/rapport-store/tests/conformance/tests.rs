@@ -33,6 +33,10 @@ pub const ALL: &[(&str, Body)] = &[
         search_by_email_needs_the_whole_address,
     ),
     (
+        "search_finds_a_word_wherever_it_occurs",
+        search_finds_a_word_wherever_it_occurs,
+    ),
+    (
         "search_index_stays_small_between_vacuums",
         search_index_stays_small_between_vacuums,
     ),
@@ -787,6 +791,86 @@ fn search_by_email_needs_the_whole_address(db: &Fresh) {
     // Too short a local part to narrow by: the whole address is matched.
     assert_eq!(find("x@a.example"), vec![bare.meta.id.clone()]);
     assert_eq!(find("@a.example"), vec![bare.meta.id.clone()]);
+}
+
+/// A vocabulary word is found wherever it occurs: as a whole word, inside longer words,
+/// in text that is not ASCII, inside a run of letters longer than the vocabulary keeps,
+/// after an edit; with another word, or with a word it is one edit from. (On PostgreSQL
+/// such a query is answered through the documents' words, migration 0012, and must find
+/// what the trigram index finds.)
+fn search_finds_a_word_wherever_it_occurs(db: &Fresh) {
+    let store = open(db);
+    let ws = workspace(&store, "w");
+    let mut tagged = person("Ivy Quill");
+    tagged.tags.push("investor".into());
+    let inside = person("Coinvestors Quill");
+    let cjk = person("李 investor");
+    let mut long = person("Lu Long");
+    long.emails.push(Labeled::new(
+        &format!("{}investor{}@example.com", "a".repeat(30), "b".repeat(10)),
+        None,
+    ));
+    let mut edited = person("Ed Quill");
+    let other = person("Ola Invest");
+    for p in [&tagged, &inside, &cjk, &long, &edited, &other] {
+        add(&store, &ws, p);
+    }
+    let note = Note {
+        meta: meta(),
+        link: Link {
+            kind: EntityKind::Person,
+            id: other.meta.id.clone(),
+        },
+        body: "Met the investor-relations team".into(),
+    };
+    store.write(|tx| tx.insert(&ws, &note)).unwrap();
+    edited.tags.push("investor".into());
+    store
+        .write(|tx| tx.update(&ws, &mut edited.clone(), 1, t("2026-11-02T00:00:00Z")))
+        .unwrap();
+    store.refresh_statistics().unwrap();
+    let find = |q: &str| -> Vec<Id> {
+        let mut ids: Vec<Id> = store
+            .read(|tx| tx.search(&ws, q, 20))
+            .unwrap()
+            .into_iter()
+            .map(|h| h.id)
+            .collect();
+        ids.sort();
+        ids
+    };
+    let sorted = |mut ids: Vec<Id>| {
+        ids.sort();
+        ids
+    };
+    let holders = sorted(vec![
+        tagged.meta.id.clone(),
+        inside.meta.id.clone(),
+        cjk.meta.id.clone(),
+        long.meta.id.clone(),
+        edited.meta.id.clone(),
+        note.meta.id.clone(),
+    ]);
+    assert_eq!(find("investor"), holders);
+    assert_eq!(find("INVESTOR"), holders);
+    assert_eq!(
+        find("quill investor"),
+        sorted(vec![
+            tagged.meta.id.clone(),
+            inside.meta.id.clone(),
+            edited.meta.id.clone()
+        ])
+    );
+    // `invest` is one edit from `invests`, not a word here; `invest` itself is.
+    let mut with_invest = holders.clone();
+    with_invest.push(other.meta.id.clone());
+    assert_eq!(find("invest"), sorted(with_invest));
+    assert_eq!(find("coinvestors"), vec![inside.meta.id.clone()]);
+    assert!(
+        find("investorz quill")
+            .iter()
+            .all(|id| holders.contains(id))
+    );
 }
 
 fn lookup_by_email_and_phone(db: &Fresh) {
