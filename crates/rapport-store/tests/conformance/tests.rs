@@ -37,6 +37,10 @@ pub const ALL: &[(&str, Body)] = &[
         search_finds_a_word_wherever_it_occurs,
     ),
     (
+        "a_token_and_a_record_are_read_as_apart",
+        a_token_and_a_record_are_read_as_apart,
+    ),
+    (
         "search_index_stays_small_between_vacuums",
         search_index_stays_small_between_vacuums,
     ),
@@ -871,6 +875,136 @@ fn search_finds_a_word_wherever_it_occurs(db: &Fresh) {
             .iter()
             .all(|id| holders.contains(id))
     );
+}
+
+/// `token_principal_and_doc` answers what the token's user and then the record's
+/// visible document, read apart, answer: for a record found, missing, trashed, in
+/// another workspace or hidden from the user, and for a revoked or unknown token.
+fn a_token_and_a_record_are_read_as_apart(db: &Fresh) {
+    use rapport_store::TokenInfo;
+    let store = open(db);
+    let ws = workspace(&store, "w");
+    let elsewhere = workspace(&store, "other");
+    let user = |name: &str| User {
+        meta: meta(),
+        name: name.into(),
+        role: Role::Member,
+        time_zone: None,
+    };
+    let (ann, bob) = (user("ann"), user("bob"));
+    let token = |u: &User, hash: &str| {
+        let info = TokenInfo {
+            id: id(),
+            user_id: u.meta.id.clone(),
+            label: None,
+            created_at: t("2026-11-01T10:00:00Z"),
+            last_used_at: None,
+        };
+        store
+            .write(|tx| {
+                tx.insert(&ws, u)?;
+                tx.insert_token(&ws, &info, hash)
+            })
+            .unwrap();
+        info.id
+    };
+    token(&ann, "hash-ann");
+    let bobs = token(&bob, "hash-bob");
+    let ada = person("Ada");
+    add(&store, &ws, &ada);
+    let trashed = person("Gone");
+    add(&store, &ws, &trashed);
+    store
+        .write(|tx| {
+            tx.set_trashed::<Person>(&ws, &trashed.meta.id, true, None, t("2026-11-02T00:00:00Z"))
+        })
+        .unwrap();
+    let far = person("Far");
+    add(&store, &elsewhere, &far);
+    let private = relationship(&store, &ws, person_subject(&ada), |r| {
+        r.owner_id = Some(bob.meta.id.clone());
+        r.visibility = Visibility::Private;
+    });
+    let shared = relationship(&store, &ws, person_subject(&ada), |_| {});
+    let apart = |hash: &str, rid: &Id, person: bool| {
+        store
+            .read(|tx| {
+                let Some(p) = tx.token_principal(hash)? else {
+                    return Ok(None);
+                };
+                let doc = if person {
+                    tx.find_doc::<Person>(&p.workspace_id, rid)?
+                } else {
+                    tx.find_doc::<Relationship>(&p.workspace_id, rid)?
+                };
+                let seen = match doc {
+                    Some(d)
+                        if person
+                            || tx.visible::<Relationship>(&p.workspace_id, rid, &p.user_id)? =>
+                    {
+                        Some(d)
+                    }
+                    _ => None,
+                };
+                Ok(Some((p.user_id, seen)))
+            })
+            .unwrap()
+    };
+    let together = |hash: &str, rid: &Id, person: bool| {
+        store
+            .read_one(|tx| {
+                let found = if person {
+                    tx.token_principal_and_doc::<Person>(hash, rid)?
+                } else {
+                    tx.token_principal_and_doc::<Relationship>(hash, rid)?
+                };
+                Ok(found.map(|(p, d)| (p.user_id, d)))
+            })
+            .unwrap()
+    };
+    let missing = id();
+    for hash in ["hash-ann", "hash-bob", "hash-nobody"] {
+        for rid in [&ada.meta.id, &trashed.meta.id, &far.meta.id, &missing] {
+            assert_eq!(
+                together(hash, rid, true),
+                apart(hash, rid, true),
+                "{hash} {rid}"
+            );
+        }
+        for rid in [&private.meta.id, &shared.meta.id] {
+            assert_eq!(
+                together(hash, rid, false),
+                apart(hash, rid, false),
+                "{hash} {rid}"
+            );
+        }
+    }
+    let found = together("hash-ann", &ada.meta.id, true);
+    assert!(
+        matches!(&found, Some((u, Some(_))) if *u == ann.meta.id),
+        "{found:?}"
+    );
+    assert!(matches!(
+        together("hash-ann", &trashed.meta.id, true),
+        Some((_, Some(_)))
+    ));
+    assert_eq!(
+        together("hash-ann", &far.meta.id, true),
+        Some((ann.meta.id.clone(), None))
+    );
+    assert_eq!(
+        together("hash-ann", &private.meta.id, false),
+        Some((ann.meta.id.clone(), None))
+    );
+    assert!(matches!(
+        together("hash-bob", &private.meta.id, false),
+        Some((_, Some(_)))
+    ));
+    assert_eq!(together("hash-nobody", &ada.meta.id, true), None);
+    store
+        .write(|tx| tx.revoke_token(&ws, &bobs, t("2026-11-03T00:00:00Z")))
+        .unwrap();
+    assert_eq!(together("hash-bob", &ada.meta.id, true), None);
 }
 
 fn lookup_by_email_and_phone(db: &Fresh) {
