@@ -811,7 +811,7 @@ fn search_finds_a_word_wherever_it_occurs(db: &Fresh) {
     let cjk = person("李 investor");
     let mut long = person("Lu Long");
     long.emails.push(Labeled::new(
-        &format!("{}investor{}@example.com", "a".repeat(30), "b".repeat(10)),
+        format!("{}investor{}@example.com", "a".repeat(30), "b".repeat(10)),
         None,
     ));
     let mut edited = person("Ed Quill");
