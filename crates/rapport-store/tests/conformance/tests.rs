@@ -176,6 +176,18 @@ pub fn person(name: &str) -> Person {
     Person::named(meta(), name.into())
 }
 
+/// A new note on a person.
+pub fn note_about(p: &Person, body: &str) -> Note {
+    Note {
+        meta: meta(),
+        link: Link {
+            kind: EntityKind::Person,
+            id: p.meta.id.clone(),
+        },
+        body: body.into(),
+    }
+}
+
 pub fn add(store: &Store, ws: &Id, p: &Person) {
     store.write(|tx| tx.insert(ws, p)).unwrap();
 }
@@ -603,14 +615,7 @@ fn search_semantics(db: &Fresh) {
     add(&store, &ws, &charles);
     add(&store, &ws, &zoe);
     store.write(|tx| tx.insert(&ws, &org)).unwrap();
-    let note = Note {
-        meta: meta(),
-        link: Link {
-            kind: EntityKind::Person,
-            id: ada.meta.id.clone(),
-        },
-        body: "Loves poetical science".into(),
-    };
+    let note = note_about(&ada, "Loves poetical science");
     store.write(|tx| tx.insert(&ws, &note)).unwrap();
     let find = |q: &str| -> Vec<Id> {
         store
@@ -763,14 +768,7 @@ fn search_by_email_needs_the_whole_address(db: &Fresh) {
     for p in [&ada, &longer, &other, &bare] {
         add(&store, &ws, p);
     }
-    let note = Note {
-        meta: meta(),
-        link: Link {
-            kind: EntityKind::Person,
-            id: other.meta.id.clone(),
-        },
-        body: "Forwarded to ada@analytical.example on Monday".into(),
-    };
+    let note = note_about(&other, "Forwarded to ada@analytical.example on Monday");
     store.write(|tx| tx.insert(&ws, &note)).unwrap();
     let find = |q: &str| -> Vec<Id> {
         let hits = store.read(|tx| tx.search(&ws, q, 10)).unwrap();
@@ -819,14 +817,7 @@ fn search_finds_a_word_wherever_it_occurs(db: &Fresh) {
     for p in [&tagged, &inside, &cjk, &long, &edited, &other] {
         add(&store, &ws, p);
     }
-    let note = Note {
-        meta: meta(),
-        link: Link {
-            kind: EntityKind::Person,
-            id: other.meta.id.clone(),
-        },
-        body: "Met the investor-relations team".into(),
-    };
+    let note = note_about(&other, "Met the investor-relations team");
     store.write(|tx| tx.insert(&ws, &note)).unwrap();
     edited.tags.push("investor".into());
     store
