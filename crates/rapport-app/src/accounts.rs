@@ -64,6 +64,11 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// The stored form of a high-entropy secret (token, session id, feed token).
+/// The answer to a bearer token that belongs to nobody.
+pub(crate) fn invalid_token() -> AppError {
+    AppError::Unauthorized("invalid or revoked token".into())
+}
+
 pub fn secret_hash(secret: &str) -> String {
     hex(&Sha256::digest(secret.as_bytes()))
 }
@@ -299,7 +304,7 @@ impl App {
         let hash = secret_hash(token.trim());
         match self.store.read_one(|tx| tx.token_principal(&hash))? {
             Some(p) => Ok(App::ctx_of(&p)),
-            None => Err(AppError::Unauthorized("invalid or revoked token".into())),
+            None => Err(invalid_token()),
         }
     }
 

@@ -6,7 +6,7 @@
 use jiff::Timestamp;
 use rapport_core::*;
 
-use crate::entity::{Entity, Indexes};
+use crate::entity::{Entity, Indexes, StoredDoc};
 use crate::value::{Row, Value};
 use crate::{StoreError, Tx};
 
@@ -162,6 +162,38 @@ impl Tx<'_> {
             ),
             token_hash,
         )
+    }
+
+    /// The user an unrevoked token belongs to and, in the same statement, the stored
+    /// document of record `id` of their workspace, live or trashed, if they may see it
+    /// (`None` when there is no such record or it is hidden from them): what
+    /// [`Tx::token_principal`] and then [`Tx::find_doc`] with [`Tx::visible`] answer, in
+    /// one round trip.
+    pub fn token_principal_and_doc<E: Entity>(
+        &mut self,
+        token_hash: &str,
+        id: &Id,
+    ) -> Result<Option<(Principal, Option<StoredDoc>)>, StoreError> {
+        let visible = E::SCOPE
+            .visible_to("u.id")
+            .map(|c| format!(" AND {c}"))
+            .unwrap_or_default();
+        let sql = format!(
+            concat!(
+                "SELECT ",
+                principal_columns!(),
+                ", t.doc, t.version FROM api_tokens k JOIN users u ON u.id = k.user_id
+                 LEFT JOIN {table} t ON t.id = $2 AND t.workspace_id = u.workspace_id{visible}
+                 WHERE k.token_hash = $1 AND k.revoked_at IS NULL AND u.deleted_at IS NULL"
+            ),
+            table = E::TABLE,
+            visible = visible,
+        );
+        let Some(mut row) = self.c.query_one(&sql, &[token_hash.into(), id.into()])? else {
+            return Ok(None);
+        };
+        let doc = StoredDoc::take(&mut row, 4, E::KIND, id)?;
+        Ok(Some((principal(&row)?, doc)))
     }
 
     /// The tokens of a user, newest first.

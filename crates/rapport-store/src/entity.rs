@@ -29,10 +29,11 @@ pub struct Indexes {
 }
 
 /// The SQL condition that a relationship (or a row with its `visibility` and
-/// `owner_id`, on table alias `alias`) is private to someone other than viewer `$n`.
-pub(crate) fn private_sql(alias: &str, n: usize) -> String {
+/// `owner_id`, on table alias `alias`) is private to someone other than the viewer
+/// whose id is the SQL expression `viewer` (a parameter such as `$2`, or a column).
+pub(crate) fn private_sql(alias: &str, viewer: &str) -> String {
     format!(
-        "{alias}.visibility <> 'workspace' AND {alias}.owner_id IS NOT NULL AND {alias}.owner_id <> ${n}"
+        "{alias}.visibility <> 'workspace' AND {alias}.owner_id IS NOT NULL AND {alias}.owner_id <> {viewer}"
     )
 }
 
@@ -53,7 +54,13 @@ pub enum Scope {
 impl Scope {
     /// The SQL condition (on table alias `t`) that hides what viewer `$n` may not see.
     pub(crate) fn visible_sql(self, n: usize) -> Option<String> {
-        let private = |alias: &str| private_sql(alias, n);
+        self.visible_to(&format!("${n}"))
+    }
+
+    /// The SQL condition (on table alias `t`) that hides what the viewer whose id is the
+    /// SQL expression `viewer` may not see.
+    pub(crate) fn visible_to(self, viewer: &str) -> Option<String> {
+        let private = |alias: &str| private_sql(alias, viewer);
         match self {
             Scope::Workspace => None,
             Scope::Relationship => Some(format!("NOT ({})", private("t"))),
@@ -698,17 +705,7 @@ impl Tx<'_> {
         let Some(mut row) = self.c.query_one(&sql, &[id.into(), ws.into()])? else {
             return Ok(None);
         };
-        let version = row.i64(1)?;
-        let doc = match row.0.swap_remove(0) {
-            Value::Text(doc) => doc,
-            other => {
-                return Err(StoreError::Corrupt(format!(
-                    "{} {id}: the document is {other:?}, not text",
-                    E::KIND
-                )));
-            }
-        };
-        Ok(Some(StoredDoc { doc, version }))
+        StoredDoc::take(&mut row, 0, E::KIND, id)
     }
 
     /// Several live records by id, in no particular order; unknown ids are skipped.
@@ -1096,6 +1093,26 @@ pub struct StoredDoc {
 }
 
 impl StoredDoc {
+    /// The document in column `at` of a row and its version in the next (`None` when
+    /// both are NULL, as where a record was outer-joined and not found), taken out of
+    /// the row.
+    pub(crate) fn take(
+        row: &mut Row,
+        at: usize,
+        kind: EntityKind,
+        id: &Id,
+    ) -> Result<Option<StoredDoc>, StoreError> {
+        let Some(version) = row.opt_i64(at + 1)? else {
+            return Ok(None);
+        };
+        match row.0.get_mut(at).map(|v| std::mem::replace(v, Value::Null)) {
+            Some(Value::Text(doc)) => Ok(Some(StoredDoc { doc, version })),
+            other => Err(StoreError::Corrupt(format!(
+                "{kind} {id}: the document is {other:?}, not text"
+            ))),
+        }
+    }
+
     /// The document `rec` is stored as, with `version`: what [`Tx::find_doc`] reads back.
     pub fn of<E: Serialize>(rec: &E, version: i64) -> Result<StoredDoc, StoreError> {
         Ok(StoredDoc {

@@ -69,10 +69,16 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0009_search_pending.sql"),
     },
     Migration {
-        version: 11,
-        common: include_str!("../migrations/common/0011_network_snapshots.sql"),
+        version: 10,
+        common: include_str!("../migrations/common/0010_network_snapshots.sql"),
         sqlite: "",
         postgres: "",
+    },
+    Migration {
+        version: 11,
+        common: "",
+        sqlite: "",
+        postgres: include_str!("../migrations/postgres/0011_search_words.sql"),
     },
 ];
 

@@ -176,7 +176,10 @@ fn agenda_relationship(r: &dyn Cells) -> Result<AgendaRelationship, StoreError> 
 /// someone other than `viewer` (parameter `$n`); nothing without a viewer.
 fn seen_by(viewer: Option<&Id>, n: usize) -> String {
     match viewer {
-        Some(_) => format!(" AND NOT ({})", crate::entity::private_sql("r", n)),
+        Some(_) => format!(
+            " AND NOT ({})",
+            crate::entity::private_sql("r", &format!("${n}"))
+        ),
         None => String::new(),
     }
 }

@@ -127,6 +127,23 @@ fn set_planner_sql(start: usize) -> String {
 /// Candidates read and scored per query, at most.
 const CANDIDATES: usize = 2000;
 
+/// On PostgreSQL, the vocabulary words containing a query's words through which its
+/// candidates are found (`search_words`, migration 0011), at most; with more, a word is
+/// not common (or its fragments are), and the trigram index is the cheaper way.
+const WORDS_AT_MOST: usize = 64;
+
+/// The `search_words` entry under which a document with words outside the vocabulary
+/// (non-ASCII text, a run longer than [`terms`] keeps) is listed: it is a candidate for
+/// every query word.
+const UNLISTED: &str = "-";
+
+/// A query word's alternatives: the word itself, then its corrections; and whether the
+/// word is itself a vocabulary word.
+struct Alternatives {
+    words: Vec<String>,
+    known: bool,
+}
+
 impl Tx<'_> {
     /// Vocabulary words within one edit of `word` (words of 4+ characters only): a
     /// substitution, insertion, deletion or swap of two neighbours.
@@ -137,10 +154,16 @@ impl Tx<'_> {
     /// the middle. So the candidates are two index ranges, of the vocabulary by word and
     /// by reversed word, with a length within one of `word`'s, plus that one swapped
     /// word; the exact distance decides.
-    fn corrections(&mut self, ws: &Id, word: &str) -> Result<Vec<String>, StoreError> {
+    ///
+    /// Also says whether `word` is itself a vocabulary word (it is in the first range).
+    fn corrections(&mut self, ws: &Id, word: &str) -> Result<Alternatives, StoreError> {
         let chars: Vec<char> = word.chars().collect();
+        let mut out = Alternatives {
+            words: vec![word.to_string()],
+            known: false,
+        };
         if chars.len() < 4 || !chars.iter().all(|c| c.is_alphanumeric()) {
-            return Ok(vec![]);
+            return Ok(out);
         }
         let k = chars.len() / 2;
         let prefix: String = chars[..k].iter().collect();
@@ -174,16 +197,69 @@ impl Tx<'_> {
             (n + 1).into(),
             swapped.into(),
         ];
-        let mut out = Vec::new();
+        let mut corrections = Vec::new();
         self.c.for_each(&sql, &params, &mut |r| {
             let t = r.str(0)?;
-            if t != word && edit_distance(t, word, 1) <= 1 {
-                out.push(t.to_string());
+            if t == word {
+                out.known = true;
+            } else if edit_distance(t, word, 1) <= 1 {
+                corrections.push(t.to_string());
             }
             Ok(())
         })?;
-        out.sort();
+        corrections.sort();
+        out.words.append(&mut corrections);
         Ok(out)
+    }
+
+    /// On PostgreSQL, for each query word, the vocabulary words that contain one of its
+    /// alternatives: when every word is a vocabulary word and they are at most
+    /// [`WORDS_AT_MOST`] in all (`None` otherwise, or on SQLite). Every document holding
+    /// an alternative holds one of these words or is listed as [`UNLISTED`] (migration
+    /// 0011), so those words find every candidate the trigram index would.
+    fn words_containing(
+        &mut self,
+        ws: &Id,
+        alternatives: &[Alternatives],
+    ) -> Result<Option<Vec<String>>, StoreError> {
+        if self.c.dialect() != Dialect::Postgres || !alternatives.iter().all(|a| a.known) {
+            return Ok(None);
+        }
+        let mut params: Vec<Value> = vec![ws.into()];
+        let mut ors = Vec::new();
+        for a in alternatives.iter().flat_map(|a| &a.words) {
+            params.push(like_pattern(a).into());
+            ors.push(format!("term LIKE ${} ESCAPE '\\'", params.len()));
+        }
+        let sql = format!(
+            "SELECT term FROM search_terms WHERE workspace_id = $1 AND ({}) LIMIT {}",
+            ors.join(" OR "),
+            WORDS_AT_MOST + 1
+        );
+        let mut found: Vec<String> = Vec::new();
+        self.c.for_each(&sql, &params, &mut |r| {
+            found.push(r.str(0)?.to_string());
+            Ok(())
+        })?;
+        if found.len() > WORDS_AT_MOST {
+            return Ok(None);
+        }
+        // Each query word's own: the words holding one of its alternatives, and the
+        // documents whose words are not all listed.
+        Ok(Some(
+            alternatives
+                .iter()
+                .map(|a| {
+                    let mut words: Vec<&str> = found
+                        .iter()
+                        .filter(|t| a.words.iter().any(|w| t.contains(w.as_str())))
+                        .map(String::as_str)
+                        .collect();
+                    words.push(UNLISTED);
+                    words.join(" ")
+                })
+                .collect(),
+        ))
     }
 
     /// Finds records of the workspace matching every word of `query`, best first.
@@ -192,14 +268,14 @@ impl Tx<'_> {
         if words.is_empty() || limit == 0 {
             return Ok(vec![]);
         }
-        let mut alternatives: Vec<Vec<String>> = Vec::with_capacity(words.len());
+        let mut found: Vec<Alternatives> = Vec::with_capacity(words.len());
         for w in &words {
-            let mut alts = vec![w.clone()];
-            alts.extend(self.corrections(ws, w)?);
-            alternatives.push(alts);
+            found.push(self.corrections(ws, w)?);
         }
-        let (sql, params) = self.candidates_sql(ws, &alternatives);
         let planner = self.candidate_planning()?;
+        let containing = self.words_containing(ws, &found)?;
+        let alternatives: Vec<Vec<String>> = found.into_iter().map(|a| a.words).collect();
+        let (sql, params) = self.candidates_sql(ws, &alternatives, containing.as_deref());
         // The best `limit` so far, by score then text (ties keep the candidates' order,
         // as a stable sort of all of them would), kept in place of every candidate: only
         // a candidate that can still make the cut is copied out of the row.
@@ -288,15 +364,22 @@ impl Tx<'_> {
 
     /// The statement that reads the candidate documents (kind, id, folded text) of a
     /// query: up to `CANDIDATES` documents of the workspace in which every word (or one of
-    /// its corrections) occurs.
-    fn candidates_sql(&self, ws: &Id, alternatives: &[Vec<String>]) -> (String, Vec<Value>) {
+    /// its corrections) occurs, in the table's order. With `containing` (PostgreSQL, see
+    /// [`Tx::words_containing`]) they are found through the words they hold, each checked
+    /// for the text itself; otherwise through the engine's trigram index.
+    fn candidates_sql(
+        &self,
+        ws: &Id,
+        alternatives: &[Vec<String>],
+        containing: Option<&[String]>,
+    ) -> (String, Vec<Value>) {
         let long: Vec<&Vec<String>> = alternatives
             .iter()
             .filter(|alts| alts.iter().all(|a| a.chars().count() >= 3))
             .collect();
         let mut params: Vec<Value> = Vec::new();
-        match self.c.dialect() {
-            Dialect::Sqlite if !long.is_empty() => {
+        match (self.c.dialect(), containing) {
+            (Dialect::Sqlite, _) if !long.is_empty() => {
                 let mut checks = String::new();
                 let expr = long
                     .iter()
@@ -331,6 +414,27 @@ impl Tx<'_> {
                     ),
                     all,
                 )
+            }
+            (Dialect::Postgres, Some(containing)) => {
+                let mut sql = String::from(
+                    "SELECT entity_kind, entity_id, body FROM search_docs WHERE workspace_id = $1",
+                );
+                params.push(ws.into());
+                for (alts, words) in alternatives.iter().zip(containing) {
+                    params.push(words.as_str().into());
+                    sql.push_str(&format!(
+                        " AND search_words(body) && string_to_array(${}, ' ')",
+                        params.len()
+                    ));
+                    let mut ors = Vec::new();
+                    for a in alts {
+                        params.push(a.as_str().into());
+                        ors.push(format!("strpos(body, ${}) > 0", params.len()));
+                    }
+                    sql.push_str(&format!(" AND ({})", ors.join(" OR ")));
+                }
+                sql.push_str(&format!(" LIMIT {CANDIDATES}"));
+                (sql, params)
             }
             _ => {
                 let mut sql = String::from(

@@ -55,6 +55,14 @@ fn required() -> Problem {
 }
 
 impl Auth {
+    /// The bearer token presented, if that is the credential (not yet checked).
+    pub(crate) fn token(&self) -> Option<&str> {
+        match &self.0 {
+            Credential::Token(token) => Some(token),
+            Credential::Session { .. } => None,
+        }
+    }
+
     /// Checks the credential against the store: the caller's context, or the 401 (403 for
     /// a session write without its CSRF token). Blocking: call it on a blocking thread.
     pub(crate) fn check(&self, app: &App) -> Result<Ctx, Problem> {

@@ -33,6 +33,14 @@ pub const ALL: &[(&str, Body)] = &[
         search_by_email_needs_the_whole_address,
     ),
     (
+        "search_finds_a_word_wherever_it_occurs",
+        search_finds_a_word_wherever_it_occurs,
+    ),
+    (
+        "a_token_and_a_record_are_read_as_apart",
+        a_token_and_a_record_are_read_as_apart,
+    ),
+    (
         "search_index_stays_small_between_vacuums",
         search_index_stays_small_between_vacuums,
     ),
@@ -170,6 +178,18 @@ pub fn workspace(store: &Store, name: &str) -> Id {
 
 pub fn person(name: &str) -> Person {
     Person::named(meta(), name.into())
+}
+
+/// A new note on a person.
+pub fn note_about(p: &Person, body: &str) -> Note {
+    Note {
+        meta: meta(),
+        link: Link {
+            kind: EntityKind::Person,
+            id: p.meta.id.clone(),
+        },
+        body: body.into(),
+    }
 }
 
 pub fn add(store: &Store, ws: &Id, p: &Person) {
@@ -599,14 +619,7 @@ fn search_semantics(db: &Fresh) {
     add(&store, &ws, &charles);
     add(&store, &ws, &zoe);
     store.write(|tx| tx.insert(&ws, &org)).unwrap();
-    let note = Note {
-        meta: meta(),
-        link: Link {
-            kind: EntityKind::Person,
-            id: ada.meta.id.clone(),
-        },
-        body: "Loves poetical science".into(),
-    };
+    let note = note_about(&ada, "Loves poetical science");
     store.write(|tx| tx.insert(&ws, &note)).unwrap();
     let find = |q: &str| -> Vec<Id> {
         store
@@ -759,14 +772,7 @@ fn search_by_email_needs_the_whole_address(db: &Fresh) {
     for p in [&ada, &longer, &other, &bare] {
         add(&store, &ws, p);
     }
-    let note = Note {
-        meta: meta(),
-        link: Link {
-            kind: EntityKind::Person,
-            id: other.meta.id.clone(),
-        },
-        body: "Forwarded to ada@analytical.example on Monday".into(),
-    };
+    let note = note_about(&other, "Forwarded to ada@analytical.example on Monday");
     store.write(|tx| tx.insert(&ws, &note)).unwrap();
     let find = |q: &str| -> Vec<Id> {
         let hits = store.read(|tx| tx.search(&ws, q, 10)).unwrap();
@@ -791,6 +797,209 @@ fn search_by_email_needs_the_whole_address(db: &Fresh) {
     // Too short a local part to narrow by: the whole address is matched.
     assert_eq!(find("x@a.example"), vec![bare.meta.id.clone()]);
     assert_eq!(find("@a.example"), vec![bare.meta.id.clone()]);
+}
+
+/// A vocabulary word is found wherever it occurs: as a whole word, inside longer words,
+/// in text that is not ASCII, inside a run of letters longer than the vocabulary keeps,
+/// after an edit; with another word, or with a word it is one edit from. (On PostgreSQL
+/// such a query is answered through the documents' words, migration 0011, and must find
+/// what the trigram index finds.)
+fn search_finds_a_word_wherever_it_occurs(db: &Fresh) {
+    let store = open(db);
+    let ws = workspace(&store, "w");
+    let mut tagged = person("Ivy Quill");
+    tagged.tags.push("investor".into());
+    let inside = person("Coinvestors Quill");
+    let cjk = person("李 investor");
+    let mut long = person("Lu Long");
+    long.emails.push(Labeled::new(
+        format!("{}investor{}@example.com", "a".repeat(30), "b".repeat(10)),
+        None,
+    ));
+    let mut edited = person("Ed Quill");
+    let other = person("Ola Invest");
+    for p in [&tagged, &inside, &cjk, &long, &edited, &other] {
+        add(&store, &ws, p);
+    }
+    let note = note_about(&other, "Met the investor-relations team");
+    store.write(|tx| tx.insert(&ws, &note)).unwrap();
+    edited.tags.push("investor".into());
+    store
+        .write(|tx| tx.update(&ws, &mut edited.clone(), 1, t("2026-11-02T00:00:00Z")))
+        .unwrap();
+    store.refresh_statistics().unwrap();
+    let find = |q: &str| -> Vec<Id> {
+        let mut ids: Vec<Id> = store
+            .read(|tx| tx.search(&ws, q, 20))
+            .unwrap()
+            .into_iter()
+            .map(|h| h.id)
+            .collect();
+        ids.sort();
+        ids
+    };
+    let sorted = |mut ids: Vec<Id>| {
+        ids.sort();
+        ids
+    };
+    let holders = sorted(vec![
+        tagged.meta.id.clone(),
+        inside.meta.id.clone(),
+        cjk.meta.id.clone(),
+        long.meta.id.clone(),
+        edited.meta.id.clone(),
+        note.meta.id.clone(),
+    ]);
+    assert_eq!(find("investor"), holders);
+    assert_eq!(find("INVESTOR"), holders);
+    assert_eq!(
+        find("quill investor"),
+        sorted(vec![
+            tagged.meta.id.clone(),
+            inside.meta.id.clone(),
+            edited.meta.id.clone()
+        ])
+    );
+    // `invest` is one edit from `invests`, not a word here; `invest` itself is.
+    let mut with_invest = holders.clone();
+    with_invest.push(other.meta.id.clone());
+    assert_eq!(find("invest"), sorted(with_invest));
+    assert_eq!(find("coinvestors"), vec![inside.meta.id.clone()]);
+    assert!(
+        find("investorz quill")
+            .iter()
+            .all(|id| holders.contains(id))
+    );
+}
+
+/// `token_principal_and_doc` answers what the token's user and then the record's
+/// visible document, read apart, answer: for a record found, missing, trashed, in
+/// another workspace or hidden from the user, and for a revoked or unknown token.
+fn a_token_and_a_record_are_read_as_apart(db: &Fresh) {
+    use rapport_store::TokenInfo;
+    let store = open(db);
+    let ws = workspace(&store, "w");
+    let elsewhere = workspace(&store, "other");
+    let user = |name: &str| User {
+        meta: meta(),
+        name: name.into(),
+        role: Role::Member,
+        time_zone: None,
+    };
+    let (ann, bob) = (user("ann"), user("bob"));
+    let token = |u: &User, hash: &str| {
+        let info = TokenInfo {
+            id: id(),
+            user_id: u.meta.id.clone(),
+            label: None,
+            created_at: t("2026-11-01T10:00:00Z"),
+            last_used_at: None,
+        };
+        store
+            .write(|tx| {
+                tx.insert(&ws, u)?;
+                tx.insert_token(&ws, &info, hash)
+            })
+            .unwrap();
+        info.id
+    };
+    token(&ann, "hash-ann");
+    let bobs = token(&bob, "hash-bob");
+    let ada = person("Ada");
+    add(&store, &ws, &ada);
+    let trashed = person("Gone");
+    add(&store, &ws, &trashed);
+    store
+        .write(|tx| {
+            tx.set_trashed::<Person>(&ws, &trashed.meta.id, true, None, t("2026-11-02T00:00:00Z"))
+        })
+        .unwrap();
+    let far = person("Far");
+    add(&store, &elsewhere, &far);
+    let private = relationship(&store, &ws, person_subject(&ada), |r| {
+        r.owner_id = Some(bob.meta.id.clone());
+        r.visibility = Visibility::Private;
+    });
+    let shared = relationship(&store, &ws, person_subject(&ada), |_| {});
+    let apart = |hash: &str, rid: &Id, person: bool| {
+        store
+            .read(|tx| {
+                let Some(p) = tx.token_principal(hash)? else {
+                    return Ok(None);
+                };
+                let doc = if person {
+                    tx.find_doc::<Person>(&p.workspace_id, rid)?
+                } else {
+                    tx.find_doc::<Relationship>(&p.workspace_id, rid)?
+                };
+                let seen = match doc {
+                    Some(d)
+                        if person
+                            || tx.visible::<Relationship>(&p.workspace_id, rid, &p.user_id)? =>
+                    {
+                        Some(d)
+                    }
+                    _ => None,
+                };
+                Ok(Some((p.user_id, seen)))
+            })
+            .unwrap()
+    };
+    let together = |hash: &str, rid: &Id, person: bool| {
+        store
+            .read_one(|tx| {
+                let found = if person {
+                    tx.token_principal_and_doc::<Person>(hash, rid)?
+                } else {
+                    tx.token_principal_and_doc::<Relationship>(hash, rid)?
+                };
+                Ok(found.map(|(p, d)| (p.user_id, d)))
+            })
+            .unwrap()
+    };
+    let missing = id();
+    for hash in ["hash-ann", "hash-bob", "hash-nobody"] {
+        for rid in [&ada.meta.id, &trashed.meta.id, &far.meta.id, &missing] {
+            assert_eq!(
+                together(hash, rid, true),
+                apart(hash, rid, true),
+                "{hash} {rid}"
+            );
+        }
+        for rid in [&private.meta.id, &shared.meta.id] {
+            assert_eq!(
+                together(hash, rid, false),
+                apart(hash, rid, false),
+                "{hash} {rid}"
+            );
+        }
+    }
+    let found = together("hash-ann", &ada.meta.id, true);
+    assert!(
+        matches!(&found, Some((u, Some(_))) if *u == ann.meta.id),
+        "{found:?}"
+    );
+    assert!(matches!(
+        together("hash-ann", &trashed.meta.id, true),
+        Some((_, Some(_)))
+    ));
+    assert_eq!(
+        together("hash-ann", &far.meta.id, true),
+        Some((ann.meta.id.clone(), None))
+    );
+    assert_eq!(
+        together("hash-ann", &private.meta.id, false),
+        Some((ann.meta.id.clone(), None))
+    );
+    assert!(matches!(
+        together("hash-bob", &private.meta.id, false),
+        Some((_, Some(_)))
+    ));
+    assert_eq!(together("hash-nobody", &ada.meta.id, true), None);
+    store
+        .write(|tx| tx.revoke_token(&ws, &bobs, t("2026-11-03T00:00:00Z")))
+        .unwrap();
+    assert_eq!(together("hash-bob", &ada.meta.id, true), None);
 }
 
 fn lookup_by_email_and_phone(db: &Fresh) {
