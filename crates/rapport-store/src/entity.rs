@@ -89,6 +89,13 @@ pub trait Entity: Serialize + DeserializeOwned + Clone {
     fn indexes(&self) -> Indexes {
         Indexes::default()
     }
+    /// For a kind whose records the network shows by name (people): the name. An edit
+    /// of such a record changes the network only when its name or its liveness
+    /// changes (an email added does not). `None`: every write of the kind counts alike
+    /// (see [`Tx::network_changed`] for which kinds do).
+    fn network_name(&self) -> Option<&str> {
+        None
+    }
 }
 
 fn person_search(p: &Person) -> String {
@@ -148,6 +155,9 @@ impl Entity for Person {
             search: Some(person_search(self)),
             ..Indexes::default()
         }
+    }
+    fn network_name(&self) -> Option<&str> {
+        Some(&self.name)
     }
 }
 
@@ -519,7 +529,7 @@ impl Tx<'_> {
             recs.iter().map(|r| (&r.meta().id, r.indexes())).collect();
         self.insert_indexes(ws, E::KIND, &indexes, true)?;
         let ids: Vec<&Id> = recs.iter().map(|r| &r.meta().id).collect();
-        self.agenda_after_write(ws, E::KIND, &ids)
+        self.agenda_after_write(ws, E::KIND, &ids, true)
     }
 
     /// Keeps `agenda_relationships` in step with a write of these records: a
@@ -527,17 +537,23 @@ impl Tx<'_> {
     /// relationships (their name and channel). Interactions refresh the rows of the
     /// subjects whose activity they change, where that activity is written. A write of
     /// people, ties or interactions changes the network (see [`Tx::network_changed`]).
+    ///
+    /// `network`: whether the write may change what the network reads (false for an
+    /// edit that keeps a person's name and liveness, see [`Entity::network_name`]).
     fn agenda_after_write(
         &mut self,
         ws: &Id,
         kind: EntityKind,
         ids: &[&Id],
+        network: bool,
     ) -> Result<(), StoreError> {
         use crate::queries::AgendaRefresh;
-        if matches!(
-            kind,
-            EntityKind::Person | EntityKind::Tie | EntityKind::Interaction
-        ) {
+        if network
+            && matches!(
+                kind,
+                EntityKind::Person | EntityKind::Tie | EntityKind::Interaction
+            )
+        {
             self.network_changed(ws);
         }
         match kind {
@@ -621,6 +637,13 @@ impl Tx<'_> {
             m.version = expected + 1;
             m.updated_at = now;
         }
+        let network = match rec.network_name() {
+            Some(name) => {
+                let m = rec.meta();
+                !self.network_reads_alike::<E>(ws, &m.id, name, m.deleted_at.is_none())?
+            }
+            None => true,
+        };
         let cols = E::COLUMNS;
         let mut sets = vec![
             "updated_at = $1".to_string(),
@@ -659,7 +682,28 @@ impl Tx<'_> {
             });
         }
         self.replace_indexes(ws, E::KIND, &m.id, &rec.indexes())?;
-        self.agenda_after_write(ws, E::KIND, &[&m.id])
+        self.agenda_after_write(ws, E::KIND, &[&m.id], network)
+    }
+
+    /// Whether record `id` (of a kind with a [`Entity::network_name`]) is stored with
+    /// this name and liveness already: then writing it changes nothing the network
+    /// reads.
+    fn network_reads_alike<E: Entity>(
+        &mut self,
+        ws: &Id,
+        id: &Id,
+        name: &str,
+        live: bool,
+    ) -> Result<bool, StoreError> {
+        let sql = format!(
+            "SELECT 1 FROM {} WHERE id = $1 AND workspace_id = $2 AND name = $3 AND deleted_at IS {}NULL",
+            E::TABLE,
+            if live { "" } else { "NOT " }
+        );
+        Ok(self
+            .c
+            .query_one(&sql, &[id.into(), ws.into(), name.into()])?
+            .is_some())
     }
 
     fn version_of<E: Entity>(&mut self, ws: &Id, id: &Id) -> Result<i64, StoreError> {

@@ -484,6 +484,51 @@ fn network_writes_move_the_generation_on(db: &Fresh) {
         .unwrap();
     assert_eq!(generation(&store, &ws), before + 1);
     assert_eq!(store.read(|tx| tx.network_snapshot(&ws)).unwrap(), None);
+    // A person edit that keeps the name and liveness the network reads (an email and a
+    // tag added, the same name written again) leaves the network and its snapshot be;
+    // a trashed person edited while still in the trash too.
+    let before = keep();
+    store
+        .write(|tx| {
+            let mut p: Person = tx.get(&ws, &b.meta.id)?;
+            p.emails.push(Labeled::new("bea@example.com", None));
+            p.tags.push("climbing".into());
+            let v = p.meta.version;
+            tx.update(&ws, &mut p, v, now)
+        })
+        .unwrap();
+    assert_eq!(generation(&store, &ws), before, "an email and a tag added");
+    assert_eq!(
+        store.read(|tx| tx.network_snapshot(&ws)).unwrap().as_ref(),
+        Some(&snapshot)
+    );
+    store
+        .write(|tx| {
+            tx.set_trashed::<Person>(&ws, &a.meta.id, true, None, now)
+                .map(|_| ())
+        })
+        .unwrap();
+    let before = keep();
+    store
+        .write(|tx| {
+            let mut p: Person = tx.find(&ws, &a.meta.id)?.expect("kept in the trash");
+            p.tags.push("old friend".into());
+            let v = p.meta.version;
+            tx.update(&ws, &mut p, v, now)
+        })
+        .unwrap();
+    assert_eq!(
+        generation(&store, &ws),
+        before,
+        "a trashed person's tag added"
+    );
+    store
+        .write(|tx| {
+            tx.set_trashed::<Person>(&ws, &a.meta.id, false, None, now)
+                .map(|_| ())
+        })
+        .unwrap();
+    assert_eq!(generation(&store, &ws), before + 1, "restored");
     // A load of new people.
     let before = keep();
     store
