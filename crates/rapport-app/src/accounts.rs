@@ -63,12 +63,12 @@ fn hex(bytes: &[u8]) -> String {
     s
 }
 
-/// The stored form of a high-entropy secret (token, session id, feed token).
 /// The answer to a bearer token that belongs to nobody.
 pub(crate) fn invalid_token() -> AppError {
     AppError::Unauthorized("invalid or revoked token".into())
 }
 
+/// The stored form of a high-entropy secret (token, session id, feed token).
 pub fn secret_hash(secret: &str) -> String {
     hex(&Sha256::digest(secret.as_bytes()))
 }
