@@ -46,6 +46,14 @@ macro_rules! principal_columns {
     };
 }
 
+/// The condition that `k` is a live (unrevoked) token `$1` of a live user `u`, joined
+/// `FROM api_tokens k JOIN users u ON u.id = k.user_id`.
+macro_rules! live_token {
+    () => {
+        "k.token_hash = $1 AND k.revoked_at IS NULL AND u.deleted_at IS NULL"
+    };
+}
+
 /// The [`Principal`] in the first columns of a row that begins with `principal_columns!()`.
 fn principal(row: &Row) -> Result<Principal, StoreError> {
     Ok(Principal {
@@ -157,8 +165,8 @@ impl Tx<'_> {
             concat!(
                 "SELECT ",
                 principal_columns!(),
-                " FROM api_tokens k JOIN users u ON u.id = k.user_id
-                 WHERE k.token_hash = $1 AND k.revoked_at IS NULL AND u.deleted_at IS NULL"
+                " FROM api_tokens k JOIN users u ON u.id = k.user_id WHERE ",
+                live_token!()
             ),
             token_hash,
         )
@@ -184,7 +192,8 @@ impl Tx<'_> {
                 principal_columns!(),
                 ", t.doc, t.version FROM api_tokens k JOIN users u ON u.id = k.user_id
                  LEFT JOIN {table} t ON t.id = $2 AND t.workspace_id = u.workspace_id{visible}
-                 WHERE k.token_hash = $1 AND k.revoked_at IS NULL AND u.deleted_at IS NULL"
+                 WHERE ",
+                live_token!()
             ),
             table = E::TABLE,
             visible = visible,
