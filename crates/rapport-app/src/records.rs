@@ -305,15 +305,10 @@ impl App {
     }
 
     pub fn may_see(&self, ctx: &Ctx, r: &Relationship) -> bool {
-        self.may_see_owned(ctx, r.visibility, r.owner_id.as_ref())
-    }
-
-    /// `may_see` from a relationship's visibility and owner alone.
-    pub fn may_see_owned(&self, ctx: &Ctx, visibility: Visibility, owner: Option<&Id>) -> bool {
-        visibility == Visibility::Workspace
+        r.visibility == Visibility::Workspace
             || ctx.actor.user_id.is_none()
-            || owner.is_none()
-            || owner == ctx.actor.user_id.as_ref()
+            || r.owner_id.is_none()
+            || r.owner_id.as_ref() == ctx.actor.user_id.as_ref()
     }
 
     /// Creates or updates the relationship with `target` of `settings.kind`; without a
