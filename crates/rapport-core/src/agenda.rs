@@ -469,12 +469,19 @@ fn judged(input: &AgendaInput) -> Vec<Candidate<'_>> {
         score: item.score,
         fact: Fact::Written(Box::new(item)),
     }));
+    let shown_by = promises_due_by(today);
     for c in &input.commitments {
         let Some(due) = c.due else { continue };
+        let last_shown = match c.owed_by {
+            OwedBy::Me => shown_by.mine,
+            OwedBy::Them => shown_by.theirs,
+        };
+        if due > last_shown {
+            continue;
+        }
         let until = days(today, due);
         let overdue = (-until).clamp(0, 30) as f64;
         let (score, minutes) = match c.owed_by {
-            OwedBy::Me if until > MY_PROMISE_LEAD_DAYS => continue,
             OwedBy::Me => (
                 if until > 0 {
                     20.0 - 3.0 * until as f64
@@ -483,7 +490,6 @@ fn judged(input: &AgendaInput) -> Vec<Candidate<'_>> {
                 },
                 MY_PROMISE_MINUTES,
             ),
-            OwedBy::Them if until > 0 => continue,
             OwedBy::Them => (6.0 + overdue / 10.0, THEIR_PROMISE_MINUTES),
         };
         items.push(Candidate {
