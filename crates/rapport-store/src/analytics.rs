@@ -253,20 +253,22 @@ impl Tx<'_> {
         ids: &[Id],
     ) -> Result<Vec<(Id, String)>, StoreError> {
         let mut out: Vec<(String, Id, String)> = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(500) {
-            // By primary key, the workspace and trash checked on each row.
-            let sql = format!(
-                "SELECT id, name, name_key, workspace_id, deleted_at FROM people WHERE id IN ({})",
-                crate::conn::placeholders(1, chunk.len())
-            );
-            let params: Vec<crate::Value> = chunk.iter().map(crate::Value::from).collect();
-            self.c.for_each(&sql, &params, &mut |r| {
+        // By primary key, the workspace and trash checked on each row.
+        self.for_each_by_ids(
+            &[],
+            ids,
+            |list| {
+                format!(
+                    "SELECT id, name, name_key, workspace_id, deleted_at FROM people WHERE id IN ({list})"
+                )
+            },
+            &mut |r| {
                 if r.str(3)? == ws.as_str() && r.opt_i64(4)?.is_none() {
                     out.push((r.str(2)?.to_string(), r.id(0)?, r.str(1)?.to_string()));
                 }
                 Ok(())
-            })?;
-        }
+            },
+        )?;
         out.sort_by(|x, y| (x.0.as_str(), x.1.as_str()).cmp(&(y.0.as_str(), y.1.as_str())));
         out.dedup_by(|x, y| x.1 == y.1);
         Ok(out.into_iter().map(|(_, id, name)| (id, name)).collect())

@@ -126,19 +126,6 @@ pub(crate) enum AgendaRefresh {
 #[derive(Debug, Default)]
 pub(crate) struct AgendaLater(BTreeMap<(Id, AgendaRefresh), BTreeSet<Id>>);
 
-/// The parameters of a read by id that may have a viewer: the viewer as `$1` when there
-/// is one, then the ids; and the number of the first id's placeholder.
-fn viewer_and_ids<'a>(
-    viewer: Option<&Id>,
-    ids: impl ExactSizeIterator<Item = &'a Id>,
-) -> (usize, Vec<Value>) {
-    let mut params: Vec<Value> = Vec::with_capacity(ids.len() + 1);
-    params.extend(viewer.map(Value::from));
-    let first = params.len() + 1;
-    params.extend(ids.map(Value::from));
-    (first, params)
-}
-
 /// Adds one `(relationship_id, day, score)` row to the scores by relationship.
 fn add_score(out: &mut HashMap<Id, Vec<(Date, u8)>>, r: &dyn Cells) -> Result<(), StoreError> {
     let score = r.i64(2)?.clamp(0, 100) as u8;
@@ -586,13 +573,15 @@ impl Tx<'_> {
             } else {
                 table.to_string()
             };
-            for chunk in rest.chunks(500) {
-                let sql = format!(
-                    "SELECT id, name, {channel}, workspace_id FROM {from} WHERE id IN ({})",
-                    crate::conn::placeholders(1, chunk.len())
-                );
-                let params: Vec<Value> = chunk.iter().map(|id| Value::from(*id)).collect();
-                self.c.for_each(&sql, &params, &mut |r| {
+            self.for_each_by_ids(
+                &[],
+                &rest,
+                |list| {
+                    format!(
+                        "SELECT id, name, {channel}, workspace_id FROM {from} WHERE id IN ({list})"
+                    )
+                },
+                &mut |r| {
                     if r.str(3)? != ws.as_str() {
                         return Ok(());
                     }
@@ -605,8 +594,8 @@ impl Tx<'_> {
                         },
                     );
                     Ok(())
-                })?;
-            }
+                },
+            )?;
         }
         Ok(out)
     }
@@ -656,21 +645,24 @@ impl Tx<'_> {
     ) -> Result<Vec<AgendaRelationship>, StoreError> {
         let mut out = Vec::new();
         // By primary key alone, the workspace checked on each row (as in `get_many`);
-        // trashed relationships have no row.
-        for chunk in ids.chunks(500) {
-            let (first, params) = viewer_and_ids(viewer, chunk.iter());
-            let sql = format!(
-                "{AGENDA_SELECT_WS} WHERE r.id IN ({}){}",
-                crate::conn::placeholders(first, chunk.len()),
-                seen_by(viewer, 1),
-            );
-            self.c.for_each(&sql, &params, &mut |r| {
+        // trashed relationships have no row. The viewer, if any, is `$1`.
+        let lead: Vec<Value> = viewer.map(Value::from).into_iter().collect();
+        self.for_each_by_ids(
+            &lead,
+            ids,
+            |list| {
+                format!(
+                    "{AGENDA_SELECT_WS} WHERE r.id IN ({list}){}",
+                    seen_by(viewer, 1)
+                )
+            },
+            &mut |r| {
                 if r.str(11)? == ws.as_str() {
                     out.push(agenda_relationship(r)?);
                 }
                 Ok(())
-            })?;
-        }
+            },
+        )?;
         Ok(out)
     }
 
@@ -687,15 +679,18 @@ impl Tx<'_> {
     ) -> Result<Vec<AgendaSubject>, StoreError> {
         let mut out = Vec::with_capacity(ids.len());
         // As `agenda_relationships_by_id`: by primary key, the workspace checked per row.
-        for chunk in ids.chunks(500) {
-            let (first, params) = viewer_and_ids(viewer, chunk.iter().copied());
-            let sql = format!(
-                "SELECT r.id, r.subject_id, r.name, r.workspace_id FROM agenda_relationships r
-                 WHERE r.id IN ({}){}",
-                crate::conn::placeholders(first, chunk.len()),
-                seen_by(viewer, 1),
-            );
-            self.c.for_each(&sql, &params, &mut |r| {
+        let lead: Vec<Value> = viewer.map(Value::from).into_iter().collect();
+        self.for_each_by_ids(
+            &lead,
+            ids,
+            |list| {
+                format!(
+                    "SELECT r.id, r.subject_id, r.name, r.workspace_id FROM agenda_relationships r
+                     WHERE r.id IN ({list}){}",
+                    seen_by(viewer, 1)
+                )
+            },
+            &mut |r| {
                 if r.str(3)? == ws.as_str() {
                     out.push(AgendaSubject {
                         relationship_id: r.id(0)?,
@@ -704,8 +699,8 @@ impl Tx<'_> {
                     });
                 }
                 Ok(())
-            })?;
-        }
+            },
+        )?;
         Ok(out)
     }
 
@@ -723,24 +718,25 @@ impl Tx<'_> {
             to: Option<Date>,
         }
         let mut out = Vec::new();
-        for chunk in orgs.chunks(500) {
-            let sql = format!(
-                "SELECT m.organization_id, a.last_at, m.doc FROM memberships m
-                 JOIN subject_activity a ON a.subject_id = m.person_id AND a.workspace_id = m.workspace_id
-                 WHERE m.organization_id IN ({}) AND m.workspace_id = $1 AND m.deleted_at IS NULL
-                   AND a.last_at IS NOT NULL",
-                crate::conn::placeholders(2, chunk.len())
-            );
-            let mut params: Vec<Value> = vec![ws.into()];
-            params.extend(chunk.iter().map(|id| Value::from(*id)));
-            self.c.for_each(&sql, &params, &mut |r| {
+        self.for_each_by_ids(
+            &[ws.into()],
+            orgs,
+            |list| {
+                format!(
+                    "SELECT m.organization_id, a.last_at, m.doc FROM memberships m
+                     JOIN subject_activity a ON a.subject_id = m.person_id AND a.workspace_id = m.workspace_id
+                     WHERE m.organization_id IN ({list}) AND m.workspace_id = $1 AND m.deleted_at IS NULL
+                       AND a.last_at IS NOT NULL"
+                )
+            },
+            &mut |r| {
                 let m: Ended = r.json(2)?;
                 if m.to.is_none() {
                     out.push((r.id(0)?, r.timestamp(1)?));
                 }
                 Ok(())
-            })?;
-        }
+            },
+        )?;
         Ok(out)
     }
 
@@ -921,22 +917,23 @@ impl Tx<'_> {
         since: Date,
     ) -> Result<HashMap<Id, Vec<(Date, u8)>>, StoreError> {
         let mut out: HashMap<Id, Vec<(Date, u8)>> = HashMap::new();
-        for chunk in ids.chunks(500) {
-            let sql = format!(
-                "SELECT relationship_id, day, score, workspace_id FROM health_history
-                 WHERE relationship_id IN ({}) AND day >= $1 AND score IS NOT NULL",
-                crate::conn::placeholders(2, chunk.len())
-            );
-            let mut params: Vec<Value> = vec![since.into()];
-            params.extend(chunk.iter().map(Value::from));
-            // By primary key; the workspace checked on each row (as in `get_many`).
-            self.c.for_each(&sql, &params, &mut |r| {
+        // By primary key; the workspace checked on each row (as in `get_many`).
+        self.for_each_by_ids(
+            &[since.into()],
+            ids,
+            |list| {
+                format!(
+                    "SELECT relationship_id, day, score, workspace_id FROM health_history
+                     WHERE relationship_id IN ({list}) AND day >= $1 AND score IS NOT NULL"
+                )
+            },
+            &mut |r| {
                 if r.str(3)? == ws.as_str() {
                     add_score(&mut out, r)?;
                 }
                 Ok(())
-            })?;
-        }
+            },
+        )?;
         Ok(out)
     }
 

@@ -73,7 +73,30 @@ impl Tx<'_> {
     pub fn dialect(&self) -> Dialect {
         self.c.dialect()
     }
+
+    /// A read by a list of ids: runs `sql(list)` once per [`IDS_PER_STATEMENT`] of
+    /// `ids`, where `list` is their placeholders, numbered after the parameters of
+    /// `lead` (which every statement binds first), and hands each row to `f` in place.
+    pub(crate) fn for_each_by_ids(
+        &mut self,
+        lead: &[crate::Value],
+        ids: &[impl std::borrow::Borrow<rapport_core::Id>],
+        sql: impl Fn(&str) -> String,
+        f: &mut dyn FnMut(&dyn crate::value::Cells) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        for chunk in ids.chunks(IDS_PER_STATEMENT) {
+            let list = crate::conn::placeholders(lead.len() + 1, chunk.len());
+            let mut params = Vec::with_capacity(lead.len() + chunk.len());
+            params.extend_from_slice(lead);
+            params.extend(chunk.iter().map(|id| crate::Value::from(id.borrow())));
+            self.c.for_each(&sql(&list), &params, f)?;
+        }
+        Ok(())
+    }
 }
+
+/// How many ids one statement of a read by ids ([`Tx::for_each_by_ids`]) lists at most.
+pub(crate) const IDS_PER_STATEMENT: usize = 500;
 
 pub(crate) enum Backend {
     Sqlite {
