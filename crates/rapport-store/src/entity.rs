@@ -955,8 +955,8 @@ impl Tx<'_> {
         for s in &stale_subjects {
             let (last, n) = match self.c.query_one(
                 "SELECT MAX(i.at), COUNT(DISTINCT i.id) FROM interaction_subjects x JOIN interactions i ON i.id = x.interaction_id
-                 WHERE x.subject_id = $1 AND i.deleted_at IS NULL",
-                &[s.into()],
+                 WHERE x.workspace_id = $2 AND x.subject_id = $1 AND i.deleted_at IS NULL",
+                &[s.into(), ws.into()],
             )? {
                 Some(r) => (r.opt_i64(0)?, r.i64(1)?),
                 None => (None, 0),

@@ -80,6 +80,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: include_str!("../migrations/postgres/0011_search_words.sql"),
     },
+    Migration {
+        version: 12,
+        common: include_str!("../migrations/common/0012_leaner_indexes.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 pub fn latest() -> i64 {
@@ -167,6 +173,65 @@ mod tests {
                 |r| r.get(0),
             )?;
             assert_eq!(reversed, w.chars().rev().collect::<String>());
+        }
+        Ok(())
+    }
+
+    /// The reads that lost an index in migration 12 (or had theirs reordered) still seek
+    /// an index on every table they touch, with no statistics (SQLite's plans here use
+    /// none): never a pass over a table or over a whole workspace.
+    #[test]
+    fn sqlite_reads_of_the_leaner_indexes_seek() -> Result<(), StoreError> {
+        let conn = Connection::open_in_memory()?;
+        sqlite(&conn)?;
+        let reads = [
+            // `Tx::interactions_with`, two subjects.
+            (
+                "SELECT DISTINCT i.doc, s.at, i.id FROM interaction_subjects s JOIN interactions i ON i.id = s.interaction_id
+                 WHERE s.workspace_id = ?1 AND s.subject_id IN (?2, ?3) AND i.deleted_at IS NULL
+                 ORDER BY s.at DESC, i.id DESC LIMIT ?4",
+                &["interaction_subjects_health (workspace_id=? AND subject_id=?)", "(id=?)"][..],
+            ),
+            // A subject's activity recomputed after an interaction's edit.
+            (
+                "SELECT MAX(i.at), COUNT(DISTINCT i.id) FROM interaction_subjects x JOIN interactions i ON i.id = x.interaction_id
+                 WHERE x.workspace_id = ?2 AND x.subject_id = ?1 AND i.deleted_at IS NULL",
+                &["interaction_subjects_health (workspace_id=? AND subject_id=?)", "(id=?)"],
+            ),
+            // An interaction by its source.
+            (
+                "SELECT doc FROM interactions WHERE workspace_id = ?1 AND source = ?2 AND source_id = ?3",
+                &["interactions_source (source_id=? AND source=? AND workspace_id=?)"],
+            ),
+            // A merge's ties by each end (`Tx::where_eq`).
+            (
+                "SELECT doc FROM ties WHERE workspace_id = ?1 AND from_person_id = ?2 AND deleted_at IS NULL",
+                &["ties_network (workspace_id=? AND from_person_id=?)"],
+            ),
+            (
+                "SELECT doc FROM ties WHERE workspace_id = ?1 AND to_person_id = ?2 AND deleted_at IS NULL",
+                &["ties_network_to (to_person_id=? AND workspace_id=?)"],
+            ),
+            // The neighbourhoods of the introduction search (`Tx::ties_around`).
+            (
+                "SELECT from_person_id, to_person_id, kind, strength, updated_at FROM ties
+                 WHERE to_person_id IN (?2, ?3) AND workspace_id = ?1 AND deleted_at IS NULL",
+                &["ties_network_to (to_person_id=? AND workspace_id=?)"],
+            ),
+        ];
+        for (sql, wanted) in reads {
+            let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+            let nulls = vec![rusqlite::types::Null; stmt.parameter_count()];
+            let plan = stmt
+                .query_map(rusqlite::params_from_iter(&nulls), |r| {
+                    r.get::<_, String>(3)
+                })?
+                .collect::<Result<Vec<_>, _>>()?
+                .join("\n");
+            assert!(!plan.contains("SCAN"), "{sql}\n{plan}");
+            for w in wanted {
+                assert!(plan.contains(w), "{sql}\nwants {w}, planned\n{plan}");
+            }
         }
         Ok(())
     }

@@ -382,10 +382,13 @@ impl Tx<'_> {
         if subjects.is_empty() {
             return Ok(vec![]);
         }
-        // Driven by the (subject_id, at) index: never a walk over all interactions.
+        // Driven by the (workspace_id, subject_id, at, …) index, a seek per subject:
+        // never a walk over all interactions. A subject row carries its interaction's
+        // workspace; a condition on `i.workspace_id` as well would lead SQLite's planner
+        // (no statistics) to walk the workspace's interactions instead.
         let sql = format!(
             "SELECT DISTINCT i.doc, s.at, i.id FROM interaction_subjects s JOIN interactions i ON i.id = s.interaction_id
-             WHERE s.subject_id IN ({}) AND i.workspace_id = $1 AND i.deleted_at IS NULL
+             WHERE s.workspace_id = $1 AND s.subject_id IN ({}) AND i.deleted_at IS NULL
              ORDER BY s.at DESC, i.id DESC LIMIT ${}",
             crate::conn::placeholders(2, subjects.len()),
             subjects.len() + 2
