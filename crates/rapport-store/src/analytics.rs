@@ -412,13 +412,18 @@ impl Tx<'_> {
     }
 
     /// Every live person who took part in a live interaction: in how many, and when last.
+    ///
+    /// Read from `subject_activity`, which the write path keeps as exactly that per
+    /// subject (the latest live interaction and how many, each interaction once), so
+    /// that a workspace's million participant rows are not walked and joined to their
+    /// interactions on every read of my ties: one row per subject, its person looked up.
     pub fn met_people(&mut self, ws: &Id) -> Result<Vec<MetMe>, StoreError> {
         let rows = self.c.query(
-            "SELECT s.subject_id, COUNT(DISTINCT s.interaction_id), MAX(s.at) FROM interaction_subjects s
-             JOIN interactions i ON i.id = s.interaction_id
-             JOIN people p ON p.id = s.subject_id
-             WHERE s.workspace_id = $1 AND i.deleted_at IS NULL AND p.deleted_at IS NULL
-             GROUP BY s.subject_id",
+            "SELECT a.subject_id, a.interactions, a.last_at FROM subject_activity a
+             JOIN people p ON p.id = a.subject_id
+             WHERE a.workspace_id = $1 AND a.interactions > 0 AND a.last_at IS NOT NULL
+               AND p.deleted_at IS NULL
+             ORDER BY a.subject_id",
             &[ws.into()],
         )?;
         rows.iter()
