@@ -302,19 +302,10 @@ impl App {
     /// Who a bearer token belongs to; `Unauthorized` when nobody.
     pub fn authenticate_token(&self, token: &str) -> Result<Ctx> {
         let hash = secret_hash(token.trim());
-        token_ctx(self.store.read_one(|tx| tx.token_principal(&hash))?)
-    }
-
-    /// [`App::authenticate_token`] awaited on the caller's async worker
-    /// ([`rapport_store::Store::read_one_async`]); `None` where the store cannot read
-    /// that way.
-    pub async fn authenticate_token_async(&self, token: &str) -> Option<Result<Ctx>> {
-        let hash = secret_hash(token.trim());
-        let read = self
-            .store
-            .read_one_async(|tx| tx.token_principal(&hash))
-            .await?;
-        Some(read.map_err(AppError::from).and_then(token_ctx))
+        match self.store.read_one(|tx| tx.token_principal(&hash))? {
+            Some(p) => Ok(App::ctx_of(&p)),
+            None => Err(invalid_token()),
+        }
     }
 
     /// Checks a login and opens a session. Failures are counted per account and per
@@ -481,14 +472,6 @@ impl App {
             .store
             .read(|tx| tx.feed_principal(&hash))?
             .map(|p| App::ctx_of(&p)))
-    }
-}
-
-/// The context of a token's user, or the 401 for a token that is no one's.
-fn token_ctx(found: Option<rapport_store::Principal>) -> Result<Ctx> {
-    match found {
-        Some(p) => Ok(App::ctx_of(&p)),
-        None => Err(invalid_token()),
     }
 }
 

@@ -459,22 +459,6 @@ impl App {
         Ok(self.store.read_one(|tx| tx.list::<E>(&ctx.ws, &q))?)
     }
 
-    /// [`App::list_records`] awaited on the caller's async worker
-    /// ([`rapport_store::Store::read_one_async`]); `None` where the store cannot read
-    /// that way.
-    pub async fn list_records_async<E: Resource>(
-        &self,
-        ctx: &Ctx,
-        mut q: ListQuery,
-    ) -> Option<Result<Page<E>>> {
-        q.viewer = ctx.actor.user_id.clone();
-        let read = self
-            .store
-            .read_one_async(|tx| tx.list::<E>(&ctx.ws, &q))
-            .await?;
-        Some(read.map_err(AppError::from))
-    }
-
     /// Applies a JSON merge patch to a record the actor may see, if its version is still
     /// `expected` (when given).
     pub fn patch_record<E: Resource>(

@@ -4,7 +4,6 @@ use std::collections::HashMap;
 use std::error::Error;
 use std::io::Write;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::BytesMut;
 use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
@@ -385,20 +384,17 @@ pub(crate) fn in_tx<T>(
     Ok(v)
 }
 
-/// Connections shared by the server's short reads, driven by the server's own runtime
+/// A connection shared by the server's short reads, driven by the server's own runtime
 /// instead of a pooled connection's: a read is sent and awaited on the async worker,
 /// with no hop to a blocking thread and no `block_on` (see `Store::read_one_async`).
-/// Concurrent reads are pipelined on them, taken in turn. Each is made when first
-/// needed; a closed one is replaced by the next read that takes it.
+/// Concurrent reads are pipelined on it, and its backend takes them in batches (under
+/// `wrk -c16`, 56-59 µs of CPU per person read, server and backend, against 73-83 µs
+/// with four such connections taken in turn). Made when first needed; a closed one is
+/// replaced by the next read.
 pub struct AsyncPg {
     config: tokio_postgres::Config,
-    clients: [std::sync::Mutex<Option<Arc<AsyncClient>>>; SHARED_CONNECTIONS],
-    next: AtomicUsize,
+    client: std::sync::Mutex<Option<Arc<AsyncClient>>>,
 }
-
-/// How many connections the short reads share: more than one, so that one backend
-/// descheduled (or busy with a longer read) does not hold up every read.
-const SHARED_CONNECTIONS: usize = 4;
 
 struct AsyncClient {
     client: tokio_postgres::Client,
@@ -409,14 +405,13 @@ impl AsyncPg {
     pub fn new(config: tokio_postgres::Config) -> AsyncPg {
         AsyncPg {
             config,
-            clients: std::array::from_fn(|_| std::sync::Mutex::new(None)),
-            next: AtomicUsize::new(0),
+            client: std::sync::Mutex::new(None),
         }
     }
 
     async fn connect(&self) -> Result<Arc<AsyncClient>, StoreError> {
-        let slot = &self.clients[self.next.fetch_add(1, Ordering::Relaxed) % SHARED_CONNECTIONS];
-        let open = slot
+        let open = self
+            .client
             .lock()
             .ok()
             .and_then(|c| c.as_ref().filter(|c| !c.client.is_closed()).cloned());
@@ -430,7 +425,7 @@ impl AsyncPg {
             client,
             cache: std::sync::Mutex::new(HashMap::new()),
         });
-        if let Ok(mut c) = slot.lock() {
+        if let Ok(mut c) = self.client.lock() {
             *c = Some(fresh.clone());
         }
         Ok(fresh)

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, post};
 use rapport_app::resources::Resource;
 use rapport_core::*;
-use rapport_store::{ListQuery, Page, Value as DbValue};
+use rapport_store::{ListQuery, Value as DbValue};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -235,9 +235,6 @@ async fn list<E: Resource + Send + 'static>(
     caller: Auth,
     q: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Problem> {
-    if let Some(page) = list_on_worker::<E>(&s, &caller, &q).await {
-        return Ok(json_response(StatusCode::OK, &page?));
-    }
     let page = as_caller(&s, caller, move |app, ctx| {
         let p = query(q)?;
         let mut lq = list_query::<E>(&p)?;
@@ -254,38 +251,6 @@ async fn list<E: Resource + Send + 'static>(
     })
     .await?;
     Ok(json_response(StatusCode::OK, &page))
-}
-
-/// A page of records without a search, read with a bearer token on the async worker
-/// (on PostgreSQL: the token's statement and the page's, each awaited there); `None`
-/// where that cannot answer, and `list` reads as usual. The answers and their order
-/// (401, then 400) are those of the usual way.
-async fn list_on_worker<E: Resource>(
-    s: &AppState,
-    caller: &Auth,
-    q: &Result<Query<Params>, axum::extract::rejection::QueryRejection>,
-) -> Option<Result<Page<E>, Problem>> {
-    let token = caller.token()?;
-    let Ok(Query(p)) = q else {
-        return None;
-    };
-    if p.contains_key("q") {
-        return None;
-    }
-    let ctx = match s.app.authenticate_token_async(token).await? {
-        Ok(ctx) => ctx,
-        Err(e) => return Some(Err(e.into())),
-    };
-    let lq = match list_query::<E>(p) {
-        Ok(lq) => lq,
-        Err(e) => return Some(Err(e)),
-    };
-    Some(
-        s.app
-            .list_records_async::<E>(&ctx, lq)
-            .await?
-            .map_err(Problem::from),
-    )
 }
 
 async fn create<E: Resource + Send + 'static>(
