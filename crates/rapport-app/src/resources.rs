@@ -5,7 +5,7 @@
 
 use rapport_core::validate::Validate;
 use rapport_core::*;
-use rapport_store::{Entity, ListQuery, Page, StoreError, StoredDoc, Tx};
+use rapport_store::{Entity, ListQuery, Page, Principal, StoreError, StoredDoc, Tx};
 use serde_json::{Map, Value};
 
 use crate::{App, AppError, Ctx, Result};
@@ -283,6 +283,18 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
     }
 }
 
+/// The answer to a read with a token: the token's user and the record it may see.
+fn token_and_record<E: Resource>(
+    read: Option<(Principal, Option<StoredDoc>)>,
+    id: &Id,
+) -> Result<StoredDoc> {
+    match read {
+        None => Err(crate::accounts::invalid_token()),
+        Some((_, None)) => Err(not_found(E::KIND, id)),
+        Some((_, Some(stored))) => record_json::<E>(stored),
+    }
+}
+
 /// A record's JSON from its stored document: the document itself where that is the same
 /// text ([`Resource::STORED_DOC_IS_JSON`]).
 fn record_json<E: Resource>(stored: StoredDoc) -> Result<StoredDoc> {
@@ -402,14 +414,30 @@ impl App {
         id: &Id,
     ) -> Result<StoredDoc> {
         let hash = crate::accounts::secret_hash(token.trim());
-        match self
+        token_and_record::<E>(
+            self.store
+                .read_one(|tx| tx.token_principal_and_doc::<E>(&hash, id))?,
+            id,
+        )
+    }
+
+    /// [`App::get_record_json_with_token`] awaited on the caller's async worker
+    /// ([`rapport_store::Store::read_one_async`]): the same answers and errors, or `None`
+    /// where the store cannot read that way (then call the blocking one).
+    pub async fn get_record_json_with_token_async<E: Resource>(
+        &self,
+        token: &str,
+        id: &Id,
+    ) -> Option<Result<StoredDoc>> {
+        let hash = crate::accounts::secret_hash(token.trim());
+        let read = self
             .store
-            .read_one(|tx| tx.token_principal_and_doc::<E>(&hash, id))?
-        {
-            None => Err(crate::accounts::invalid_token()),
-            Some((_, None)) => Err(not_found(E::KIND, id)),
-            Some((_, Some(stored))) => record_json::<E>(stored),
-        }
+            .read_one_async(|tx| tx.token_principal_and_doc::<E>(&hash, id))
+            .await?;
+        Some(
+            read.map_err(AppError::from)
+                .and_then(|r| token_and_record::<E>(r, id)),
+        )
     }
 
     /// The stored document of a record the actor may see, live or trashed.

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::error::Error;
 use std::io::Write;
+use std::sync::Arc;
 
 use bytes::BytesMut;
 use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
@@ -166,6 +167,30 @@ fn refs(params: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
     params.iter().map(|p| p as &(dyn ToSql + Sync)).collect()
 }
 
+/// Hands each fetched row to `f` in place; stops at the first error `f` returns.
+fn feed(
+    rows: &[postgres::Row],
+    f: &mut dyn FnMut(&dyn Cells) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    for r in rows {
+        f(&PgCells(r))?;
+    }
+    Ok(())
+}
+
+/// Fetched rows as values.
+fn values(rows: &[postgres::Row]) -> Result<Vec<Row>, StoreError> {
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let mut vals = Vec::with_capacity(r.len());
+        for i in 0..r.len() {
+            vals.push(r.try_get::<_, Value>(i)?);
+        }
+        out.push(Row(vals));
+    }
+    Ok(out)
+}
+
 impl<C: GenericClient> Conn for PgConn<'_, C> {
     fn dialect(&self) -> Dialect {
         Dialect::Postgres
@@ -178,16 +203,7 @@ impl<C: GenericClient> Conn for PgConn<'_, C> {
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
         let stmt = self.statement(sql)?;
-        let rows = self.tx.query(&stmt, &refs(params))?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let mut vals = Vec::with_capacity(r.len());
-            for i in 0..r.len() {
-                vals.push(r.try_get::<_, Value>(i)?);
-            }
-            out.push(Row(vals));
-        }
-        Ok(out)
+        values(&self.tx.query(&stmt, &refs(params))?)
     }
 
     fn for_each(
@@ -197,10 +213,7 @@ impl<C: GenericClient> Conn for PgConn<'_, C> {
         f: &mut dyn FnMut(&dyn Cells) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let stmt = self.statement(sql)?;
-        for r in self.tx.query(&stmt, &refs(params))? {
-            f(&PgCells(&r))?;
-        }
-        Ok(())
+        feed(&self.tx.query(&stmt, &refs(params))?, f)
     }
 
     fn copy_in(
@@ -369,6 +382,144 @@ pub(crate) fn in_tx<T>(
     })?;
     tx.commit()?;
     Ok(v)
+}
+
+/// A connection shared by the server's short reads, driven by the server's own runtime
+/// instead of a pooled connection's: a read is sent and awaited on the async worker,
+/// with no hop to a blocking thread and no `block_on` (see `Store::read_one_async`).
+/// Concurrent reads are pipelined on it, and its backend takes them in batches (under
+/// `wrk -c16`, 56-59 µs of CPU per person read, server and backend, against 73-83 µs
+/// with four such connections taken in turn). Made when first needed; a closed one is
+/// replaced by the next read.
+pub struct AsyncPg {
+    config: tokio_postgres::Config,
+    client: std::sync::Mutex<Option<Arc<AsyncClient>>>,
+}
+
+struct AsyncClient {
+    client: tokio_postgres::Client,
+    cache: std::sync::Mutex<HashMap<String, Statement>>,
+}
+
+impl AsyncPg {
+    pub fn new(config: tokio_postgres::Config) -> AsyncPg {
+        AsyncPg {
+            config,
+            client: std::sync::Mutex::new(None),
+        }
+    }
+
+    async fn connect(&self) -> Result<Arc<AsyncClient>, StoreError> {
+        let open = self
+            .client
+            .lock()
+            .ok()
+            .and_then(|c| c.as_ref().filter(|c| !c.client.is_closed()).cloned());
+        if let Some(c) = open {
+            return Ok(c);
+        }
+        let (client, connection) = self.config.connect(NoTls).await?;
+        // The connection's task ends when the client is dropped or the server closes it.
+        tokio::spawn(connection);
+        let fresh = Arc::new(AsyncClient {
+            client,
+            cache: std::sync::Mutex::new(HashMap::new()),
+        });
+        if let Ok(mut c) = self.client.lock() {
+            *c = Some(fresh.clone());
+        }
+        Ok(fresh)
+    }
+
+    /// Runs one query (prepared once per connection) and returns its rows.
+    pub(crate) async fn query(
+        &self,
+        sql: &str,
+        params: &[Value],
+    ) -> Result<Vec<postgres::Row>, StoreError> {
+        let c = self.connect().await?;
+        let cached = c.cache.lock().ok().and_then(|m| m.get(sql).cloned());
+        let stmt = match cached {
+            Some(s) => s,
+            None => {
+                let s = c.client.prepare(sql).await?;
+                if let Ok(mut m) = c.cache.lock() {
+                    if m.len() > 512 {
+                        m.clear();
+                    }
+                    m.insert(sql.to_string(), s.clone());
+                }
+                s
+            }
+        };
+        Ok(c.client.query(&stmt, &refs(params)).await?)
+    }
+}
+
+/// The one statement a read asks for (see `Store::read_one_async`).
+#[derive(PartialEq)]
+pub(crate) struct Asked {
+    pub sql: String,
+    pub params: Vec<Value>,
+}
+
+/// A read run twice: first to learn its one statement (`rows` is `None`, every statement
+/// is refused), then with that statement's rows, which answer the same statement once.
+/// Anything else — a second statement, a different one, anything but a query — is
+/// refused, and `refused` says so.
+pub(crate) struct Replay<'a> {
+    pub asked: Option<Asked>,
+    pub rows: Option<&'a [postgres::Row]>,
+    pub refused: bool,
+}
+
+impl Replay<'_> {
+    fn answer(&mut self, sql: &str, params: &[Value]) -> Result<&[postgres::Row], StoreError> {
+        let is_query = sql
+            .trim_start()
+            .get(..6)
+            .is_some_and(|w| w.eq_ignore_ascii_case("SELECT"));
+        let asked = Asked {
+            sql: sql.to_string(),
+            params: params.to_vec(),
+        };
+        match self.rows.take() {
+            Some(rows) if is_query && self.asked.as_ref() == Some(&asked) => Ok(rows),
+            None if is_query && self.asked.is_none() => {
+                self.asked = Some(asked);
+                self.refused = true;
+                Err(StoreError::Busy)
+            }
+            _ => {
+                self.refused = true;
+                Err(StoreError::Busy)
+            }
+        }
+    }
+}
+
+impl Conn for Replay<'_> {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn execute(&mut self, _sql: &str, _params: &[Value]) -> Result<u64, StoreError> {
+        self.refused = true;
+        Err(StoreError::Busy)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+        values(self.answer(sql, params)?)
+    }
+
+    fn for_each(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        f: &mut dyn FnMut(&dyn Cells) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        feed(self.answer(sql, params)?, f)
+    }
 }
 
 #[cfg(test)]

@@ -107,6 +107,8 @@ pub(crate) enum Backend {
     },
     Postgres {
         pool: r2d2::Pool<pg::PgManager>,
+        /// The server's short reads (`Store::read_one_async`).
+        shared: Box<pg::AsyncPg>,
     },
 }
 
@@ -189,10 +191,12 @@ impl Store {
     }
 
     fn open_postgres(url: &str) -> Result<Store, StoreError> {
-        let config: postgres::Config = url
+        let async_config: tokio_postgres::Config = url
             .parse()
             .map_err(|e| StoreError::Config(format!("bad PostgreSQL URL: {e}")))?;
-        let manager = pg::PgManager { config };
+        let manager = pg::PgManager {
+            config: postgres::Config::from(async_config.clone()),
+        };
         let mut first = r2d2::ManageConnection::connect(&manager)
             .map_err(|e| StoreError::Config(format!("cannot connect to PostgreSQL: {e}")))?;
         crate::migrate::postgres(first.client())?;
@@ -206,7 +210,10 @@ impl Store {
             .connection_timeout(Duration::from_secs(30))
             .build_unchecked(manager);
         Ok(Store {
-            backend: Backend::Postgres { pool },
+            backend: Backend::Postgres {
+                pool,
+                shared: Box::new(pg::AsyncPg::new(async_config)),
+            },
         })
     }
 
@@ -246,6 +253,43 @@ impl Store {
         mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         self.run(TxKind::ReadOne, &mut |c| f(&mut Tx::plain(c)))
+    }
+
+    /// [`Store::read_one`] for the server's async workers, on PostgreSQL: `f`'s one
+    /// statement is sent on a connection the server's runtime drives and awaited there,
+    /// so the worker neither hands the read to a blocking thread nor sleeps in a
+    /// connection's `block_on` (under concurrent reads, most of a read's cost on
+    /// PostgreSQL). `f` runs twice, first to learn its statement (which is refused), then
+    /// with that statement's rows, so it must have no effects. `None` when this cannot
+    /// answer (SQLite, a second statement, anything but a query, a connection error):
+    /// the caller then uses `read_one`, whose answer is the authoritative one.
+    pub async fn read_one_async<T>(
+        &self,
+        f: impl Fn(&mut Tx<'_>) -> Result<T, StoreError>,
+    ) -> Option<Result<T, StoreError>> {
+        let Backend::Postgres { shared, .. } = &self.backend else {
+            return None;
+        };
+        let mut first = pg::Replay {
+            asked: None,
+            rows: None,
+            refused: false,
+        };
+        let without = f(&mut Tx::plain(&mut first));
+        let asked = match first.asked {
+            Some(asked) if first.refused => asked,
+            // No statement at all: that is the answer.
+            None if !first.refused => return Some(without),
+            _ => return None,
+        };
+        let rows = shared.query(&asked.sql, &asked.params).await.ok()?;
+        let mut second = pg::Replay {
+            asked: Some(asked),
+            rows: Some(&rows),
+            refused: false,
+        };
+        let answer = f(&mut Tx::plain(&mut second));
+        (!second.refused).then_some(answer)
     }
 
     /// Runs `f` in one write transaction: all of its writes land, or none. A transaction
@@ -291,7 +335,7 @@ impl Store {
                 let conn = current(pool).get()?;
                 sqlite::in_tx(&conn, kind == TxKind::Write, f)
             }
-            Backend::Postgres { pool } => {
+            Backend::Postgres { pool, .. } => {
                 let mut client = pool.get()?;
                 pg::in_tx(&mut client, kind, f)
             }
@@ -366,7 +410,7 @@ impl Store {
         may_wait()?;
         match &self.backend {
             Backend::Sqlite { .. } => Ok(()),
-            Backend::Postgres { pool } => pg::analyze(&mut *pool.get()?),
+            Backend::Postgres { pool, .. } => pg::analyze(&mut *pool.get()?),
         }
     }
 
@@ -379,7 +423,7 @@ impl Store {
                 sqlite::set_cache(&conn, WRITER_CACHE_KIB)?;
                 WriterConn::Sqlite(conn)
             }
-            Backend::Postgres { pool } => WriterConn::Postgres(Box::new(pool.get()?)),
+            Backend::Postgres { pool, .. } => WriterConn::Postgres(Box::new(pool.get()?)),
         };
         Ok(Writer { conn })
     }

@@ -283,10 +283,20 @@ async fn read<E: Resource + Send + 'static>(
     let rec = match (caller.token(), parse_id(&id)) {
         (Some(token), Ok(id)) => {
             let token = token.to_string();
-            blocking_short(&s, move |app| {
-                app.get_record_json_with_token::<E>(&token, &id)
-            })
-            .await?
+            // On PostgreSQL the statement is awaited here, on the async worker.
+            match s
+                .app
+                .get_record_json_with_token_async::<E>(&token, &id)
+                .await
+            {
+                Some(r) => r?,
+                None => {
+                    blocking_short(&s, move |app| {
+                        app.get_record_json_with_token::<E>(&token, &id)
+                    })
+                    .await?
+                }
+            }
         }
         _ => {
             as_caller_short(&s, caller, move |app, ctx| {

@@ -957,6 +957,25 @@ fn a_token_and_a_record_are_read_as_apart(db: &Fresh) {
             })
             .unwrap()
     };
+    // The same read awaited (`read_one_async`): on PostgreSQL the same answer, on
+    // SQLite none (the caller reads the blocking way).
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let postgres = store.dialect() == rapport_store::Dialect::Postgres;
+    let awaited = |hash: &str, rid: &Id, person: bool| {
+        let read = runtime.block_on(store.read_one_async(|tx| {
+            let found = if person {
+                tx.token_principal_and_doc::<Person>(hash, rid)?
+            } else {
+                tx.token_principal_and_doc::<Relationship>(hash, rid)?
+            };
+            Ok(found.map(|(p, d)| (p.user_id, d)))
+        }));
+        assert_eq!(read.is_some(), postgres, "{hash} {rid}");
+        read.map(|r| r.unwrap())
+    };
     let missing = id();
     for hash in ["hash-ann", "hash-bob", "hash-nobody"] {
         for rid in [&ada.meta.id, &trashed.meta.id, &far.meta.id, &missing] {
@@ -965,6 +984,9 @@ fn a_token_and_a_record_are_read_as_apart(db: &Fresh) {
                 apart(hash, rid, true),
                 "{hash} {rid}"
             );
+            if let Some(read) = awaited(hash, rid, true) {
+                assert_eq!(read, apart(hash, rid, true), "{hash} {rid}");
+            }
         }
         for rid in [&private.meta.id, &shared.meta.id] {
             assert_eq!(
@@ -972,8 +994,20 @@ fn a_token_and_a_record_are_read_as_apart(db: &Fresh) {
                 apart(hash, rid, false),
                 "{hash} {rid}"
             );
+            if let Some(read) = awaited(hash, rid, false) {
+                assert_eq!(read, apart(hash, rid, false), "{hash} {rid}");
+            }
         }
     }
+    // A read of two statements, or of none, is not answered by its first alone.
+    let two = runtime.block_on(store.read_one_async(|tx| {
+        let first = tx.token_principal("hash-ann")?;
+        let second = tx.token_principal("hash-bob")?;
+        Ok((first.is_some(), second.is_some()))
+    }));
+    assert!(two.is_none(), "{two:?}");
+    let none = runtime.block_on(store.read_one_async(|_| Ok(7)));
+    assert_eq!(none.map(|r| r.unwrap()), postgres.then_some(7));
     let found = together("hash-ann", &ada.meta.id, true);
     assert!(
         matches!(&found, Some((u, Some(_))) if *u == ann.meta.id),
