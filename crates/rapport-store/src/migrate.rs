@@ -80,6 +80,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: include_str!("../migrations/postgres/0011_search_words.sql"),
     },
+    Migration {
+        version: 14,
+        common: include_str!("../migrations/common/0014_network_bases.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 pub fn latest() -> i64 {
