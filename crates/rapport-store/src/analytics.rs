@@ -247,15 +247,18 @@ impl Tx<'_> {
     /// The kept graph of `ws` and the generation it is the graph of, if there is one
     /// of this version's format.
     pub fn network_base(&mut self, ws: &Id) -> Result<Option<(i64, PeopleGraph)>, StoreError> {
-        let Some(row) = self.c.query_one(
+        // Read in place: the document is tens of megabytes.
+        let mut out = None;
+        self.c.for_each(
             "SELECT generation, doc FROM network_bases WHERE workspace_id = $1",
             &[ws.into()],
-        )?
-        else {
-            return Ok(None);
-        };
-        let generation = row.i64(0)?;
-        Ok(PeopleGraph::decode(&row.text(1)?).map(|g| (generation, g)))
+            &mut |r| {
+                let generation = r.i64(0)?;
+                out = PeopleGraph::decode(r.str(1)?).map(|g| (generation, g));
+                Ok(())
+            },
+        )?;
+        Ok(out)
     }
 
     /// The people touched by the writes after generation `since` up to `until`, if

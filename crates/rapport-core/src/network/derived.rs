@@ -113,7 +113,7 @@ impl PeopleGraph {
                 order.push((p.id.clone(), p.name.clone()));
             }
         }
-        let node: HashMap<&Id, u32> = order
+        let node: rustc_hash::FxHashMap<&Id, u32> = order
             .iter()
             .enumerate()
             .map(|(i, (id, _))| (id, i as u32 + 1))
