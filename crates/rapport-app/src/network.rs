@@ -40,12 +40,24 @@ impl Neighbourhoods for StoreNeighbourhoods<'_, '_> {
 }
 
 /// What the overview's read found: the answer (from a current snapshot, or from the
-/// whole graph when the snapshot is current but could not prove it), or the whole graph
-/// of a generation that has no snapshot yet.
+/// whole graph when the snapshot is current but could not prove it), the whole graph of
+/// a generation that has no snapshot yet, or the kept graph brought up to such a
+/// generation, with my own ties.
 enum Overview {
     Answered(Network),
     Whole(i64, Graph),
+    Patched {
+        generation: i64,
+        kept_at: i64,
+        graph: PeopleGraph,
+        me: Graph,
+    },
 }
+
+/// The kept graph is written again, with every write since folded in, once this many
+/// generations separate it from the current one; until then each first overview after
+/// a write patches it from the people all those writes touched.
+const REKEEP_AFTER: i64 = 32;
 
 impl App {
     /// The people the actor holds a (not ended) relationship with, as seen by the actor:
@@ -126,6 +138,16 @@ impl App {
                 return Ok(Overview::Answered(network));
             }
             let generation = tx.network_generation(&ctx.ws)?;
+            if kept.is_none()
+                && let Some((kept_at, graph)) = self.kept_graph(ctx, tx, generation)?
+            {
+                return Ok(Overview::Patched {
+                    generation,
+                    kept_at,
+                    graph,
+                    me: self.my_graph(ctx, tx)?,
+                });
+            }
             let graph = self.whole_graph(ctx, tx)?;
             Ok(match kept {
                 // Current, but it could not prove this answer: nothing new to keep.
@@ -133,15 +155,96 @@ impl App {
                 None => Overview::Whole(generation, graph),
             })
         })?;
-        let (generation, graph) = match read {
-            Overview::Answered(network) => return Ok(network),
-            Overview::Whole(generation, graph) => (generation, graph),
+        match read {
+            Overview::Answered(network) => Ok(network),
+            Overview::Whole(generation, graph) => {
+                let (network, snapshot) = graph.overview_and_snapshot(limit, KEPT);
+                let people = graph.people_graph();
+                drop(graph);
+                self.store.write(|tx| {
+                    if tx.keep_network_snapshot(&ctx.ws, generation, &snapshot)? {
+                        tx.keep_network_base(&ctx.ws, generation, &people)?;
+                    }
+                    Ok(())
+                })?;
+                Ok(network)
+            }
+            Overview::Patched {
+                generation,
+                kept_at,
+                graph,
+                me,
+            } => {
+                let snapshot = graph.snapshot(KEPT);
+                self.store.write(|tx| {
+                    if tx.keep_network_snapshot(&ctx.ws, generation, &snapshot)?
+                        && generation - kept_at >= REKEEP_AFTER
+                    {
+                        tx.keep_network_base(&ctx.ws, generation, &graph)?;
+                    }
+                    Ok(())
+                })?;
+                match snapshot.overview(&me, limit, now) {
+                    Some(network) => Ok(network),
+                    // Ties of equal score across a cut: the whole graph answers, as
+                    // when a current snapshot cannot prove an answer.
+                    None => Ok(self.network_graph(ctx)?.overview(limit)),
+                }
+            }
+        }
+    }
+
+    /// The kept graph of the network brought up to `generation` (with the generation
+    /// it was kept at), when one is kept and every write since noted the people it
+    /// touched: their places and ties are read around them and replace what the kept
+    /// graph knows of them. Also touched: everyone they met, since a meeting counts as
+    /// evidence between its participants only while few enough of them are live.
+    fn kept_graph(
+        &self,
+        ctx: &Ctx,
+        tx: &mut Tx<'_>,
+        generation: i64,
+    ) -> Result<Option<(i64, PeopleGraph)>, StoreError> {
+        let Some((kept_at, mut graph)) = tx.network_base(&ctx.ws)? else {
+            return Ok(None);
         };
-        let (network, snapshot) = graph.overview_and_snapshot(limit, KEPT);
-        drop(graph);
-        self.store
-            .write(|tx| tx.keep_network_snapshot(&ctx.ws, generation, &snapshot))?;
-        Ok(network)
+        if kept_at > generation {
+            return Ok(None);
+        }
+        let Some(written) = tx.network_touched(&ctx.ws, kept_at, generation)? else {
+            return Ok(None);
+        };
+        if written.is_empty() {
+            return Ok(Some((kept_at, graph)));
+        }
+        let mut touched: HashSet<Id> = written.iter().cloned().collect();
+        for m in tx.meetings_around(&ctx.ws, &written)? {
+            touched.extend(m.people);
+        }
+        let touched_list: Vec<Id> = touched.iter().cloned().collect();
+        let ties = tx.ties_around(&ctx.ws, &touched_list)?;
+        let meetings = tx.meetings_around(&ctx.ws, &touched_list)?;
+        let mut ids: HashSet<Id> = touched.clone();
+        for t in &ties {
+            ids.extend([t.a.clone(), t.b.clone()]);
+        }
+        for m in &meetings {
+            ids.extend(m.people.iter().cloned());
+        }
+        let ids: Vec<Id> = ids.into_iter().collect();
+        let mut around = GraphBuilder::new();
+        for (id, name) in tx.live_people_in_network_order(&ctx.ws, &ids)? {
+            around.person(id, name);
+        }
+        for t in &ties {
+            around.tie(t.a.as_str(), t.b.as_str(), t.kind, t.strength, t.at);
+        }
+        for m in &meetings {
+            around.meeting(m.at, m.people.iter().map(Id::as_str));
+        }
+        let placed = tx.network_places(&ctx.ws, &touched_list)?;
+        graph.patch(&touched, &placed, &around.finish(self.now()));
+        Ok(Some((kept_at, graph)))
     }
 
     /// The warm-introduction path from me to `target`, if any chain of ties reaches them.

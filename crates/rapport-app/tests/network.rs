@@ -285,6 +285,28 @@ fn retired(app: &App, ctx: &Ctx, what: &str) {
     assert!(kept.is_none(), "{what}: the snapshot is still read");
 }
 
+/// After a write, the graph kept beside the snapshot is there to be patched: every
+/// write since it was kept noted the people it touched, so the next overview does not
+/// read every tie again.
+fn patchable(app: &App, ctx: &Ctx, what: &str) {
+    let (kept_at, now) = app
+        .store
+        .read(|tx| {
+            let base = tx.network_base(&ctx.ws)?;
+            Ok((base.map(|(g, _)| g), tx.network_generation(&ctx.ws)?))
+        })
+        .unwrap();
+    let kept_at = kept_at.unwrap_or_else(|| panic!("{what}: no graph kept"));
+    let touched = app
+        .store
+        .read(|tx| tx.network_touched(&ctx.ws, kept_at, now))
+        .unwrap();
+    assert!(
+        touched.is_some(),
+        "{what}: a write did not note whom it touched"
+    );
+}
+
 /// Every kind of write that changes the network — people added, renamed, trashed,
 /// restored and merged; ties added, changed, trashed and restored; interactions logged,
 /// edited, trashed and restored; contacts imported — then the overview again.
@@ -302,6 +324,7 @@ fn the_kept_overview_follows_every_write(db: &Fresh) {
     );
     let check = |what: &str| {
         retired(&app, &ctx, what);
+        patchable(&app, &ctx, what);
         overview_matches_the_whole_graph(&app, &later, &ctx, what);
     };
     overview_matches_the_whole_graph(&app, &later, &ctx, "at first");

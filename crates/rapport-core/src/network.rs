@@ -21,11 +21,13 @@ use crate::enums::TieKind;
 use crate::values::{Importance, Strength};
 
 mod betweenness;
+mod derived;
 mod kept;
 mod near;
 #[cfg(test)]
 mod tests;
 
+pub use derived::{PeopleGraph, Placed};
 pub use kept::{KEPT, NetworkSnapshot};
 pub use near::{Around, MetMe, MyTies, Neighbourhoods, SearchStats, intro_near};
 
@@ -546,8 +548,21 @@ impl GraphBuilder {
             ..
         } = self;
         let n = ids.len();
-        let now = now.as_second();
-        let edges: Vec<Edge> = fold_sorted(sort_pairs(raw, n))
+        let evidence = fold_sorted(sort_pairs(raw, n));
+        GraphBuilder::arrays(ids, names, index, evidence, now.as_second())
+    }
+
+    /// The graph of these people and this evidence, one entry per pair by key, as of
+    /// `now` (seconds).
+    fn arrays(
+        ids: Vec<Option<Id>>,
+        names: Vec<String>,
+        index: PeopleIndex,
+        evidence: Vec<(u64, Acc)>,
+        now: i64,
+    ) -> Graph {
+        let n = ids.len();
+        let edges: Vec<Edge> = evidence
             .into_iter()
             .map(|(k, acc)| Edge::new((k >> 32) as u32, (k & 0xffff_ffff) as u32, acc, now))
             .collect();

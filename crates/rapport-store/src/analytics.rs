@@ -5,11 +5,17 @@
 use std::collections::HashMap;
 
 use jiff::Timestamp;
-use rapport_core::network::{GraphBuilder, MeetingFact, MetMe, NetworkSnapshot, TieFact};
+use rapport_core::network::{
+    GraphBuilder, MeetingFact, MetMe, NetworkSnapshot, PeopleGraph, Placed, TieFact,
+};
 use rapport_core::*;
 
 use crate::entity::Entity;
 use crate::{StoreError, Tx};
+
+/// A transaction touching more people than this drops the kept graph of the network
+/// (see [`Tx::network_changed`]): patching it would cost more than reading it all again.
+const MAX_TOUCHED: usize = 2_000;
 
 impl Tx<'_> {
     /// Every live record of one type in the workspace, in id order.
@@ -170,32 +176,173 @@ impl Tx<'_> {
         })
     }
 
-    /// Marks the network of `ws` changed: its generation moves on when the transaction
-    /// ends (see [`Tx::network_generations_on`]), so that a snapshot computed before is
-    /// no longer read. Called by the write path for every write of people, ties and
-    /// interactions.
-    pub(crate) fn network_changed(&mut self, ws: &Id) {
-        if !self.network_changed.contains(ws) {
-            self.network_changed.push(ws.clone());
+    /// Marks the network of `ws` changed, touching these people: its generation moves
+    /// on when the transaction ends (see [`Tx::network_generations_on`]), so that a
+    /// snapshot computed before is no longer read, and the people are noted for the
+    /// kept graph to be patched from. Called by the write path for every write of
+    /// people, ties and interactions.
+    pub(crate) fn network_changed(&mut self, ws: &Id, people: Vec<Id>) {
+        let at = match self.network_changed.iter().position(|(w, _)| w == ws) {
+            Some(at) => at,
+            None => {
+                self.network_changed.push((ws.clone(), Some(Vec::new())));
+                self.network_changed.len() - 1
+            }
+        };
+        let touched = &mut self.network_changed[at].1;
+        if let Some(list) = touched {
+            list.extend(people);
+            if list.len() > MAX_TOUCHED {
+                // A load or a large import: the whole graph is read again.
+                *touched = None;
+            }
         }
     }
 
-    /// Moves on, once each, the generations of the networks this transaction changed.
-    /// Run last, just before the commit: on PostgreSQL the update locks the
+    /// Moves on, once each, the generations of the networks this transaction changed,
+    /// and notes the people each touched (or, when they were too many, drops the kept
+    /// graph). Run last, just before the commit: on PostgreSQL the update locks the
     /// workspace's counter row until the commit, so other transactions that change
     /// the same network wait only for a commit, not for the rest of a long
     /// transaction, and a transaction never waits for the counter while holding a
     /// lock that the counter's holder still needs.
     pub(crate) fn network_generations_on(&mut self) -> Result<(), StoreError> {
-        for ws in std::mem::take(&mut self.network_changed) {
-            self.c.execute(
-                "INSERT INTO network_generations (workspace_id, generation) VALUES ($1, 1)
-                 ON CONFLICT (workspace_id)
-                 DO UPDATE SET generation = network_generations.generation + 1",
-                &[(&ws).into()],
-            )?;
+        for (ws, touched) in std::mem::take(&mut self.network_changed) {
+            let generation = self
+                .c
+                .query_one(
+                    "INSERT INTO network_generations (workspace_id, generation) VALUES ($1, 1)
+                     ON CONFLICT (workspace_id)
+                     DO UPDATE SET generation = network_generations.generation + 1
+                     RETURNING generation",
+                    &[(&ws).into()],
+                )?
+                .map_or(Ok(0), |r| r.i64(0))?;
+            match touched {
+                Some(mut people) => {
+                    people.sort();
+                    people.dedup();
+                    let list: Vec<&str> = people.iter().map(Id::as_str).collect();
+                    self.c.execute(
+                        "INSERT INTO network_changes (workspace_id, generation, people)
+                         VALUES ($1, $2, $3)",
+                        &[(&ws).into(), generation.into(), list.join(" ").into()],
+                    )?;
+                }
+                None => {
+                    self.c.execute(
+                        "DELETE FROM network_bases WHERE workspace_id = $1",
+                        &[(&ws).into()],
+                    )?;
+                    self.c.execute(
+                        "DELETE FROM network_changes WHERE workspace_id = $1",
+                        &[(&ws).into()],
+                    )?;
+                }
+            }
         }
         Ok(())
+    }
+
+    /// The kept graph of `ws` and the generation it is the graph of, if there is one
+    /// of this version's format.
+    pub fn network_base(&mut self, ws: &Id) -> Result<Option<(i64, PeopleGraph)>, StoreError> {
+        // Read in place: the document is tens of megabytes.
+        let mut out = None;
+        self.c.for_each(
+            "SELECT generation, doc FROM network_bases WHERE workspace_id = $1",
+            &[ws.into()],
+            &mut |r| {
+                let generation = r.i64(0)?;
+                out = PeopleGraph::decode(r.str(1)?).map(|g| (generation, g));
+                Ok(())
+            },
+        )?;
+        Ok(out)
+    }
+
+    /// The people touched by the writes after generation `since` up to `until`, if
+    /// every one of those generations noted them (a load, or a write by a version that
+    /// did not note them, leaves a gap: then `None`).
+    pub fn network_touched(
+        &mut self,
+        ws: &Id,
+        since: i64,
+        until: i64,
+    ) -> Result<Option<Vec<Id>>, StoreError> {
+        let rows = self.c.query(
+            "SELECT generation, people FROM network_changes
+             WHERE workspace_id = $1 AND generation > $2 AND generation <= $3
+             ORDER BY generation",
+            &[ws.into(), since.into(), until.into()],
+        )?;
+        if rows.len() as i64 != until - since {
+            return Ok(None);
+        }
+        let mut people = Vec::new();
+        for r in &rows {
+            for id in r.text(1)?.split_whitespace() {
+                people.push(Id::parse(id)?);
+            }
+        }
+        people.sort();
+        people.dedup();
+        Ok(Some(people))
+    }
+
+    /// Keeps `graph` as the kept graph of `ws` at `generation`, unless the network has
+    /// changed since, and forgets the writes it includes. Returns whether it was kept.
+    pub fn keep_network_base(
+        &mut self,
+        ws: &Id,
+        generation: i64,
+        graph: &PeopleGraph,
+    ) -> Result<bool, StoreError> {
+        if self.network_generation(ws)? != generation {
+            return Ok(false);
+        }
+        self.c.execute(
+            "INSERT INTO network_bases (workspace_id, generation, doc) VALUES ($1, $2, $3)
+             ON CONFLICT (workspace_id)
+             DO UPDATE SET generation = excluded.generation, doc = excluded.doc",
+            &[ws.into(), generation.into(), graph.encode().into()],
+        )?;
+        self.c.execute(
+            "DELETE FROM network_changes WHERE workspace_id = $1 AND generation <= $2",
+            &[ws.into(), generation.into()],
+        )?;
+        Ok(true)
+    }
+
+    /// The live people among `ids` in the network's order, each with their name and
+    /// the live person just before them in that order (see [`Placed`]).
+    pub fn network_places(&mut self, ws: &Id, ids: &[Id]) -> Result<Vec<Placed>, StoreError> {
+        let live = self.live_people_in_network_order(ws, ids)?;
+        let mut out = Vec::with_capacity(live.len());
+        for (id, name) in live {
+            let key = self
+                .c
+                .query_one(
+                    "SELECT name_key FROM people WHERE id = $1 AND workspace_id = $2",
+                    &[(&id).into(), ws.into()],
+                )?
+                .map(|r| r.text(0))
+                .transpose()?
+                .unwrap_or_default();
+            // Backwards from the person through `people_ws_name`.
+            let after = self
+                .c
+                .query_one(
+                    "SELECT id FROM people
+                     WHERE workspace_id = $1 AND (name_key, id) < ($2, $3) AND deleted_at IS NULL
+                     ORDER BY name_key DESC, id DESC LIMIT 1",
+                    &[ws.into(), key.into(), (&id).into()],
+                )?
+                .map(|r| r.id(0))
+                .transpose()?;
+            out.push(Placed { id, name, after });
+        }
+        Ok(out)
     }
 
     /// How many transactions have changed the network of `ws` (0 when none has).

@@ -96,6 +96,16 @@ pub trait Entity: Serialize + DeserializeOwned + Clone {
     fn network_name(&self) -> Option<&str> {
         None
     }
+    /// For a kind the network is built from (people, ties, interactions): the people a
+    /// write of this record touches (the person; a tie's ends; who took part). `None`
+    /// for the other kinds.
+    fn network_people(&self) -> Option<Vec<Id>> {
+        None
+    }
+    /// For a kind the network is built from: the people the stored record `$1` of
+    /// workspace `$2` touches, one a row, as [`Entity::network_people`] names them —
+    /// before an update, so that the people it no longer touches are known too.
+    const STORED_NETWORK_PEOPLE: Option<&'static str> = None;
 }
 
 fn person_search(p: &Person) -> String {
@@ -159,6 +169,11 @@ impl Entity for Person {
     fn network_name(&self) -> Option<&str> {
         Some(&self.name)
     }
+    fn network_people(&self) -> Option<Vec<Id>> {
+        Some(vec![self.meta.id.clone()])
+    }
+    const STORED_NETWORK_PEOPLE: Option<&'static str> =
+        Some("SELECT id FROM people WHERE id = $1 AND workspace_id = $2");
 }
 
 impl Entity for Organization {
@@ -239,6 +254,13 @@ impl Entity for Tie {
             self.strength.get().into(),
         ]
     }
+    fn network_people(&self) -> Option<Vec<Id>> {
+        Some(vec![self.from_person_id.clone(), self.to_person_id.clone()])
+    }
+    const STORED_NETWORK_PEOPLE: Option<&'static str> = Some(
+        "SELECT from_person_id FROM ties WHERE id = $1 AND workspace_id = $2
+         UNION ALL SELECT to_person_id FROM ties WHERE id = $1 AND workspace_id = $2",
+    );
 }
 
 impl Entity for Interaction {
@@ -284,6 +306,12 @@ impl Entity for Interaction {
             ..Indexes::default()
         }
     }
+    fn network_people(&self) -> Option<Vec<Id>> {
+        Some(self.participants.clone())
+    }
+    const STORED_NETWORK_PEOPLE: Option<&'static str> = Some(
+        "SELECT subject_id FROM interaction_subjects WHERE interaction_id = $1 AND workspace_id = $2",
+    );
 }
 
 impl Entity for Commitment {
@@ -528,34 +556,29 @@ impl Tx<'_> {
         let indexes: Vec<(&Id, Indexes)> =
             recs.iter().map(|r| (&r.meta().id, r.indexes())).collect();
         self.insert_indexes(ws, E::KIND, &indexes, true)?;
+        let touched: Vec<Id> = recs
+            .iter()
+            .filter_map(Entity::network_people)
+            .flatten()
+            .collect();
+        if E::STORED_NETWORK_PEOPLE.is_some() {
+            self.network_changed(ws, touched);
+        }
         let ids: Vec<&Id> = recs.iter().map(|r| &r.meta().id).collect();
-        self.agenda_after_write(ws, E::KIND, &ids, true)
+        self.agenda_after_write(ws, E::KIND, &ids)
     }
 
     /// Keeps `agenda_relationships` in step with a write of these records: a
     /// relationship's own row, or the rows of a person's or organization's
     /// relationships (their name and channel). Interactions refresh the rows of the
-    /// subjects whose activity they change, where that activity is written. A write of
-    /// people, ties or interactions changes the network (see [`Tx::network_changed`]).
-    ///
-    /// `network`: whether the write may change what the network reads (false for an
-    /// edit that keeps a person's name and liveness, see [`Entity::network_name`]).
+    /// subjects whose activity they change, where that activity is written.
     fn agenda_after_write(
         &mut self,
         ws: &Id,
         kind: EntityKind,
         ids: &[&Id],
-        network: bool,
     ) -> Result<(), StoreError> {
         use crate::queries::AgendaRefresh;
-        if network
-            && matches!(
-                kind,
-                EntityKind::Person | EntityKind::Tie | EntityKind::Interaction
-            )
-        {
-            self.network_changed(ws);
-        }
         match kind {
             EntityKind::Relationship => self.refresh_agenda(ws, AgendaRefresh::Relationships, ids),
             EntityKind::Person | EntityKind::Organization => {
@@ -637,6 +660,10 @@ impl Tx<'_> {
             m.version = expected + 1;
             m.updated_at = now;
         }
+        // A write of people, ties or interactions changes the network (see
+        // [`Tx::network_changed`]) — unless it keeps a person's name and liveness (see
+        // [`Entity::network_name`]). It touches the people the record touched before
+        // and those it touches now.
         let network = match rec.network_name() {
             Some(name) => {
                 let m = rec.meta();
@@ -644,6 +671,14 @@ impl Tx<'_> {
             }
             None => true,
         };
+        if network && let Some(sql) = E::STORED_NETWORK_PEOPLE {
+            let id = &rec.meta().id;
+            let mut touched = rec.network_people().unwrap_or_default();
+            for r in self.c.query(sql, &[id.into(), ws.into()])? {
+                touched.push(r.id(0)?);
+            }
+            self.network_changed(ws, touched);
+        }
         let cols = E::COLUMNS;
         let mut sets = vec![
             "updated_at = $1".to_string(),
@@ -682,7 +717,7 @@ impl Tx<'_> {
             });
         }
         self.replace_indexes(ws, E::KIND, &m.id, &rec.indexes())?;
-        self.agenda_after_write(ws, E::KIND, &[&m.id], network)
+        self.agenda_after_write(ws, E::KIND, &[&m.id])
     }
 
     /// Whether record `id` (of a kind with a [`Entity::network_name`]) is stored with

@@ -86,6 +86,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 13,
+        common: include_str!("../migrations/common/0013_network_bases.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 pub fn latest() -> i64 {

@@ -22,8 +22,10 @@ pub struct Tx<'a> {
     /// insert (a batch's relationships, people and interactions each touch the same
     /// rows).
     pub(crate) agenda_later: Option<crate::queries::AgendaLater>,
-    /// The workspaces whose network generation this transaction has bumped already.
-    pub(crate) network_changed: Vec<rapport_core::Id>,
+    /// The workspaces whose network this transaction changed, each with the people it
+    /// touched (`None`: too many to patch the kept graph from, see
+    /// [`Tx::network_changed`]).
+    pub(crate) network_changed: Vec<(rapport_core::Id, Option<Vec<rapport_core::Id>>)>,
 }
 
 impl<'a> Tx<'a> {

@@ -144,7 +144,7 @@ impl Graph {
         (network, snapshot)
     }
 
-    fn snapshot(&self, kept: usize, connectors: &Connectors) -> NetworkSnapshot {
+    pub(super) fn snapshot(&self, kept: usize, connectors: &Connectors) -> NetworkSnapshot {
         // The ties between people by strength, strongest first.
         let mut levels: Vec<(f32, Vec<u32>)> = Vec::new();
         for (k, e) in self.edges.iter().enumerate() {

@@ -1,0 +1,279 @@
+//! The whole graph between people, kept between requests and brought up to date from
+//! the people a write touched, so that the first overview after a write does not read
+//! every tie again: the people in the network's order with their names, and every tie
+//! between two of them with its evidence (me and my ties are not part of it: the reader
+//! brings them per request). A tie's evidence is all recorded ties and meetings of one
+//! pair, and every piece of it involves both ends: the ties of a person, read around
+//! them alone, are the whole graph's — so replacing the ties of the people a write
+//! touched gives the graph the whole read would build.
+
+use std::collections::{HashMap, HashSet};
+
+use base64::Engine;
+
+use super::{Acc, Graph, GraphBuilder, NetworkSnapshot, PeopleIndex, pair_key, sort_pairs};
+use crate::Id;
+use crate::enums::TieKind;
+
+/// Changes whenever the encoding changes: a kept graph of another format is not read.
+const FORMAT: &str = "people-graph 1\n";
+
+/// See the module documentation.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PeopleGraph {
+    /// Live people in the network's order: person `i` is node `i + 1` of the graph.
+    ids: Vec<Id>,
+    names: Vec<String>,
+    /// (pair key by node numbers, evidence) of every tie between two people, by key.
+    edges: Vec<(u64, Acc)>,
+}
+
+/// A person the write touched who is live now: id, name, and the live person just
+/// before them in the network's order (`None`: they come first).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placed {
+    pub id: Id,
+    pub name: String,
+    pub after: Option<Id>,
+}
+
+impl Graph {
+    /// The ties between people and the people, without me: what a [`PeopleGraph`] keeps.
+    pub fn people_graph(&self) -> PeopleGraph {
+        PeopleGraph {
+            ids: self.ids.iter().skip(1).flatten().cloned().collect(),
+            names: self.names.iter().skip(1).cloned().collect(),
+            edges: self
+                .edges
+                .iter()
+                .filter(|e| e.a != 0)
+                .map(|e| (pair_key(e.a, e.b), e.acc))
+                .collect(),
+        }
+    }
+}
+
+impl PeopleGraph {
+    /// People in the graph.
+    pub fn people(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Replaces what the graph knows of the people in `touched`: their places and every
+    /// tie they are an end of. `placed` lists those of them who are live now, in the
+    /// network's order, each after the person before them (a person of `placed`
+    /// listed earlier, or one the write did not touch); `around` is a graph holding at
+    /// least every tie of each of them, as the whole graph has it (see
+    /// [`GraphBuilder`]: their ties and meetings, and the live people at the other
+    /// ends). People named in `touched` but not in `placed` leave the graph.
+    pub fn patch(&mut self, touched: &HashSet<Id>, placed: &[Placed], around: &Graph) {
+        // The new order: the people not touched keep their order; each placed person
+        // follows the one named before them.
+        let mut after: HashMap<Option<&Id>, Vec<&Placed>> = HashMap::new();
+        for p in placed {
+            after.entry(p.after.as_ref()).or_default().push(p);
+        }
+        let mut order: Vec<(Id, String)> = Vec::with_capacity(self.ids.len() + placed.len());
+        let mut old_to_new = vec![u32::MAX; self.ids.len() + 1];
+        fn emit<'a>(
+            at: Option<&'a Id>,
+            after: &HashMap<Option<&'a Id>, Vec<&'a Placed>>,
+            order: &mut Vec<(Id, String)>,
+            seen: &mut HashSet<&'a Id>,
+        ) {
+            let mut stack: Vec<&Placed> = after
+                .get(&at)
+                .into_iter()
+                .flatten()
+                .rev()
+                .copied()
+                .collect();
+            while let Some(p) = stack.pop() {
+                if !seen.insert(&p.id) {
+                    continue;
+                }
+                order.push((p.id.clone(), p.name.clone()));
+                stack.extend(after.get(&Some(&p.id)).into_iter().flatten().rev().copied());
+            }
+        }
+        let mut seen = HashSet::new();
+        emit(None, &after, &mut order, &mut seen);
+        for (i, id) in self.ids.iter().enumerate() {
+            if touched.contains(id) {
+                continue;
+            }
+            old_to_new[i + 1] = order.len() as u32 + 1;
+            order.push((id.clone(), self.names[i].clone()));
+            emit(Some(id), &after, &mut order, &mut seen);
+        }
+        // Placed people whose predecessor is nowhere (not live, or not known): kept at
+        // the end rather than lost; the caller names only live predecessors.
+        for p in placed {
+            if seen.insert(&p.id) {
+                order.push((p.id.clone(), p.name.clone()));
+            }
+        }
+        let node: rustc_hash::FxHashMap<&Id, u32> = order
+            .iter()
+            .enumerate()
+            .map(|(i, (id, _))| (id, i as u32 + 1))
+            .collect();
+        let n = order.len() + 1;
+        let mut raw: Vec<(u64, Acc)> = Vec::with_capacity(self.edges.len() + 64);
+        for (k, acc) in &self.edges {
+            let (a, b) = (
+                old_to_new[(k >> 32) as usize],
+                old_to_new[(k & 0xffff_ffff) as usize],
+            );
+            if a != u32::MAX && b != u32::MAX {
+                raw.push((pair_key(a, b), *acc));
+            }
+        }
+        // The touched people's ties, each once, from the graph around them.
+        for e in &around.edges {
+            if e.a == 0 {
+                continue;
+            }
+            let (Some(a), Some(b)) = (&around.ids[e.a as usize], &around.ids[e.b as usize]) else {
+                continue;
+            };
+            if !(touched.contains(a) || touched.contains(b)) {
+                continue;
+            }
+            if let (Some(&a), Some(&b)) = (node.get(a), node.get(b)) {
+                raw.push((pair_key(a, b), e.acc));
+            }
+        }
+        let mut edges = sort_pairs(raw, n);
+        edges.dedup_by_key(|(k, _)| *k);
+        let (ids, names) = order.into_iter().unzip();
+        *self = PeopleGraph { ids, names, edges };
+    }
+
+    /// The graph these people and ties make, without me: enough for the snapshot.
+    fn graph(&self) -> Graph {
+        let mut index = PeopleIndex::default();
+        index.reserve(self.ids.len());
+        let mut ids = Vec::with_capacity(self.ids.len() + 1);
+        ids.push(None);
+        for (i, id) in self.ids.iter().enumerate() {
+            index.insert(id, i as u32 + 1);
+            ids.push(Some(id.clone()));
+        }
+        let mut names = Vec::with_capacity(self.names.len() + 1);
+        names.push("you".to_string());
+        names.extend(self.names.iter().cloned());
+        GraphBuilder::arrays(ids, names, index, self.edges.clone(), 0)
+    }
+
+    /// The overview's snapshot of this graph (see [`NetworkSnapshot`]): the same as the
+    /// whole graph's.
+    pub fn snapshot(&self, kept: usize) -> NetworkSnapshot {
+        let g = self.graph();
+        let connectors = g.connectors(kept);
+        g.snapshot(kept, &connectors)
+    }
+
+    /// The graph as stored: a format line, then its bytes in base64.
+    pub fn encode(&self) -> String {
+        let mut b: Vec<u8> = Vec::with_capacity(self.ids.len() * 64 + self.edges.len() * 22);
+        b.extend((self.ids.len() as u32).to_le_bytes());
+        for (id, name) in self.ids.iter().zip(&self.names) {
+            for s in [id.as_str(), name.as_str()] {
+                b.extend((s.len() as u32).to_le_bytes());
+                b.extend(s.as_bytes());
+            }
+        }
+        b.extend((self.edges.len() as u32).to_le_bytes());
+        for (k, acc) in &self.edges {
+            b.extend(k.to_le_bytes());
+            let (strength, kind) = match acc.declared {
+                None => (0, 0),
+                Some((s, None)) => (s, 0),
+                Some((s, Some(kind))) => (
+                    s,
+                    TieKind::ALL
+                        .iter()
+                        .position(|k| *k == kind)
+                        .map_or(0, |i| i as u8 + 1),
+                ),
+            };
+            b.extend([u8::from(acc.declared.is_some()), strength, kind]);
+            b.extend(acc.met.to_le_bytes());
+            b.extend(acc.last.to_le_bytes());
+        }
+        let mut out = String::from(FORMAT);
+        base64::engine::general_purpose::STANDARD_NO_PAD.encode_string(&b, &mut out);
+        out
+    }
+
+    /// A stored graph; `None` when it is not one of this format or is damaged.
+    pub fn decode(doc: &str) -> Option<PeopleGraph> {
+        let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(doc.strip_prefix(FORMAT)?)
+            .ok()?;
+        let mut r = Reader(&bytes);
+        let people = r.u32()? as usize;
+        let mut ids = Vec::with_capacity(people.min(bytes.len()));
+        let mut names = Vec::with_capacity(people.min(bytes.len()));
+        for _ in 0..people {
+            ids.push(Id::parse(r.str()?).ok()?);
+            names.push(r.str()?.to_string());
+        }
+        let count = r.u32()? as usize;
+        let mut edges = Vec::with_capacity(count.min(bytes.len() / 23));
+        for _ in 0..count {
+            let key = u64::from_le_bytes(r.take()?);
+            let [declared, strength, kind] = r.take()?;
+            let met = u32::from_le_bytes(r.take()?);
+            let last = i64::from_le_bytes(r.take()?);
+            let (a, b) = ((key >> 32) as usize, (key & 0xffff_ffff) as usize);
+            if a == 0 || a >= b || b > people {
+                return None;
+            }
+            let kind = match kind {
+                0 => None,
+                k => Some(*TieKind::ALL.get(usize::from(k) - 1)?),
+            };
+            edges.push((
+                key,
+                Acc {
+                    declared: (declared != 0).then_some((strength, kind)),
+                    met,
+                    last,
+                },
+            ));
+        }
+        if !r.0.is_empty() || !edges.is_sorted_by(|x, y| x.0 < y.0) {
+            return None;
+        }
+        Some(PeopleGraph { ids, names, edges })
+    }
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let (head, rest) = self.0.split_first_chunk::<N>()?;
+        self.0 = rest;
+        Some(*head)
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        self.take().map(u32::from_le_bytes)
+    }
+
+    fn str(&mut self) -> Option<&'a str> {
+        let len = self.u32()? as usize;
+        if len > self.0.len() {
+            return None;
+        }
+        let (s, rest) = self.0.split_at(len);
+        self.0 = rest;
+        std::str::from_utf8(s).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests;

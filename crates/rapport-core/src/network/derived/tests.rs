@@ -1,0 +1,134 @@
+//! The kept graph brought up to date from the people writes touched against the graph
+//! built again from everything, on random networks and random writes.
+
+use std::collections::HashSet;
+
+use proptest::prelude::*;
+
+use super::super::near::tests::random_input;
+use super::super::tests::now;
+use super::super::*;
+use super::Placed;
+use crate::values::Strength;
+
+/// The people in the store's order (by name, then id), as the whole read lists them.
+fn in_order(mut input: NetworkInput) -> NetworkInput {
+    input.people.sort_by(|x, y| (&x.1, &x.0).cmp(&(&y.1, &y.0)));
+    input
+}
+
+fn id(n: u64) -> Id {
+    Id::v7(1_700_000_000_000 + n, [7; 10])
+}
+
+/// Writes `input` as the seed's random writes would change it; returns the people
+/// they touched: renamed, trashed or restored people and everyone they met (a
+/// meeting's size counts live people only), the ends of new ties and who took part in
+/// new meetings.
+fn write(input: &mut NetworkInput, seed: u64, n: u64, writes: usize) -> HashSet<Id> {
+    let mut r = seed.wrapping_mul(2_862_933_555_777_941_757).wrapping_add(3);
+    let mut next = |below: u64| {
+        r = r
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (r >> 33) % below.max(1)
+    };
+    let mut touched = HashSet::new();
+    let mut person_touched = vec![];
+    for _ in 0..writes {
+        let who = id(1 + next(n));
+        match next(6) {
+            // Renamed (or, if not live, restored under a new name).
+            0 => {
+                let name = format!("P{}", next(3 * n));
+                input.people.retain(|(p, _)| *p != who);
+                input.people.push((who.clone(), name));
+                person_touched.push(who);
+            }
+            // Trashed.
+            1 => {
+                input.people.retain(|(p, _)| *p != who);
+                person_touched.push(who);
+            }
+            // A new person with no ties yet, or a restored one.
+            2 => {
+                let fresh = id(1000 + next(50));
+                if !input.people.iter().any(|(p, _)| *p == fresh) {
+                    input
+                        .people
+                        .push((fresh.clone(), format!("P{}", next(3 * n))));
+                }
+                person_touched.push(fresh);
+            }
+            // A tie added.
+            3 | 4 => {
+                let other = id(1 + next(n));
+                input.ties.push(TieFact {
+                    a: who.clone(),
+                    b: other.clone(),
+                    kind: TieKind::MentorOf,
+                    strength: Strength::clamped(1 + next(5) as i64),
+                    at: now(),
+                });
+                touched.extend([who, other]);
+            }
+            // A meeting logged.
+            _ => {
+                let people: Vec<Id> = (0..1 + next(14)).map(|_| id(1 + next(n))).collect();
+                touched.extend(people.iter().cloned());
+                input.meetings.push(MeetingFact { at: now(), people });
+            }
+        }
+    }
+    for p in person_touched {
+        for m in input.meetings.iter().filter(|m| m.people.contains(&p)) {
+            touched.extend(m.people.iter().cloned());
+        }
+        touched.insert(p);
+    }
+    touched
+}
+
+fn check(seed: u64, n: u64, writes: usize) {
+    let mut input = in_order(random_input(seed, n));
+    let before = Graph::build(&input, now());
+    let mut kept = before.people_graph();
+    assert_eq!(PeopleGraph::decode(&kept.encode()).as_ref(), Some(&kept));
+    let touched = write(&mut input, seed, n, writes);
+    let input = in_order(input);
+    let after = Graph::build(&input, now());
+    let placed: Vec<Placed> = input
+        .people
+        .iter()
+        .enumerate()
+        .filter(|(_, (p, _))| touched.contains(p))
+        .map(|(i, (p, name))| Placed {
+            id: p.clone(),
+            name: name.clone(),
+            after: i.checked_sub(1).map(|j| input.people[j].0.clone()),
+        })
+        .collect();
+    kept.patch(&touched, &placed, &after);
+    assert_eq!(kept, after.people_graph());
+    assert_eq!(
+        kept.snapshot(5),
+        after.overview_and_snapshot(0, 5).1,
+        "the snapshot of the kept graph is the whole graph's"
+    );
+}
+
+proptest! {
+    #[test]
+    fn patched_is_rebuilt(seed in any::<u64>(), n in 2u64..60, writes in 0usize..8) {
+        check(seed, n, writes);
+    }
+}
+
+#[test]
+fn a_damaged_graph_is_not_read() {
+    let g = Graph::build(&random_input(3, 30), now()).people_graph();
+    let doc = g.encode();
+    assert_eq!(PeopleGraph::decode(&doc[..doc.len() - 4]), None);
+    assert_eq!(PeopleGraph::decode("people-graph 0\nAAAA"), None);
+    assert_eq!(PeopleGraph::decode(""), None);
+}
