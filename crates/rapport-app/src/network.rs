@@ -67,18 +67,7 @@ impl App {
         ctx: &Ctx,
         tx: &mut Tx<'_>,
     ) -> Result<Vec<MyRelationship>, StoreError> {
-        Ok(self
-            .visible(ctx, tx.all_relationships(&ctx.ws)?)
-            .into_iter()
-            .filter(|r| {
-                r.subject.kind == SubjectKind::Person && r.status != RelationshipStatus::Ended
-            })
-            .map(|r| MyRelationship {
-                person: r.subject.id,
-                importance: r.importance,
-                since: r.meta.created_at,
-            })
-            .collect())
+        tx.network_relationships(&ctx.ws, ctx.actor.user_id.as_ref())
     }
 
     /// Builds the graph: every live person, tie and interaction, streamed from the store

@@ -458,6 +458,113 @@ fn the_kept_overview_follows_the_demo(db: &Fresh) {
 
 /// One trial per engine; the PostgreSQL ones are ignored (never passed) without a
 /// server, unless `RAPPORT_REQUIRE_POSTGRES=1` makes them fail.
+/// The first hop (my relationships) as a signed-in user sees it: a relationship private
+/// to someone else, an ended one and one with an organization bring no tie to me; the
+/// local CLI, with no user, has every not-ended one with a person.
+fn the_first_hop_is_what_the_asker_may_see(db: &Fresh) {
+    let now: jiff::Timestamp = "2026-11-23T09:00:00Z".parse().unwrap();
+    let app = App::new(Store::open(db.url()).unwrap(), Box::new(FixedClock(now)));
+    let ws = app.workspace("default").unwrap().meta.id;
+    let me = Id::v7(1, [1; 10]);
+    let someone = Id::v7(2, [2; 10]);
+    let mut seq = 0u64;
+    let mut meta = || {
+        seq += 1;
+        Meta::new(Id::v7(1_760_000_000_000 + seq, [seq as u8; 10]), now)
+    };
+    let org = Organization::named(meta(), "Acme".into());
+    let mut org_rel = Relationship::new(
+        meta(),
+        Subject {
+            kind: SubjectKind::Organization,
+            id: org.meta.id.clone(),
+        },
+        RelationshipKind::Customer,
+    );
+    org_rel.visibility = Visibility::Workspace;
+    app.store
+        .write(|tx| {
+            tx.insert(&ws, &org)?;
+            tx.insert(&ws, &org_rel)
+        })
+        .unwrap();
+    let mut people = Vec::new();
+    for (name, visibility, owner, status) in [
+        (
+            "Shared",
+            Visibility::Workspace,
+            Some(&someone),
+            RelationshipStatus::Active,
+        ),
+        (
+            "Mine",
+            Visibility::Private,
+            Some(&me),
+            RelationshipStatus::Dormant,
+        ),
+        (
+            "Theirs",
+            Visibility::Private,
+            Some(&someone),
+            RelationshipStatus::Active,
+        ),
+        (
+            "Nobody's",
+            Visibility::Private,
+            None,
+            RelationshipStatus::Active,
+        ),
+        (
+            "Ended",
+            Visibility::Workspace,
+            None,
+            RelationshipStatus::Ended,
+        ),
+    ] {
+        let p = Person::named(meta(), name.into());
+        let mut rel = Relationship::new(
+            meta(),
+            Subject {
+                kind: SubjectKind::Person,
+                id: p.meta.id.clone(),
+            },
+            RelationshipKind::Friend,
+        );
+        rel.visibility = visibility;
+        rel.owner_id = owner.cloned();
+        rel.status = status;
+        rel.importance = Importance::new(4).unwrap();
+        app.store
+            .write(|tx| {
+                tx.insert(&ws, &p)?;
+                tx.insert(&ws, &rel)
+            })
+            .unwrap();
+        people.push(p);
+    }
+    let tied_to_me = |ctx: &Ctx| -> Vec<String> {
+        people
+            .iter()
+            .filter(|p| !app.neighbourhood(ctx, p, 10).unwrap().is_empty())
+            .map(|p| p.name.clone())
+            .collect()
+    };
+    let local = Ctx {
+        ws: ws.clone(),
+        actor: Actor::local(),
+    };
+    assert_eq!(tied_to_me(&local), ["Shared", "Mine", "Theirs", "Nobody's"]);
+    let signed_in = Ctx {
+        ws: ws.clone(),
+        actor: Actor {
+            user_id: Some(me.clone()),
+            name: "me".into(),
+            role: Role::Member,
+        },
+    };
+    assert_eq!(tied_to_me(&signed_in), ["Shared", "Mine", "Nobody's"]);
+}
+
 fn main() {
     let args = libtest_mimic::Arguments::from_args();
     libtest_mimic::run(
@@ -476,6 +583,10 @@ fn main() {
                 neighbourhood_and_overview_seed_29,
             ),
             ("intro_matches_the_whole_graph", check),
+            (
+                "the_first_hop_is_what_the_asker_may_see",
+                the_first_hop_is_what_the_asker_may_see,
+            ),
             (
                 "the_kept_overview_follows_every_write",
                 the_kept_overview_follows_every_write,

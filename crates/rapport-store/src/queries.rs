@@ -768,6 +768,36 @@ impl Tx<'_> {
         rows.iter().map(|r| r.json(0)).collect()
     }
 
+    /// The people the viewer holds a live, not ended relationship with — the first hop
+    /// of the network: whom, how important, since when — in relationship id order (as
+    /// [`Tx::all_relationships`]), from the relationship's columns rather than its
+    /// document. With a `viewer`, those private to someone else are left out.
+    pub fn network_relationships(
+        &mut self,
+        ws: &Id,
+        viewer: Option<&Id>,
+    ) -> Result<Vec<rapport_core::network::MyRelationship>, StoreError> {
+        let sql = format!(
+            "SELECT r.subject_id, r.importance, r.created_at FROM relationships r
+             WHERE r.workspace_id = $1 AND r.deleted_at IS NULL
+               AND r.subject_kind = 'person' AND r.status <> 'ended'{}
+             ORDER BY r.id",
+            seen_by(viewer, 2)
+        );
+        let mut params: Vec<Value> = vec![ws.into()];
+        params.extend(viewer.map(Value::from));
+        let mut out = Vec::new();
+        self.c.for_each(&sql, &params, &mut |r| {
+            out.push(rapport_core::network::MyRelationship {
+                person: r.id(0)?,
+                importance: Importance::new(r.i64(1)?)?,
+                since: r.timestamp(2)?,
+            });
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
     /// Last live interaction time per subject (person or organization) of the workspace.
     pub fn last_contacts(&mut self, ws: &Id) -> Result<Vec<(Id, Timestamp)>, StoreError> {
         let mut out = Vec::new();
