@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use rapport_app::{Actor, App, Ctx, FixedClock};
 use rapport_core::network::{Graph, MyRelationship, NetworkInput};
 use rapport_core::*;
@@ -522,16 +524,7 @@ fn the_first_hop_is_what_the_asker_may_see(db: &Fresh) {
         ),
     ] {
         let p = Person::named(meta(), name.into());
-        let mut rel = Relationship::new(
-            meta(),
-            Subject {
-                kind: SubjectKind::Person,
-                id: p.meta.id.clone(),
-            },
-            RelationshipKind::Friend,
-        );
-        rel.visibility = visibility;
-        rel.owner_id = owner.cloned();
+        let mut rel = common::friendship(meta(), &p, visibility, owner);
         rel.status = status;
         rel.importance = Importance::new(4).unwrap();
         app.store

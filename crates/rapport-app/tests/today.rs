@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use rapport_app::{Actor, App, Ctx, FixedClock};
 use rapport_core::agenda::{self, LeftOut};
 use rapport_core::*;
@@ -32,16 +34,7 @@ fn agenda_leaves_out_others_private_relationships(db: &Fresh) {
         ("Nobody's", Visibility::Private, None),
     ] {
         let p = Person::named(meta(), name.into());
-        let mut rel = Relationship::new(
-            meta(),
-            Subject {
-                kind: SubjectKind::Person,
-                id: p.meta.id.clone(),
-            },
-            RelationshipKind::Friend,
-        );
-        rel.visibility = visibility;
-        rel.owner_id = owner.cloned();
+        let rel = common::friendship(meta(), &p, visibility, owner);
         let promise = Commitment {
             meta: meta(),
             relationship_id: rel.meta.id.clone(),
