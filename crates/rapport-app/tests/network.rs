@@ -458,25 +458,15 @@ fn the_kept_overview_follows_the_demo(db: &Fresh) {
     overview_matches_the_whole_graph(&app, &later, &ctx, "second demo");
 }
 
-/// One trial per engine; the PostgreSQL ones are ignored (never passed) without a
-/// server, unless `RAPPORT_REQUIRE_POSTGRES=1` makes them fail.
 /// The first hop (my relationships) as a signed-in user sees it: a relationship private
 /// to someone else, an ended one and one with an organization bring no tie to me; the
 /// local CLI, with no user, has every not-ended one with a person.
 fn the_first_hop_is_what_the_asker_may_see(db: &Fresh) {
-    let now: jiff::Timestamp = "2026-11-23T09:00:00Z".parse().unwrap();
-    let app = App::new(Store::open(db.url()).unwrap(), Box::new(FixedClock(now)));
-    let ws = app.workspace("default").unwrap().meta.id;
-    let me = Id::v7(1, [1; 10]);
-    let someone = Id::v7(2, [2; 10]);
-    let mut seq = 0u64;
-    let mut meta = || {
-        seq += 1;
-        Meta::new(Id::v7(1_760_000_000_000 + seq, [seq as u8; 10]), now)
-    };
-    let org = Organization::named(meta(), "Acme".into());
+    let mut w = common::TwoUsers::new(db);
+    let (me, someone) = (w.me.clone(), w.someone.clone());
+    let org = Organization::named(w.meta(), "Acme".into());
     let mut org_rel = Relationship::new(
-        meta(),
+        w.meta(),
         Subject {
             kind: SubjectKind::Organization,
             id: org.meta.id.clone(),
@@ -484,10 +474,11 @@ fn the_first_hop_is_what_the_asker_may_see(db: &Fresh) {
         RelationshipKind::Customer,
     );
     org_rel.visibility = Visibility::Workspace;
-    app.store
+    w.app
+        .store
         .write(|tx| {
-            tx.insert(&ws, &org)?;
-            tx.insert(&ws, &org_rel)
+            tx.insert(&w.ws, &org)?;
+            tx.insert(&w.ws, &org_rel)
         })
         .unwrap();
     let mut people = Vec::new();
@@ -523,14 +514,15 @@ fn the_first_hop_is_what_the_asker_may_see(db: &Fresh) {
             RelationshipStatus::Ended,
         ),
     ] {
-        let p = Person::named(meta(), name.into());
-        let mut rel = common::friendship(meta(), &p, visibility, owner);
+        let p = Person::named(w.meta(), name.into());
+        let mut rel = common::friendship(w.meta(), &p, visibility, owner);
         rel.status = status;
         rel.importance = Importance::new(4).unwrap();
-        app.store
+        w.app
+            .store
             .write(|tx| {
-                tx.insert(&ws, &p)?;
-                tx.insert(&ws, &rel)
+                tx.insert(&w.ws, &p)?;
+                tx.insert(&w.ws, &rel)
             })
             .unwrap();
         people.push(p);
@@ -538,26 +530,18 @@ fn the_first_hop_is_what_the_asker_may_see(db: &Fresh) {
     let tied_to_me = |ctx: &Ctx| -> Vec<String> {
         people
             .iter()
-            .filter(|p| !app.neighbourhood(ctx, p, 10).unwrap().is_empty())
+            .filter(|p| !w.app.neighbourhood(ctx, p, 10).unwrap().is_empty())
             .map(|p| p.name.clone())
             .collect()
     };
-    let local = Ctx {
-        ws: ws.clone(),
-        actor: Actor::local(),
-    };
+    let local = w.local();
     assert_eq!(tied_to_me(&local), ["Shared", "Mine", "Theirs", "Nobody's"]);
-    let signed_in = Ctx {
-        ws: ws.clone(),
-        actor: Actor {
-            user_id: Some(me.clone()),
-            name: "me".into(),
-            role: Role::Member,
-        },
-    };
+    let signed_in = w.signed_in();
     assert_eq!(tied_to_me(&signed_in), ["Shared", "Mine", "Nobody's"]);
 }
 
+/// One trial per engine; the PostgreSQL ones are ignored (never passed) without a
+/// server, unless `RAPPORT_REQUIRE_POSTGRES=1` makes them fail.
 fn main() {
     let args = libtest_mimic::Arguments::from_args();
     libtest_mimic::run(

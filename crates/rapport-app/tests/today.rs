@@ -6,23 +6,14 @@
 
 mod common;
 
-use rapport_app::{Actor, App, Ctx, FixedClock};
+use rapport_app::Ctx;
 use rapport_core::agenda::{self, LeftOut};
 use rapport_core::*;
-use rapport_store::Store;
 use rapport_testkit::Fresh;
 
 fn agenda_leaves_out_others_private_relationships(db: &Fresh) {
-    let now: jiff::Timestamp = "2026-11-23T09:00:00Z".parse().unwrap();
-    let app = App::new(Store::open(db.url()).unwrap(), Box::new(FixedClock(now)));
-    let ws = app.workspace("default").unwrap().meta.id;
-    let me = Id::v7(1, [1; 10]);
-    let someone = Id::v7(2, [2; 10]);
-    let mut seq = 0u64;
-    let mut meta = || {
-        seq += 1;
-        Meta::new(Id::v7(1_760_000_000_000 + seq, [seq as u8; 10]), now)
-    };
+    let mut w = common::TwoUsers::new(db);
+    let (me, someone) = (w.me.clone(), w.someone.clone());
     let today = jiff::civil::date(2026, 11, 23);
     // Each relationship: never in touch (its check-in is due), with a promise of mine
     // due today and a task linked to it.
@@ -33,10 +24,10 @@ fn agenda_leaves_out_others_private_relationships(db: &Fresh) {
         ("Theirs", Visibility::Private, Some(&someone)),
         ("Nobody's", Visibility::Private, None),
     ] {
-        let p = Person::named(meta(), name.into());
-        let rel = common::friendship(meta(), &p, visibility, owner);
+        let p = Person::named(w.meta(), name.into());
+        let rel = common::friendship(w.meta(), &p, visibility, owner);
         let promise = Commitment {
-            meta: meta(),
+            meta: w.meta(),
             relationship_id: rel.meta.id.clone(),
             owed_by: OwedBy::Me,
             text: format!("call {name} back"),
@@ -45,7 +36,7 @@ fn agenda_leaves_out_others_private_relationships(db: &Fresh) {
             closed_at: None,
         };
         let task = Task {
-            meta: meta(),
+            meta: w.meta(),
             text: format!("write to {name}"),
             due: Some(today),
             done_at: None,
@@ -54,18 +45,19 @@ fn agenda_leaves_out_others_private_relationships(db: &Fresh) {
                 id: rel.meta.id.clone(),
             }),
         };
-        app.store
+        w.app
+            .store
             .write(|tx| {
-                tx.insert(&ws, &p)?;
-                tx.insert(&ws, &rel)?;
-                tx.insert(&ws, &promise)?;
-                tx.insert(&ws, &task)
+                tx.insert(&w.ws, &p)?;
+                tx.insert(&w.ws, &rel)?;
+                tx.insert(&w.ws, &promise)?;
+                tx.insert(&w.ws, &task)
             })
             .unwrap();
         names.push(name);
     }
     let named = |ctx: &Ctx| -> Vec<(agenda::ItemKind, String)> {
-        let agenda = app.agenda(ctx, None, None, LeftOut::Listed).unwrap();
+        let agenda = w.app.agenda(ctx, None, None, LeftOut::Listed).unwrap();
         let mut items: Vec<(agenda::ItemKind, String)> = agenda
             .items
             .iter()
@@ -86,19 +78,9 @@ fn agenda_leaves_out_others_private_relationships(db: &Fresh) {
         v.sort();
         v
     };
-    let local = Ctx {
-        ws: ws.clone(),
-        actor: Actor::local(),
-    };
+    let local = w.local();
     assert_eq!(named(&local), expect(&names), "the CLI sees everything");
-    let mine = Ctx {
-        ws: ws.clone(),
-        actor: Actor {
-            user_id: Some(me.clone()),
-            name: "me".into(),
-            role: Role::Member,
-        },
-    };
+    let mine = w.signed_in();
     assert_eq!(
         named(&mine),
         expect(&["Shared", "Mine", "Nobody's"]),
