@@ -298,15 +298,9 @@ impl Tx<'_> {
         generation: i64,
         graph: &PeopleGraph,
     ) -> Result<bool, StoreError> {
-        if self.network_generation(ws)? != generation {
+        if !self.keep_at_generation("network_bases", ws, generation, graph.encode())? {
             return Ok(false);
         }
-        self.c.execute(
-            "INSERT INTO network_bases (workspace_id, generation, doc) VALUES ($1, $2, $3)
-             ON CONFLICT (workspace_id)
-             DO UPDATE SET generation = excluded.generation, doc = excluded.doc",
-            &[ws.into(), generation.into(), graph.encode().into()],
-        )?;
         self.c.execute(
             "DELETE FROM network_changes WHERE workspace_id = $1 AND generation <= $2",
             &[ws.into(), generation.into()],
@@ -317,18 +311,9 @@ impl Tx<'_> {
     /// The live people among `ids` in the network's order, each with their name and
     /// the live person just before them in that order (see [`Placed`]).
     pub fn network_places(&mut self, ws: &Id, ids: &[Id]) -> Result<Vec<Placed>, StoreError> {
-        let live = self.live_people_in_network_order(ws, ids)?;
+        let live = self.live_people_keyed(ws, ids)?;
         let mut out = Vec::with_capacity(live.len());
-        for (id, name) in live {
-            let key = self
-                .c
-                .query_one(
-                    "SELECT name_key FROM people WHERE id = $1 AND workspace_id = $2",
-                    &[(&id).into(), ws.into()],
-                )?
-                .map(|r| r.text(0))
-                .transpose()?
-                .unwrap_or_default();
+        for (key, id, name) in live {
             // Backwards from the person through `people_ws_name`.
             let after = self
                 .c
@@ -377,16 +362,31 @@ impl Tx<'_> {
         generation: i64,
         snapshot: &NetworkSnapshot,
     ) -> Result<bool, StoreError> {
-        if self.network_generation(ws)? != generation {
-            return Ok(false);
-        }
         let doc = snapshot
             .to_json()
             .map_err(|e| StoreError::Corrupt(format!("network snapshot: {e}")))?;
+        self.keep_at_generation("network_snapshots", ws, generation, doc)
+    }
+
+    /// Writes `doc` as the one row of `ws` in `table` (`network_snapshots` or
+    /// `network_bases`) at `generation`, unless the network has changed since. Returns
+    /// whether it was written.
+    fn keep_at_generation(
+        &mut self,
+        table: &str,
+        ws: &Id,
+        generation: i64,
+        doc: String,
+    ) -> Result<bool, StoreError> {
+        if self.network_generation(ws)? != generation {
+            return Ok(false);
+        }
         self.c.execute(
-            "INSERT INTO network_snapshots (workspace_id, generation, doc) VALUES ($1, $2, $3)
-             ON CONFLICT (workspace_id)
-             DO UPDATE SET generation = excluded.generation, doc = excluded.doc",
+            &format!(
+                "INSERT INTO {table} (workspace_id, generation, doc) VALUES ($1, $2, $3)
+                 ON CONFLICT (workspace_id)
+                 DO UPDATE SET generation = excluded.generation, doc = excluded.doc"
+            ),
             &[ws.into(), generation.into(), doc.into()],
         )?;
         Ok(true)
@@ -399,6 +399,19 @@ impl Tx<'_> {
         ws: &Id,
         ids: &[Id],
     ) -> Result<Vec<(Id, String)>, StoreError> {
+        Ok(self
+            .live_people_keyed(ws, ids)?
+            .into_iter()
+            .map(|(_, id, name)| (id, name))
+            .collect())
+    }
+
+    /// [`Tx::live_people_in_network_order`] with each person's name key first.
+    fn live_people_keyed(
+        &mut self,
+        ws: &Id,
+        ids: &[Id],
+    ) -> Result<Vec<(String, Id, String)>, StoreError> {
         let mut out: Vec<(String, Id, String)> = Vec::with_capacity(ids.len());
         // By primary key, the workspace and trash checked on each row.
         self.for_each_by_ids(
@@ -418,7 +431,7 @@ impl Tx<'_> {
         )?;
         out.sort_by(|x, y| (x.0.as_str(), x.1.as_str()).cmp(&(y.0.as_str(), y.1.as_str())));
         out.dedup_by(|x, y| x.1 == y.1);
-        Ok(out.into_iter().map(|(_, id, name)| (id, name)).collect())
+        Ok(out)
     }
 
     /// The live ties of the given kinds (an index-free scan of one column, no documents
