@@ -128,6 +128,23 @@ impl App {
         Ok(map(name, &facts, today))
     }
 
+    /// The projects that have people placed in them: tags first, then deals.
+    pub fn stake_projects(&self, ctx: &Ctx) -> Result<Vec<ProjectSummary>> {
+        Ok(self.store.read(|tx| {
+            let found = tx.stake_projects(&ctx.ws)?;
+            let projects: Vec<Project> = found.iter().map(|(p, _)| p.clone()).collect();
+            let deals = deal_titles(tx, ctx, &projects)?;
+            Ok(found
+                .into_iter()
+                .map(|(project, people)| ProjectSummary {
+                    name: project_name(&project, &deals),
+                    project,
+                    people,
+                })
+                .collect())
+        })?)
+    }
+
     /// Every stake of the workspace as the agenda sees it.
     pub(crate) fn stakeholder_facts(
         &self,
@@ -153,7 +170,7 @@ impl App {
         people.dedup();
         let cards = tx.subject_cards(&ctx.ws, &people)?;
         let last: HashMap<Id, Date> = tx
-            .last_contacts(&ctx.ws)?
+            .last_contacts_of(&ctx.ws, &people)?
             .into_iter()
             .map(|(id, at)| (id, at.to_zoned(zone.clone()).date()))
             .collect();

@@ -128,6 +128,19 @@ pub struct StakeholderMap {
     pub quadrants: Vec<QuadrantGroup>,
 }
 
+/// A project that has people placed in it, as the list of projects shows it:
+/// `{"kind": "tag", "value": "launch", "name": "#launch", "people": 12}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct ProjectSummary {
+    /// What `--tag` / `--deal` (and `?tag=` / `?deal=`) take: the tag, or the deal's id.
+    #[serde(flatten)]
+    pub project: crate::Project,
+    /// How the project is named: `#tag` or the deal's title.
+    pub name: String,
+    /// How many people are placed in it.
+    pub people: u32,
+}
+
 fn overdue(f: &StakeholderFacts, cadence: i64, today: Date) -> Option<i64> {
     match f.last_contact {
         Some(d) => {

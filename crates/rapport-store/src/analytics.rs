@@ -608,6 +608,35 @@ impl Tx<'_> {
         rows.iter().map(|r| r.json(0)).collect()
     }
 
+    /// The projects that have live stakes, each with how many people are placed in it:
+    /// tags first, then deals, each kind in the order of its stored value.
+    pub fn stake_projects(&mut self, ws: &Id) -> Result<Vec<(Project, u32)>, StoreError> {
+        let rows = self.c.query(
+            "SELECT project_kind, project_value, COUNT(*) FROM stakes
+             WHERE workspace_id = $1 AND deleted_at IS NULL
+             GROUP BY project_kind, project_value
+             ORDER BY project_kind DESC, project_value",
+            &[ws.into()],
+        )?;
+        rows.iter()
+            .map(|r| {
+                let value = r.text(1)?;
+                let project = match r.text(0)?.as_str() {
+                    "tag" => Project::Tag(value),
+                    "deal" => Project::Deal(r.id(1)?),
+                    other => {
+                        return Err(StoreError::Corrupt(format!(
+                            "a stake's project is a `{other}`, neither a tag nor a deal"
+                        )));
+                    }
+                };
+                let people = u32::try_from(r.i64(2)?)
+                    .map_err(|_| StoreError::Corrupt("a negative count of stakes".into()))?;
+                Ok((project, people))
+            })
+            .collect()
+    }
+
     /// A person's stake in a project, live or trashed.
     pub fn stake_of(
         &mut self,

@@ -812,6 +812,30 @@ impl Tx<'_> {
         Ok(out)
     }
 
+    /// Last live interaction time of each of `subjects` that has one.
+    pub fn last_contacts_of(
+        &mut self,
+        ws: &Id,
+        subjects: &[Id],
+    ) -> Result<Vec<(Id, Timestamp)>, StoreError> {
+        let mut out = Vec::with_capacity(subjects.len());
+        self.for_each_by_ids(
+            &[ws.into()],
+            subjects,
+            |list| {
+                format!(
+                    "SELECT subject_id, last_at FROM subject_activity
+                     WHERE workspace_id = $1 AND last_at IS NOT NULL AND subject_id IN ({list})"
+                )
+            },
+            &mut |r| {
+                out.push((r.id(0)?, r.timestamp(1)?));
+                Ok(())
+            },
+        )?;
+        Ok(out)
+    }
+
     /// One subject's activity as the write path keeps it: their latest live interaction
     /// and how many live interactions they took part in. `None` before their first.
     pub fn activity_of(

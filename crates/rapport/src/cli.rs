@@ -77,7 +77,8 @@ pub enum Command {
     Network(NetworkArgs),
     /// The warm-introduction path from you to a person.
     Intro(IntroArgs),
-    /// A project's stakeholder map (power × interest), for a tag or a deal.
+    /// A project's stakeholder map (power × interest), for a tag or a deal; with
+    /// neither, the projects that have people placed in them.
     Stakeholders(StakeholdersArgs),
     /// Set a person's power, interest and attitude in a project (a tag or a deal).
     Stake(StakeArgs),
@@ -546,7 +547,7 @@ pub struct IntroArgs {
 #[derive(Debug, Args)]
 #[group(required = true, multiple = false)]
 pub struct ProjectArgs {
-    /// The project is everyone with this tag.
+    /// The project this tag names.
     #[arg(long)]
     pub tag: Option<String>,
     /// The project is this deal (id or title fragment).
@@ -555,9 +556,15 @@ pub struct ProjectArgs {
 }
 
 #[derive(Debug, Args)]
+#[group(required = false, multiple = false)]
 pub struct StakeholdersArgs {
-    #[command(flatten)]
-    pub project: ProjectArgs,
+    /// The map of the project this tag names. With neither --tag nor --deal: the list
+    /// of projects that have people placed in them.
+    #[arg(long)]
+    pub tag: Option<String>,
+    /// The map of this deal (id or title fragment).
+    #[arg(long)]
+    pub deal: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -103,6 +103,15 @@ async fn stakeholders(
     Ok(json_response(StatusCode::OK, &m))
 }
 
+/// The projects that have people placed in them, to pick a map from.
+async fn stake_projects(State(s): State<AppState>, caller: Auth) -> Result<Response, Problem> {
+    let items = as_caller(&s, caller, move |app, ctx| Ok(app.stake_projects(&ctx)?)).await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &serde_json::json!({"items": items, "next_cursor": null}),
+    ))
+}
+
 fn flag(p: &Params, name: &str) -> bool {
     p.get(name)
         .is_some_and(|v| matches!(v.as_str(), "1" | "true" | "yes"))
@@ -272,6 +281,21 @@ pub fn register(r: &mut Routes) {
         .ok(200, "The four quadrants", Some(map_schema))
         .errors(&[400, 404, 422]),
         get(stakeholders),
+    );
+    let project_schema = r.schema::<rapport_core::stakeholders::ProjectSummary>();
+    r.add(
+        Op::new(
+            "GET",
+            "/api/v1/stakeholders/projects",
+            "The projects (tags and deals) that have people placed in them",
+        )
+        .tag("insights")
+        .ok(
+            200,
+            "Tags first, then deals; `kind` and `value` name the map to ask for",
+            Some(super::page_schema(&project_schema)),
+        ),
+        get(stake_projects),
     );
     r.add(
         Op::new("POST", "/api/v1/import", "Import a file: vCard, Google/LinkedIn/Outlook/generic CSV or Rapport JSON")

@@ -362,7 +362,7 @@ async fn set_trashed<E: Resource + Send + 'static>(
     Ok(record_response(StatusCode::OK, &rec))
 }
 
-fn page_schema(item: &Value) -> Value {
+pub(super) fn page_schema(item: &Value) -> Value {
     json!({
         "type": "object",
         "required": ["items"],

@@ -139,16 +139,34 @@ pub struct PlacedView {
     pub overdue: bool,
 }
 
+/// A project in the list of projects: its name, the page's query for it, how many
+/// people are placed in it, and whether it is the one shown.
+struct ProjectLink {
+    name: String,
+    query: String,
+    people: u32,
+    current: bool,
+}
+
 #[derive(Template)]
 #[template(path = "stakeholders.html")]
 struct StakeholdersPage {
     l: Layout,
     tag: String,
+    /// The deal's id when the project shown is a deal.
+    deal: String,
     project: String,
+    projects: Vec<ProjectLink>,
     grid: String,
     quadrants: Vec<(String, String, Vec<PlacedView>)>,
     error: Option<String>,
     flash: Option<String>,
+}
+
+/// The page's query for a project: `tag=…` or `deal=…`.
+fn project_query(p: &Project) -> String {
+    let (kind, value) = p.key();
+    format!("{kind}={}", urlencode(&value))
 }
 
 pub async fn stakeholders(
@@ -156,30 +174,57 @@ pub async fn stakeholders(
     user: WebUser,
     Query(q): Query<Form>,
 ) -> Result<Response, WebError> {
-    let tag = q
-        .get("tag")
-        .map(|t| t.trim().to_string())
-        .unwrap_or_default();
+    let text = |k: &str| q.get(k).map(|t| t.trim().to_string()).unwrap_or_default();
+    let (tag, deal) = (text("tag"), text("deal"));
     let flash = q.get("done").cloned();
+    let ctx = user.ctx.clone();
+    let (t, d) = (tag.clone(), deal.clone());
+    let (projects, map) = blocking(&s, move |app| {
+        let projects = app.stake_projects(&ctx)?;
+        if t.is_empty() && d.is_empty() {
+            return Ok((projects, None));
+        }
+        let project = app.project(
+            &ctx,
+            Some(t.as_str()).filter(|t| !t.is_empty()),
+            Some(d.as_str()).filter(|d| !d.is_empty()),
+        );
+        let map = project.and_then(|p| Ok((project_query(&p), app.stakeholder_map(&ctx, &p)?)));
+        Ok((projects, Some(map)))
+    })
+    .await?;
+    let shown = match &map {
+        Some(Ok((query, _))) => query.clone(),
+        _ => String::new(),
+    };
     let mut page = StakeholdersPage {
         l: Layout::new("Stakeholders", &user, "stakeholders"),
-        tag: tag.clone(),
+        tag,
+        deal,
         project: String::new(),
+        projects: projects
+            .into_iter()
+            .map(|p| {
+                let query = project_query(&p.project);
+                ProjectLink {
+                    current: query == shown,
+                    name: p.name,
+                    query,
+                    people: p.people,
+                }
+            })
+            .collect(),
         grid: String::new(),
         quadrants: vec![],
         error: None,
         flash,
     };
-    if tag.is_empty() {
+    let Some(map) = map else {
         return Ok(render(&page));
-    }
-    let ctx = user.ctx.clone();
-    let t = tag.clone();
-    let map = blocking(&s, move |app| {
-        let project = app.project(&ctx, Some(&t), None)?;
-        app.stakeholder_map(&ctx, &project)
-    })
-    .await;
+    };
+    let map = map
+        .map(|(_, m)| m)
+        .map_err(crate::api::problem::Problem::from);
     match map {
         Ok(m) => {
             let mut all = Vec::new();
@@ -229,7 +274,7 @@ pub async fn set_stake(
             .map(|v| v.trim().to_string())
             .unwrap_or_default()
     };
-    let tag = text("tag");
+    let (tag, deal) = (text("tag"), text("deal"));
     let person = text("person");
     let level = |k: &str| {
         Level::parse(&text(k)).map_err(|_| {
@@ -250,17 +295,23 @@ pub async fn set_stake(
         })?,
     };
     let ctx = user.ctx.clone();
-    let t = tag.clone();
-    blocking(&s, move |app| {
+    let query = blocking(&s, move |app| {
         let p = match Id::parse(&person) {
             Ok(id) => app.get_record::<Person>(&ctx, &id)?,
             Err(_) => app.resolve_person(&ctx, &person)?,
         };
-        let project = app.project(&ctx, Some(&t), None)?;
-        app.set_stake(&ctx, &p, project, levels)
+        // A deal's page posts its deal; every other page names a tag.
+        let project = if deal.is_empty() {
+            app.project(&ctx, Some(&tag), None)?
+        } else {
+            app.project(&ctx, None, Some(&deal))?
+        };
+        let query = project_query(&project);
+        app.set_stake(&ctx, &p, project, levels)?;
+        Ok(query)
     })
     .await?;
-    Ok(Redirect::to(&format!("/stakeholders?tag={}&done=Saved", urlencode(&tag))).into_response())
+    Ok(Redirect::to(&format!("/stakeholders?{query}&done=Saved")).into_response())
 }
 
 #[derive(Template)]

@@ -20,6 +20,10 @@ pub const ALL: &[(&str, Body)] = &[
     ("trash_and_restore", trash_and_restore),
     ("workspaces_are_isolated", workspaces_are_isolated),
     (
+        "stake_projects_count_the_live_stakes",
+        stake_projects_count_the_live_stakes,
+    ),
+    (
         "pagination_visits_every_record_once",
         pagination_visits_every_record_once,
     ),
@@ -559,6 +563,54 @@ fn workspaces_are_isolated(db: &Fresh) {
     // The record in workspace a is untouched.
     let back: Person = store.read(|tx| tx.get(&a, &p.meta.id)).unwrap();
     assert_eq!(back.meta.version, 1);
+}
+
+fn stake_projects_count_the_live_stakes(db: &Fresh) {
+    let store = open(db);
+    let (a, b) = (workspace(&store, "a"), workspace(&store, "b"));
+    let people: Vec<Person> = ["Ann", "Ben", "Cy"].map(person).into();
+    for p in &people {
+        add(&store, &a, p);
+    }
+    let other = person("Dee");
+    add(&store, &b, &other);
+    let deal = id();
+    let stake = |p: &Person, project: Project| Stake {
+        meta: meta(),
+        person_id: p.meta.id.clone(),
+        project,
+        power: Level::clamped(3),
+        interest: Level::clamped(3),
+        attitude: Attitude::clamped(0),
+    };
+    let launch = || Project::Tag("launch".into());
+    let stakes = [
+        stake(&people[0], launch()),
+        stake(&people[1], launch()),
+        stake(&people[2], launch()),
+        stake(&people[0], Project::Tag("board".into())),
+        stake(&people[1], Project::Deal(deal.clone())),
+    ];
+    for s in &stakes {
+        store.write(|tx| tx.insert(&a, s)).unwrap();
+    }
+    store
+        .write(|tx| tx.insert(&b, &stake(&other, Project::Tag("elsewhere".into()))))
+        .unwrap();
+    let now = t("2026-11-02T10:00:00Z");
+    store
+        .write(|tx| tx.set_trashed::<Stake>(&a, &stakes[2].meta.id, true, None, now))
+        .unwrap();
+    let found = store.read(|tx| tx.stake_projects(&a)).unwrap();
+    assert_eq!(
+        found,
+        vec![
+            (Project::Tag("board".into()), 1),
+            (launch(), 2),
+            (Project::Deal(deal), 1),
+        ],
+        "tags first, trashed stakes and other workspaces left out"
+    );
 }
 
 fn pagination_visits_every_record_once(db: &Fresh) {
@@ -1213,10 +1265,24 @@ fn interactions_and_relationship_record(db: &Fresh) {
     let now = t("2026-11-06T00:00:00Z");
     let last_of = |store: &Store| {
         let last = store.read(|tx| tx.last_contacts(&ws)).unwrap();
-        last.iter()
+        let found = last
+            .iter()
             .find(|(id, _)| *id == p.meta.id)
-            .map(|(_, at)| *at)
+            .map(|(_, at)| *at);
+        // The same read for a few subjects (one never contacted) answers the same.
+        let of = store
+            .read(|tx| tx.last_contacts_of(&ws, &[id(), p.meta.id.clone()]))
+            .unwrap();
+        assert_eq!(
+            of,
+            found
+                .map(|at| (p.meta.id.clone(), at))
+                .into_iter()
+                .collect::<Vec<_>>()
+        );
+        found
     };
+    assert_eq!(last_of(&store), Some(t("2026-11-01T10:00:00Z")));
     store
         .write(|tx| tx.set_trashed::<Interaction>(&ws, &i2.meta.id, true, None, now))
         .unwrap();

@@ -242,11 +242,12 @@ impl Env {
     }
 
     pub(super) fn stakeholders(&self, a: StakeholdersArgs) -> Result<()> {
-        let project = self.app.project(
-            &self.ctx,
-            a.project.tag.as_deref(),
-            a.project.deal.as_deref(),
-        )?;
+        if a.tag.is_none() && a.deal.is_none() {
+            return self.stake_projects();
+        }
+        let project = self
+            .app
+            .project(&self.ctx, a.tag.as_deref(), a.deal.as_deref())?;
         let m = self.app.stakeholder_map(&self.ctx, &project)?;
         if self.json {
             return json(&m);
@@ -278,6 +279,30 @@ impl Env {
             }
             t.print();
         }
+        Ok(())
+    }
+
+    /// `stakeholders` with no project named: the projects that have people placed in
+    /// them, to pick one from.
+    fn stake_projects(&self) -> Result<()> {
+        let projects = self.app.stake_projects(&self.ctx)?;
+        if self.json {
+            return json(&serde_json::json!({"items": projects, "next_cursor": null}));
+        }
+        if projects.is_empty() {
+            self.say("No stakeholders placed yet: `rapport stake PERSON --tag T --power 1-5 --interest 1-5` places one.");
+            return Ok(());
+        }
+        let mut t = Table::new(&["PROJECT", "PEOPLE", "SHOW WITH"]);
+        for p in &projects {
+            let (kind, value) = p.project.key();
+            t.row(vec![
+                p.name.clone(),
+                p.people.to_string(),
+                format!("--{kind} {value}"),
+            ]);
+        }
+        t.print();
         Ok(())
     }
 

@@ -117,6 +117,15 @@ fn insights_match_the_cli(db: &Fresh) {
         .token(&t)
         .send()
         .problem(422);
+    let projects = get("/api/v1/stakeholders/projects");
+    assert_eq!(projects, cli_json(db, &["stakeholders"]));
+    assert_eq!(
+        projects["items"],
+        serde_json::json!([{"kind": "tag", "value": "launch", "name": "#launch", "people": 2}])
+    );
+    s.req("GET", "/api/v1/stakeholders/projects")
+        .send()
+        .problem(401);
 
     let api = get("/api/v1/network?limit=5");
     let local = cli_json(db, &["network", "--limit", "5"]);

@@ -13,6 +13,7 @@ pub const ALL: &[Body] = &[
         web_forms_need_csrf_and_own_ids,
     ),
     ("web_escapes_user_text", web_escapes_user_text),
+    ("web_stakeholder_projects", web_stakeholder_projects),
 ];
 
 /// A logged-in browser: its session cookie and CSRF token.
@@ -401,4 +402,131 @@ fn web_escapes_user_text(db: &Fresh) {
             "{path}"
         );
     }
+}
+
+/// `/stakeholders` lists the projects that have people placed, by tag and by deal; a
+/// deal's map is shown and edited by its id, which must be of the caller's workspace.
+fn web_stakeholder_projects(db: &Fresh) {
+    let a = user_token(db, "acme", "alice", "admin");
+    let b = user_token(db, "globex", "bob", "admin");
+    let s = Server::start(db);
+    let person = |name: &str| {
+        s.req("POST", "/api/v1/people")
+            .token(&a)
+            .json(&json!({"name": name}))
+            .send()
+            .expect(201)
+            .json()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (ada, bea) = (person("Ada Able"), person("Bea Bold"));
+    let did = s
+        .req("POST", "/api/v1/deals")
+        .token(&a)
+        .json(&json!({"subject": {"kind": "person", "id": ada}, "title": "Big one"}))
+        .send()
+        .expect(201)
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let alice = login(&s, "acme", "alice", "secret-pw");
+    let page = |sess: &Session, path: &str| {
+        s.req("GET", path)
+            .header("Cookie", &sess.cookie)
+            .send()
+            .expect(200)
+            .body
+    };
+    assert!(page(&alice, "/stakeholders").contains("No one is placed in a project yet"));
+
+    // Placed on a tag, then on the deal from the deal's own page.
+    let t = &alice.csrf;
+    let r = post(
+        &s,
+        &alice,
+        "/stakeholders",
+        &format!("csrf={t}&tag=launch&person={ada}&power=5&interest=4&attitude=1"),
+    )
+    .expect(303);
+    assert_eq!(
+        r.header("location"),
+        Some("/stakeholders?tag=launch&done=Saved")
+    );
+    let deal_page = page(&alice, &format!("/stakeholders?deal={did}"));
+    assert_eq!(hidden(&deal_page, "deal"), did);
+    assert!(
+        deal_page.contains("Power × interest: Big one"),
+        "{deal_page}"
+    );
+    let r = post(
+        &s,
+        &alice,
+        "/stakeholders",
+        &format!("csrf={t}&deal={did}&person=bea&power=2&interest=5&attitude=0"),
+    )
+    .expect(303);
+    assert_eq!(
+        r.header("location"),
+        Some(format!("/stakeholders?deal={did}&done=Saved").as_str())
+    );
+    let deal_page = page(&alice, &format!("/stakeholders?deal={did}&done=Saved"));
+    assert!(deal_page.contains(&format!("href=\"/people/{bea}\">Bea Bold")));
+    assert!(deal_page.contains(&format!(
+        "href=\"/stakeholders?deal={did}\" aria-current=\"page\""
+    )));
+
+    // The list: each project once, with its count and a link to its map.
+    let list = page(&alice, "/stakeholders");
+    assert!(
+        list.contains(
+            "href=\"/stakeholders?tag=launch\">#launch</a> <span class=\"muted\">1 person"
+        )
+    );
+    assert!(list.contains(&format!(
+        "href=\"/stakeholders?deal={did}\">Big one</a> <span class=\"muted\">1 person"
+    )));
+    assert!(
+        list.find("#launch") < list.find("Big one"),
+        "tags come first"
+    );
+
+    // Bob cannot place anyone on Alice's deal, nor see it among his projects.
+    let bob = login(&s, "globex", "bob", "secret-pw");
+    let his = s
+        .req("POST", "/api/v1/people")
+        .token(&b)
+        .json(&json!({"name": "Bob's Contact"}))
+        .send()
+        .expect(201)
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = post(
+        &s,
+        &bob,
+        "/stakeholders",
+        &format!(
+            "csrf={}&deal={did}&person={his}&power=2&interest=2&attitude=0",
+            bob.csrf
+        ),
+    );
+    assert_eq!(r.status, 404, "{}", r.body);
+    assert!(!page(&bob, "/stakeholders").contains("Big one"));
+    let m = s
+        .req("GET", &format!("/api/v1/stakeholders?deal={did}"))
+        .token(&a)
+        .send()
+        .expect(200)
+        .json();
+    let placed: usize = m["quadrants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["people"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(placed, 1, "only Bea is on the deal: {m}");
 }

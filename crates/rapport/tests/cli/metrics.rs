@@ -501,6 +501,37 @@ fn stakeholders(db: &Fresh) {
         r.ok(&["stakeholders", "--tag", "empty"])
             .contains("No stakeholders set for #empty yet")
     );
+
+    // With no project named: the projects that have people placed, tags first.
+    let projects = r.json(&["stakeholders"]);
+    let listed: Vec<(String, String, u64)> = projects["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|p| {
+                    (
+                        p["kind"].as_str().unwrap_or_default().to_string(),
+                        p["name"].as_str().unwrap_or_default().to_string(),
+                        p["people"].as_u64().unwrap_or_default(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        listed,
+        vec![
+            ("tag".to_string(), "#launch".to_string(), 5),
+            ("deal".to_string(), "Big Deal".to_string(), 1),
+        ]
+    );
+    assert_eq!(projects["items"][0]["value"], "launch");
+    assert_eq!(projects["next_cursor"], serde_json::Value::Null);
+    // Each line says how to show its map.
+    let text = r.ok(&["stakeholders"]);
+    assert!(text.contains("--tag launch"), "{text}");
+    assert!(text.contains("Big Deal"), "{text}");
 }
 
 /// `rel set --end-reason` records why a relationship ended; metrics count churn by it.
