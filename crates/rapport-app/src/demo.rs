@@ -1,7 +1,7 @@
 //! Realistic, deterministic demo data: people from many cultures, organizations, a year of
 //! interactions with plausible cadence (some relationships tended, some neglected),
 //! promises kept and broken both ways, exchanges, conflicts, feedback, goals, tasks,
-//! important dates, deals, ties and notes. The same seed gives the same data, ids included.
+//! important dates, deals, ties, notes and two stakeholder maps. The same seed gives the same data, ids included.
 //!
 //! A streaming generator: `organizations()` once, then `next_batch()` until `None`, so a
 //! million people never sit in memory at once. Every reference in a batch points at a
@@ -48,6 +48,7 @@ pub struct DemoBatch {
     pub dates: Vec<ImportantDate>,
     pub deals: Vec<Deal>,
     pub notes: Vec<Note>,
+    pub stakes: Vec<Stake>,
 }
 
 /// SplitMix64: small, fast and good enough for plausible data.
@@ -459,6 +460,33 @@ const NOTES: &[&str] = &[
     "Big football fan",
 ];
 
+/// A stakeholder map of the demo: a tag project whose people are the first few, in
+/// generation order, who carry one of `from`'s tags, with a power that tag suggests.
+struct DemoProject {
+    tag: &'static str,
+    from: &'static [(&'static str, i64)],
+    limit: u32,
+}
+
+const DEMO_PROJECTS: &[DemoProject] = &[
+    DemoProject {
+        tag: "launch",
+        from: &[
+            ("board", 5),
+            ("investor", 4),
+            ("press", 3),
+            ("advisor", 3),
+            ("early-adopter", 2),
+        ],
+        limit: 24,
+    },
+    DemoProject {
+        tag: "fundraising",
+        from: &[("investor", 5), ("board", 4), ("advisor", 3)],
+        limit: 16,
+    },
+];
+
 pub struct DemoGenerator {
     cfg: DemoConfig,
     rng: Rng,
@@ -471,6 +499,10 @@ pub struct DemoGenerator {
     /// The streams of the extra interactions of `interactions_per_person`.
     extra_rng: Rng,
     extra_ids: IdBits,
+    /// The streams of the stakes, and how many people each of [`DEMO_PROJECTS`] has.
+    stake_rng: Rng,
+    stake_ids: IdBits,
+    placed: [u32; DEMO_PROJECTS.len()],
     done: u32,
     orgs: Vec<(Id, String, Vec<String>)>,
     people: Vec<Id>,
@@ -503,12 +535,20 @@ impl DemoGenerator {
             millis,
             Rng(cfg.seed ^ cfg.id_salt.rotate_left(29) ^ 0x0455_81D5).bytes(),
         );
+        let stake_rng = Rng(cfg.seed ^ 0x5354_414b_4553_0000);
+        let stake_ids = IdBits::starting(
+            millis,
+            Rng(cfg.seed ^ cfg.id_salt.rotate_left(41) ^ 0x057A_4E5D).bytes(),
+        );
         DemoGenerator {
             cfg,
             rng,
             ids,
             extra_rng,
             extra_ids,
+            stake_rng,
+            stake_ids,
+            placed: [0; DEMO_PROJECTS.len()],
             done: 0,
             orgs: Vec::new(),
             people: Vec::new(),
@@ -602,6 +642,7 @@ impl DemoGenerator {
         let mut b = DemoBatch::default();
         for _ in 0..n {
             self.person(&mut b);
+            self.stakes(&mut b);
             self.done += 1;
         }
         Some(b)
@@ -792,6 +833,48 @@ impl DemoGenerator {
         }
         self.people.push(pid);
         b.people.push(p);
+    }
+
+    /// The last person's places in the demo's projects, until each project has its
+    /// people. They draw from their own random streams, so everything else is the same
+    /// as without them.
+    fn stakes(&mut self, b: &mut DemoBatch) {
+        let Some(p) = b.people.last() else {
+            return;
+        };
+        let (person, tags) = (p.meta.id.clone(), p.tags.clone());
+        std::mem::swap(&mut self.rng, &mut self.stake_rng);
+        std::mem::swap(&mut self.ids, &mut self.stake_ids);
+        for (n, project) in DEMO_PROJECTS.iter().enumerate() {
+            let power = project
+                .from
+                .iter()
+                .filter(|(t, _)| tags.iter().any(|tag| tag == t))
+                .map(|(_, power)| *power)
+                .max();
+            let Some(power) = power else { continue };
+            if self.placed[n] >= project.limit || !self.rng.chance(0.6) {
+                continue;
+            }
+            self.placed[n] += 1;
+            let meta = self.meta(60);
+            b.stakes.push(Stake {
+                meta,
+                person_id: person.clone(),
+                project: Project::Tag(project.tag.into()),
+                power: Level::clamped(power - self.rng.range(0, 1)),
+                interest: Level::clamped(self.rng.range(1, 5)),
+                attitude: Attitude::clamped(self.rng.weighted(&[
+                    (-2, 1),
+                    (-1, 2),
+                    (0, 3),
+                    (1, 4),
+                    (2, 2),
+                ])),
+            });
+        }
+        std::mem::swap(&mut self.rng, &mut self.stake_rng);
+        std::mem::swap(&mut self.ids, &mut self.stake_ids);
     }
 
     /// One interaction with `subject`, `day` days ago.
@@ -1284,6 +1367,32 @@ mod tests {
             }
         }
         assert_eq!(n_people, 500);
+        // Each demo project has its people, each placed once, every one of them carrying
+        // one of the project's tags.
+        let tags_of: std::collections::HashMap<&Id, &Vec<String>> = batches
+            .iter()
+            .flat_map(|b| b.people.iter().map(|p| (&p.meta.id, &p.tags)))
+            .collect();
+        for project in DEMO_PROJECTS {
+            let placed: Vec<&Stake> = batches
+                .iter()
+                .flat_map(|b| &b.stakes)
+                .filter(|s| s.project == Project::Tag(project.tag.into()))
+                .collect();
+            assert_eq!(placed.len(), project.limit as usize, "{}", project.tag);
+            let distinct: HashSet<&Id> = placed.iter().map(|s| &s.person_id).collect();
+            assert_eq!(distinct.len(), placed.len());
+            for s in placed {
+                let tags = tags_of[&s.person_id];
+                assert!(
+                    project
+                        .from
+                        .iter()
+                        .any(|(t, _)| tags.iter().any(|x| x == t))
+                );
+                assert!(s.validate().is_ok());
+            }
+        }
         assert!((400..=700).contains(&n_rel), "{n_rel} relationships");
         assert!(n_inter > 2000, "{n_inter} interactions");
         let names: HashSet<_> = batches

@@ -316,5 +316,6 @@ fn insert_batch(tx: &mut Tx<'_>, ws: &Id, b: &DemoBatch) -> Result<BatchCounts, 
     other += insert_all(tx, ws, &b.dates)?;
     other += insert_all(tx, ws, &b.deals)?;
     other += insert_all(tx, ws, &b.notes)?;
+    other += insert_all(tx, ws, &b.stakes)?;
     Ok((people, rels, interactions, commitments, other))
 }

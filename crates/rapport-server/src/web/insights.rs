@@ -234,7 +234,12 @@ pub async fn stakeholders(
                     .people
                     .iter()
                     .map(|p| {
-                        all.push((p.person.name.clone(), p.power.get(), p.interest.get()));
+                        all.push((
+                            p.person.name.clone(),
+                            p.power.get(),
+                            p.interest.get(),
+                            p.attitude.get(),
+                        ));
                         PlacedView {
                             id: p.person.id.to_string(),
                             name: p.person.name.clone(),

@@ -173,12 +173,33 @@ pub fn ego(center: &str, around: &[(String, f64)], title: &str) -> String {
     svg
 }
 
-/// The power × interest grid (1–5 each) with people placed on it.
-pub fn stakeholder_grid(people: &[(String, u8, u8)], title: &str) -> String {
-    let (w, h, pad) = (360.0_f64, 360.0_f64, 36.0_f64);
+/// One person on a stakeholder grid: name, power 1–5, interest 1–5, attitude −2..2.
+pub type GridPerson = (String, u8, u8, i8);
+
+/// How many people one cell of the grid shows as dots; more are counted on a last dot.
+const DOTS_PER_CELL: usize = 9;
+
+/// A name's initials as a dot's label: the first letters of its first and last words.
+fn initials(name: &str) -> String {
+    let mut words = name.split_whitespace();
+    let first = words.next().and_then(|w| w.chars().next());
+    let last = words.next_back().and_then(|w| w.chars().next());
+    first
+        .into_iter()
+        .chain(last)
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// The power × interest grid: 5 × 5 cells in four quadrants, each person a dot with their
+/// initials in the cell of their power and interest, coloured by attitude (opposed,
+/// neutral, supportive), their name and levels in the dot's tooltip. People sharing a
+/// cell sit side by side, three to a row; past nine, the last dot counts the rest.
+pub fn stakeholder_grid(people: &[GridPerson], title: &str) -> String {
+    let (w, h, pad) = (400.0_f64, 400.0_f64, 40.0_f64);
     let cell = (w - 2.0 * pad) / 5.0;
-    let x = |interest: u8| pad + cell * (f64::from(interest) - 0.5);
-    let y = |power: u8| h - pad - cell * (f64::from(power) - 0.5);
+    let left = |interest: u8| pad + cell * f64::from(interest.clamp(1, 5) - 1);
+    let top = |power: u8| h - pad - cell * f64::from(power.clamp(1, 5));
     let mut svg = String::new();
     let _ = write!(
         svg,
@@ -200,30 +221,56 @@ pub fn stakeholder_grid(people: &[(String, u8, u8)], title: &str) -> String {
             svg,
             r#"<rect x="{qx}" y="{qy}" width="{half}" height="{half}" class="quadrant"/><text x="{}" y="{}" class="qlabel">{label}</text>"#,
             qx + 6.0,
-            qy + 16.0
+            qy + 14.0
         );
     }
     let _ = write!(
         svg,
-        r#"<text x="{mid_x}" y="{}" class="axis" text-anchor="middle">interest →</text><text x="12" y="{mid_y}" class="axis" transform="rotate(-90 12 {mid_y})" text-anchor="middle">power →</text>"#,
-        h - 8.0
+        r#"<text x="{mid_x}" y="{}" class="axis" text-anchor="middle">interest →</text><text x="14" y="{mid_y}" class="axis" transform="rotate(-90 14 {mid_y})" text-anchor="middle">power →</text>"#,
+        h - 10.0
     );
-    // People sharing a cell are fanned out a little so that none hides another.
-    let mut seen: std::collections::HashMap<(u8, u8), usize> = std::collections::HashMap::new();
-    for (name, power, interest) in people {
-        let k = seen.entry((*power, *interest)).or_insert(0);
-        let dy = *k as f64 * 14.0;
-        *k += 1;
-        let _ = write!(
-            svg,
-            r#"<circle cx="{:.1}" cy="{:.1}" r="5" class="node"><title>{}: power {power}, interest {interest}</title></circle><text x="{:.1}" y="{:.1}" class="label">{}</text>"#,
-            x(*interest),
-            y(*power) + dy,
-            esc(name),
-            x(*interest) + 8.0,
-            y(*power) + dy + 4.0,
-            esc(name)
-        );
+    let mut cells: std::collections::BTreeMap<(u8, u8), Vec<&GridPerson>> = Default::default();
+    for p in people {
+        cells.entry((p.1, p.2)).or_default().push(p);
+    }
+    let step = cell / 3.0;
+    for ((power, interest), here) in cells {
+        let shown = if here.len() > DOTS_PER_CELL {
+            DOTS_PER_CELL - 1
+        } else {
+            here.len()
+        };
+        let at = |k: usize| {
+            (
+                left(interest) + step * (k % 3) as f64 + step / 2.0,
+                // The quadrant's label sits in the top cells' first row: fill from below.
+                top(power) + cell - step * (k / 3) as f64 - step / 2.0,
+            )
+        };
+        for (k, (name, _, _, attitude)) in here.iter().take(shown).enumerate() {
+            let (cx, cy) = at(k);
+            let mood = match attitude {
+                a if *a < 0 => "opposed",
+                0 => "neutral",
+                _ => "supportive",
+            };
+            let _ = write!(
+                svg,
+                r#"<g class="stake {mood}"><title>{}: power {power}, interest {interest}, attitude {attitude:+}</title><circle cx="{cx:.1}" cy="{cy:.1}" r="10" class="node"/><text x="{cx:.1}" y="{:.1}" class="initials" text-anchor="middle">{}</text></g>"#,
+                esc(name),
+                cy + 3.5,
+                esc(&initials(name))
+            );
+        }
+        if here.len() > shown {
+            let (cx, cy) = at(shown);
+            let rest = here.len() - shown;
+            let _ = write!(
+                svg,
+                r#"<g class="stake more"><title>{rest} more: power {power}, interest {interest}</title><circle cx="{cx:.1}" cy="{cy:.1}" r="10" class="node"/><text x="{cx:.1}" y="{:.1}" class="initials" text-anchor="middle">+{rest}</text></g>"#,
+                cy + 3.5
+            );
+        }
     }
     svg.push_str("</svg>");
     svg
@@ -243,12 +290,44 @@ mod tests {
 
     #[test]
     fn grid_places_and_escapes_people() {
-        let s = stakeholder_grid(&[("<b>A</b>".into(), 5, 5), ("B".into(), 1, 1)], "g");
+        let s = stakeholder_grid(
+            &[("<b>A</b>".into(), 5, 5, -1), ("Bea Bold".into(), 1, 1, 2)],
+            "g",
+        );
         assert_eq!(s.matches("<circle").count(), 2);
-        assert!(s.contains("&lt;b&gt;A&lt;/b&gt;"));
+        assert!(s.contains("&lt;b&gt;A&lt;/b&gt;: power 5, interest 5, attitude -1"));
+        assert!(s.contains(">BB</text>") && s.contains("stake opposed"));
         assert!(s.contains("manage closely") && s.contains("monitor"));
         let e = ego("Me & you", &[("X".into(), 3.0)], "e");
         assert!(e.contains("Me &amp; you") && e.contains("<line"));
+    }
+
+    #[test]
+    fn grid_cells_hold_nine_dots_and_count_the_rest() {
+        let crowd: Vec<GridPerson> = (0..12)
+            .map(|n| (format!("Person {n}"), 4, 4, 0))
+            .chain([("Zed Zero".to_string(), 1, 5, 1)])
+            .collect();
+        let s = stakeholder_grid(&crowd, "g");
+        assert_eq!(
+            s.matches("<circle").count(),
+            10,
+            "9 in the crowded cell, 1 alone"
+        );
+        assert!(s.contains(">+4</text>"), "8 shown, the ninth dot counts 4");
+        // No two dots at the same place.
+        let mut centres: Vec<&str> = s
+            .split("<circle ")
+            .skip(1)
+            .map(|c| c.split(" r=").next().unwrap_or_default())
+            .collect();
+        let n = centres.len();
+        centres.sort();
+        centres.dedup();
+        assert_eq!(centres.len(), n);
+        assert_eq!(initials("María José  de la Cruz"), "MC");
+        assert_eq!(initials("Ünal"), "Ü");
+        assert_eq!(initials(""), "");
     }
 
     #[test]
