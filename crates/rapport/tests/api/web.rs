@@ -410,28 +410,23 @@ fn web_stakeholder_projects(db: &Fresh) {
     let a = user_token(db, "acme", "alice", "admin");
     let b = user_token(db, "globex", "bob", "admin");
     let s = Server::start(db);
-    let person = |name: &str| {
-        s.req("POST", "/api/v1/people")
-            .token(&a)
-            .json(&json!({"name": name}))
+    // A record made through the API, by its id.
+    let create = |token: &str, path: &str, body: serde_json::Value| {
+        let made = s
+            .req("POST", path)
+            .token(token)
+            .json(&body)
             .send()
-            .expect(201)
-            .json()["id"]
-            .as_str()
-            .unwrap()
-            .to_string()
+            .expect(201);
+        made.json()["id"].as_str().unwrap().to_string()
     };
-    let (ada, bea) = (person("Ada Able"), person("Bea Bold"));
-    let did = s
-        .req("POST", "/api/v1/deals")
-        .token(&a)
-        .json(&json!({"subject": {"kind": "person", "id": ada}, "title": "Big one"}))
-        .send()
-        .expect(201)
-        .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let ada = create(&a, "/api/v1/people", json!({"name": "Ada Able"}));
+    let bea = create(&a, "/api/v1/people", json!({"name": "Bea Bold"}));
+    let did = create(
+        &a,
+        "/api/v1/deals",
+        json!({"subject": {"kind": "person", "id": ada}, "title": "Big one"}),
+    );
     let alice = login(&s, "acme", "alice", "secret-pw");
     let page = |sess: &Session, path: &str| {
         s.req("GET", path)
@@ -495,16 +490,7 @@ fn web_stakeholder_projects(db: &Fresh) {
 
     // Bob cannot place anyone on Alice's deal, nor see it among his projects.
     let bob = login(&s, "globex", "bob", "secret-pw");
-    let his = s
-        .req("POST", "/api/v1/people")
-        .token(&b)
-        .json(&json!({"name": "Bob's Contact"}))
-        .send()
-        .expect(201)
-        .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let his = create(&b, "/api/v1/people", json!({"name": "Bob's Contact"}));
     let r = post(
         &s,
         &bob,
