@@ -27,8 +27,10 @@ struct Search {
     dist: Vec<u32>,
     sigma: Vec<f64>,
     delta: Vec<f64>,
-    /// Nodes in the order found; also the breadth-first queue.
+    /// Nodes in the order found, the first `found` of them; also the breadth-first
+    /// queue. As long as the nodes, so that finding one is a store, not a push.
     order: Vec<u32>,
+    found: usize,
 }
 
 impl Search {
@@ -37,30 +39,38 @@ impl Search {
             dist: vec![u32::MAX; n],
             sigma: vec![0.0; n],
             delta: vec![0.0; n],
-            order: Vec::with_capacity(n),
+            order: vec![0; n],
+            found: 0,
         }
     }
 
+    /// The nodes the last search found, in order, the source first.
+    fn found(&self) -> &[u32] {
+        &self.order[..self.found]
+    }
+
     /// The dependencies of every node on source `s`: afterwards `delta[v]` for each `v`
-    /// of `order` but the first (`s` itself, whose own value is not a dependency).
+    /// found but the first (`s` itself, whose own value is not a dependency).
     fn run(&mut self, g: &Adjacency<'_>, s: u32) {
         let Search {
             dist,
             sigma,
             delta,
             order,
+            found,
         } = self;
-        for &v in order.iter() {
+        for &v in &order[..*found] {
             dist[v as usize] = u32::MAX;
             sigma[v as usize] = 0.0;
             delta[v as usize] = 0.0;
         }
-        order.clear();
         dist[s as usize] = 0;
         sigma[s as usize] = 1.0;
-        order.push(s);
+        order[0] = s;
+        // Each node is found once, so `tail` stays within the nodes.
+        let mut tail = 1;
         let mut head = 0;
-        while head < order.len() {
+        while head < tail {
             let v = order[head];
             head += 1;
             let dv = dist[v as usize];
@@ -70,17 +80,18 @@ impl Search {
                 if dw == u32::MAX {
                     dist[w as usize] = dv + 1;
                     sigma[w as usize] = sv;
-                    order.push(w);
+                    order[tail] = w;
+                    tail += 1;
                 } else if dw == dv + 1 {
                     sigma[w as usize] += sv;
                 }
             }
         }
-        for &w in order.iter().rev() {
+        *found = tail;
+        // Every node but the source, last found first, gives its share to the nodes one
+        // hop nearer the source.
+        for &w in order[1..tail].iter().rev() {
             let dw = dist[w as usize];
-            if dw == 0 {
-                continue;
-            }
             let coeff = (1.0 + delta[w as usize]) / sigma[w as usize];
             for &v in g.around(w) {
                 if dist[v as usize] == dw - 1 {
@@ -95,7 +106,7 @@ impl Search {
     /// `keep`, its distances (none when a node is too far for them).
     fn kept(&self, keep: bool) -> Searched {
         let mut delta = vec![0f64; self.dist.len()];
-        for &w in self.order.iter().skip(1) {
+        for &w in self.found().iter().skip(1) {
             delta[w as usize] = self.delta[w as usize];
         }
         let dist = keep
