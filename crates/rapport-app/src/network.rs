@@ -147,8 +147,7 @@ impl App {
         match read {
             Overview::Answered(network) => Ok(network),
             Overview::Whole(generation, graph) => {
-                let (network, snapshot) = graph.overview_and_snapshot(limit, KEPT);
-                let people = graph.people_graph();
+                let (network, snapshot, people) = graph.overview_and_kept(limit, KEPT);
                 drop(graph);
                 self.store.write(|tx| {
                     if tx.keep_network_snapshot(&ctx.ws, generation, &snapshot)? {
@@ -161,7 +160,7 @@ impl App {
             Overview::Patched {
                 generation,
                 kept_at,
-                graph,
+                mut graph,
                 me,
             } => {
                 let snapshot = graph.snapshot(KEPT);

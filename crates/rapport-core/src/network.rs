@@ -768,9 +768,23 @@ impl Graph {
     /// [`BETWEENNESS_SAMPLES`] sources spread evenly over the people and scaled up. The
     /// sources' searches run on the cores there are; the sums are those of one thread.
     pub fn connectors(&self, limit: usize) -> Connectors {
+        self.connectors_kept(limit, Vec::new(), false).0
+    }
+
+    /// [`Graph::connectors`], not searching again from the sources whose searches in
+    /// `kept` still hold for this graph (see [`betweenness::SourceSearch`]); with the
+    /// searches of this graph to keep when `keep` and the sources are sampled (all
+    /// sources' searches would be too large to keep).
+    fn connectors_kept(
+        &self,
+        limit: usize,
+        kept: Vec<betweenness::SourceSearch>,
+        keep: bool,
+    ) -> (Connectors, Vec<betweenness::SourceSearch>) {
         let n = self.ids.len();
         let people = n.saturating_sub(1);
-        let sources: Vec<u32> = if people <= EXACT_BETWEENNESS_LIMIT {
+        let sampled = people > EXACT_BETWEENNESS_LIMIT;
+        let sources: Vec<u32> = if !sampled {
             (1..n as u32).collect()
         } else {
             let step = people as f64 / BETWEENNESS_SAMPLES as f64;
@@ -793,12 +807,14 @@ impl Graph {
             }
             off[v as usize + 1] = nbr.len() as u32;
         }
-        let bc = betweenness::brandes(
+        let (bc, searches) = betweenness::brandes(
             &betweenness::Adjacency {
                 off: &off,
                 nbr: &nbr,
             },
             &sources,
+            kept,
+            keep && sampled,
             betweenness::threads(),
         );
         // Undirected: each pair was counted from both ends. Scale samples up, then to a
@@ -812,7 +828,7 @@ impl Graph {
                 .then_with(|| self.names[*x as usize].cmp(&self.names[*y as usize]))
                 .then(x.cmp(y))
         });
-        Connectors {
+        let connectors = Connectors {
             people: ranked
                 .into_iter()
                 .map(|v| Connector {
@@ -827,7 +843,8 @@ impl Graph {
                 .collect(),
             approximate: sources.len() < people,
             sources: sources.len(),
-        }
+        };
+        (connectors, searches)
     }
 
     /// The overview: strongest ties, connectors and dormant ties, `limit` of each.

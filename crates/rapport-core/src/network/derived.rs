@@ -11,12 +11,13 @@ use std::collections::{HashMap, HashSet};
 
 use base64::Engine;
 
+use super::betweenness::{SourceSearch, UNREACHED};
 use super::{Acc, Graph, GraphBuilder, NetworkSnapshot, PeopleIndex, pair_key, sort_pairs};
 use crate::Id;
 use crate::enums::TieKind;
 
 /// Changes whenever the encoding changes: a kept graph of another format is not read.
-const FORMAT: &str = "people-graph 1\n";
+const FORMAT: &str = "people-graph 2\n";
 
 /// See the module documentation.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -26,6 +27,11 @@ pub struct PeopleGraph {
     names: Vec<String>,
     /// (pair key by node numbers, evidence) of every tie between two people, by key.
     edges: Vec<(u64, Acc)>,
+    /// The connectors' searches from their sampled sources on these ties, those that
+    /// still hold (see [`SourceSearch`]): a patch drops those its ties may change, all
+    /// of them when it renumbers the people, and the next snapshot searches again from
+    /// those sources only.
+    searches: Vec<SourceSearch>,
 }
 
 /// A person the write touched who is live now: id, name, and the live person just
@@ -40,6 +46,11 @@ pub struct Placed {
 impl Graph {
     /// The ties between people and the people, without me: what a [`PeopleGraph`] keeps.
     pub fn people_graph(&self) -> PeopleGraph {
+        self.people_graph_searched(Vec::new())
+    }
+
+    /// [`Graph::people_graph`] with these searches of its connectors.
+    pub(super) fn people_graph_searched(&self, searches: Vec<SourceSearch>) -> PeopleGraph {
         PeopleGraph {
             ids: self.ids.iter().skip(1).flatten().cloned().collect(),
             names: self.names.iter().skip(1).cloned().collect(),
@@ -49,6 +60,7 @@ impl Graph {
                 .filter(|e| e.a != 0)
                 .map(|e| (pair_key(e.a, e.b), e.acc))
                 .collect(),
+            searches,
         }
     }
 }
@@ -146,8 +158,24 @@ impl PeopleGraph {
         }
         let mut edges = sort_pairs(raw, n);
         edges.dedup_by_key(|(k, _)| *k);
+        // Searches hold while every person keeps their number and each tie added or
+        // removed is one they cannot see.
+        let renumbered = order.len() != self.ids.len()
+            || order.iter().zip(&self.ids).any(|((id, _), old)| id != old);
+        let mut searches = std::mem::take(&mut self.searches);
+        if renumbered {
+            searches.clear();
+        } else {
+            let changed = changed_pairs(&self.edges, &edges);
+            searches.retain(|s| changed.iter().all(|&(a, b)| s.unchanged_by(a, b)));
+        }
         let (ids, names) = order.into_iter().unzip();
-        *self = PeopleGraph { ids, names, edges };
+        *self = PeopleGraph {
+            ids,
+            names,
+            edges,
+            searches,
+        };
     }
 
     /// The graph these people and ties make, without me: enough for the snapshot.
@@ -167,11 +195,20 @@ impl PeopleGraph {
     }
 
     /// The overview's snapshot of this graph (see [`NetworkSnapshot`]): the same as the
-    /// whole graph's.
-    pub fn snapshot(&self, kept: usize) -> NetworkSnapshot {
+    /// whole graph's. The connectors search again only from the sources whose kept
+    /// searches a patch dropped, and the graph keeps the searches of its ties.
+    pub fn snapshot(&mut self, kept: usize) -> NetworkSnapshot {
         let g = self.graph();
-        let connectors = g.connectors(kept);
+        let (connectors, searches) =
+            g.connectors_kept(kept, std::mem::take(&mut self.searches), true);
+        self.searches = searches;
         g.snapshot(kept, &connectors)
+    }
+
+    /// Sources whose searches are kept (for tests and measurements: after a patch, those
+    /// the next snapshot will not search from again).
+    pub fn kept_searches(&self) -> usize {
+        self.searches.len()
     }
 
     /// The graph as stored: a format line, then its bytes in base64.
@@ -201,6 +238,23 @@ impl PeopleGraph {
             b.extend([u8::from(acc.declared.is_some()), strength, kind]);
             b.extend(acc.met.to_le_bytes());
             b.extend(acc.last.to_le_bytes());
+        }
+        // Each search: its source, every node's distance, a bit per node for a non-zero
+        // dependency, and those dependencies' bits.
+        b.extend((self.searches.len() as u32).to_le_bytes());
+        for search in &self.searches {
+            b.extend(search.source.to_le_bytes());
+            b.extend(&search.dist);
+            let mut nonzero = vec![0u8; search.delta.len().div_ceil(8)];
+            for (i, x) in search.delta.iter().enumerate() {
+                if x.to_bits() != 0 {
+                    nonzero[i / 8] |= 1 << (i % 8);
+                }
+            }
+            b.extend(&nonzero);
+            for x in search.delta.iter().filter(|x| x.to_bits() != 0) {
+                b.extend(x.to_le_bytes());
+            }
         }
         let mut out = String::from(FORMAT);
         base64::engine::general_purpose::STANDARD_NO_PAD.encode_string(&b, &mut out);
@@ -244,11 +298,73 @@ impl PeopleGraph {
                 },
             ));
         }
+        let nodes = people + 1;
+        let count = r.u32()? as usize;
+        let mut searches = Vec::with_capacity(count.min(bytes.len() / nodes));
+        for _ in 0..count {
+            let source = r.u32()?;
+            let dist = r.bytes(nodes)?.to_vec();
+            let nonzero = r.bytes(nodes.div_ceil(8))?;
+            let mut delta = vec![0f64; nodes];
+            for (i, x) in delta.iter_mut().enumerate() {
+                if nonzero[i / 8] & (1 << (i % 8)) != 0 {
+                    *x = f64::from_le_bytes(r.take()?);
+                }
+            }
+            if source == 0
+                || source as usize >= nodes
+                || dist[source as usize] != 0
+                || dist[0] != UNREACHED
+            {
+                return None;
+            }
+            searches.push(SourceSearch {
+                source,
+                dist,
+                delta,
+            });
+        }
         if !r.0.is_empty() || !edges.is_sorted_by(|x, y| x.0 < y.0) {
             return None;
         }
-        Some(PeopleGraph { ids, names, edges })
+        Some(PeopleGraph {
+            ids,
+            names,
+            edges,
+            searches,
+        })
     }
+}
+
+/// The pairs that are ties in one of two graphs' ties (by key, same numbering) and not
+/// in the other.
+fn changed_pairs(old: &[(u64, Acc)], new: &[(u64, Acc)]) -> Vec<(u32, u32)> {
+    let mut changed = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < old.len() || j < new.len() {
+        let key = match (old.get(i), new.get(j)) {
+            (Some(x), Some(y)) if x.0 == y.0 => {
+                i += 1;
+                j += 1;
+                continue;
+            }
+            (Some(x), Some(y)) if x.0 < y.0 => {
+                i += 1;
+                x.0
+            }
+            (Some(x), None) => {
+                i += 1;
+                x.0
+            }
+            (_, Some(y)) => {
+                j += 1;
+                y.0
+            }
+            (None, None) => break,
+        };
+        changed.push(((key >> 32) as u32, (key & 0xffff_ffff) as u32));
+    }
+    changed
 }
 
 struct Reader<'a>(&'a [u8]);
@@ -260,18 +376,22 @@ impl<'a> Reader<'a> {
         Some(*head)
     }
 
+    fn bytes(&mut self, len: usize) -> Option<&'a [u8]> {
+        if len > self.0.len() {
+            return None;
+        }
+        let (head, rest) = self.0.split_at(len);
+        self.0 = rest;
+        Some(head)
+    }
+
     fn u32(&mut self) -> Option<u32> {
         self.take().map(u32::from_le_bytes)
     }
 
     fn str(&mut self) -> Option<&'a str> {
         let len = self.u32()? as usize;
-        if len > self.0.len() {
-            return None;
-        }
-        let (s, rest) = self.0.split_at(len);
-        self.0 = rest;
-        std::str::from_utf8(s).ok()
+        std::str::from_utf8(self.bytes(len)?).ok()
     }
 }
 

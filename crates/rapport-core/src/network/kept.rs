@@ -23,9 +23,10 @@ use serde::{Deserialize, Serialize};
 #[cfg(test)]
 mod tests;
 
+use super::betweenness::SourceSearch;
 use super::{
     Acc, Connector, Connectors, DORMANT_DAYS, DORMANT_STRENGTH, Edge, Graph, Network, NodeRef,
-    TieView, first,
+    PeopleGraph, TieView, first,
 };
 
 /// Lists are kept this long: the longest overview the API serves.
@@ -129,7 +130,29 @@ impl Graph {
     /// The overview of `limit` of each, and the snapshot of `kept` of each, from one
     /// computation of the connectors.
     pub fn overview_and_snapshot(&self, limit: usize, kept: usize) -> (Network, NetworkSnapshot) {
-        let connectors = self.connectors(limit.max(kept));
+        let (network, snapshot, _) = self.overview_searched(limit, kept, false);
+        (network, snapshot)
+    }
+
+    /// [`Graph::overview_and_snapshot`], and the graph between people to keep with it
+    /// ([`Graph::people_graph`]) holding the connectors' searches, so that the first
+    /// overview after a write searches again only from the sources the write can change.
+    pub fn overview_and_kept(
+        &self,
+        limit: usize,
+        kept: usize,
+    ) -> (Network, NetworkSnapshot, PeopleGraph) {
+        let (network, snapshot, searches) = self.overview_searched(limit, kept, true);
+        (network, snapshot, self.people_graph_searched(searches))
+    }
+
+    fn overview_searched(
+        &self,
+        limit: usize,
+        kept: usize,
+        keep: bool,
+    ) -> (Network, NetworkSnapshot, Vec<SourceSearch>) {
+        let (connectors, searches) = self.connectors_kept(limit.max(kept), Vec::new(), keep);
         let snapshot = self.snapshot(kept, &connectors);
         let network = Network {
             people: self.people(),
@@ -141,7 +164,7 @@ impl Graph {
             },
             dormant: self.dormant(limit),
         };
-        (network, snapshot)
+        (network, snapshot, searches)
     }
 
     pub(super) fn snapshot(&self, kept: usize, connectors: &Connectors) -> NetworkSnapshot {

@@ -132,3 +132,82 @@ fn a_damaged_graph_is_not_read() {
     assert_eq!(PeopleGraph::decode("people-graph 0\nAAAA"), None);
     assert_eq!(PeopleGraph::decode(""), None);
 }
+
+/// People enough for the connectors' sources to be sampled, and their searches kept.
+const SAMPLED: u64 = 2_200;
+
+/// A kept graph with its searches, patched after `writes` random writes (or ties added
+/// and changed only, which leave everyone's number as it was): its snapshot, and the
+/// searches it keeps afterwards, are those of the graph built again from everything,
+/// bit for bit. Returns how many searches the patch kept.
+fn check_searched(seed: u64, writes: usize, ties_only: bool) -> usize {
+    let n = SAMPLED;
+    let mut input = in_order(random_input(seed, n));
+    let before = Graph::build(&input, now());
+    let (_, _, mut kept) = before.overview_and_kept(0, 5);
+    assert_eq!(kept.kept_searches(), BETWEENNESS_SAMPLES);
+    assert_eq!(PeopleGraph::decode(&kept.encode()).as_ref(), Some(&kept));
+    let touched = if ties_only {
+        let live: Vec<Id> = input.people.iter().map(|(p, _)| p.clone()).collect();
+        let mut r = seed | 1;
+        let mut touched = HashSet::new();
+        for _ in 0..writes {
+            r = r.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let (a, b) = (
+                live[(r >> 33) as usize % live.len()].clone(),
+                live[(r >> 13) as usize % live.len()].clone(),
+            );
+            input.ties.push(TieFact {
+                a: a.clone(),
+                b: b.clone(),
+                kind: TieKind::Knows,
+                strength: Strength::clamped(5),
+                at: now(),
+            });
+            touched.extend([a, b]);
+        }
+        touched
+    } else {
+        write(&mut input, seed, n, writes)
+    };
+    let input = in_order(input);
+    let after = Graph::build(&input, now());
+    let placed: Vec<Placed> = input
+        .people
+        .iter()
+        .enumerate()
+        .filter(|(_, (p, _))| touched.contains(p))
+        .map(|(i, (p, name))| Placed {
+            id: p.clone(),
+            name: name.clone(),
+            after: i.checked_sub(1).map(|j| input.people[j].0.clone()),
+        })
+        .collect();
+    kept.patch(&touched, &placed, &after);
+    let reused = kept.kept_searches();
+    let (_, whole, rebuilt) = after.overview_and_kept(0, 5);
+    assert_eq!(kept.snapshot(5), whole, "the snapshot is the whole graph's");
+    assert_eq!(kept, rebuilt, "and so are the searches kept");
+    reused
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+    #[test]
+    fn patched_searches_are_searched_again(
+        seed in any::<u64>(),
+        writes in 0usize..5,
+        ties_only in any::<bool>(),
+    ) {
+        check_searched(seed, writes, ties_only);
+    }
+}
+
+#[test]
+fn searches_a_tie_cannot_change_are_kept() {
+    // Nothing written keeps every search; a new tie keeps those it cannot change, which
+    // on random graphs is some of them for some ties.
+    assert_eq!(check_searched(5, 0, true), BETWEENNESS_SAMPLES);
+    let kept: Vec<usize> = (0..8).map(|seed| check_searched(seed, 1, true)).collect();
+    assert!(kept.iter().any(|k| *k > 0), "{kept:?}");
+}
