@@ -535,6 +535,9 @@ impl Tx<'_> {
         people: &[Id],
     ) -> Result<Vec<MeetingFact>, StoreError> {
         let mut rows = Vec::new();
+        // The workspace is checked on the interaction, not on its participants' rows:
+        // given both, SQLite walked every participant row of the workspace (by the
+        // index that has the workspace first) instead of seeking each interaction's.
         for chunk in people.chunks(500) {
             let sql = format!(
                 "SELECT s.interaction_id, s.subject_id, s.at FROM interaction_subjects s
@@ -542,7 +545,7 @@ impl Tx<'_> {
                  JOIN people p ON p.id = s.subject_id
                  WHERE s.interaction_id IN (SELECT interaction_id FROM interaction_subjects
                                             WHERE subject_id IN ({}) AND workspace_id = $1)
-                 AND s.workspace_id = $1 AND i.deleted_at IS NULL AND p.deleted_at IS NULL",
+                 AND i.workspace_id = $1 AND i.deleted_at IS NULL AND p.deleted_at IS NULL",
                 crate::conn::placeholders(2, chunk.len())
             );
             let mut params: Vec<crate::Value> = vec![ws.into()];
