@@ -87,14 +87,16 @@ impl App {
     }
 
     /// The actor's own ties as a kept snapshot's overview reads them: the relationships
-    /// they hold and everyone live they met, with only the people among the first
+    /// they hold and everyone they met, with only the people among the first
     /// `limit` dormant ties (and those tied with the last) looked up and placed in the
     /// whole graph's order, not every person the actor knows (see
     /// [`MyTies::dormant_graph`]).
     fn my_graph(&self, ctx: &Ctx, tx: &mut Tx<'_>, limit: usize) -> Result<Graph, StoreError> {
+        // Whether each is a live person is looked up only for the few that can be
+        // among the first dormant ties, by `dormant_graph`.
         let my = MyTies {
             mine: self.my_relationships(ctx, tx)?,
-            met: tx.met_people(&ctx.ws)?,
+            met: tx.met_subjects(&ctx.ws)?,
         };
         my.dormant_graph(limit, self.now(), |ids| {
             tx.live_people_in_network_order(&ctx.ws, ids)

@@ -24,7 +24,9 @@ impl MyTies {
     /// the whole graph's order, with my evidence): it holds the live people among the
     /// first `limit` dormant ones, and everyone tied with the last of them.
     ///
-    /// `live` gives the live people among some ids, (id, name) in the whole graph's
+    /// My met people may include subjects that are not live people (organizations,
+    /// people in the trash), and my relationships people in the trash: only the live
+    /// people `live` gives enter the graph. `live` gives the live people among some ids, (id, name) in the whole graph's
     /// order (as the store's `live_people_in_network_order` does); it is asked about the
     /// candidates, most dormant first, a batch at a time, until `limit` of them are live.
     pub fn dormant_graph<E>(
