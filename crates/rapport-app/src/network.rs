@@ -86,27 +86,21 @@ impl App {
         Ok(graph.finish(self.now()))
     }
 
-    /// The actor's own ties alone: the relationships they hold with live people and
-    /// everyone live they met, in the whole graph's order.
-    fn my_graph(&self, ctx: &Ctx, tx: &mut Tx<'_>) -> Result<Graph, StoreError> {
-        let mine = self.my_relationships(ctx, tx)?;
-        let met = tx.met_people(&ctx.ws)?;
-        let ids: Vec<Id> = mine
-            .iter()
-            .map(|r| r.person.clone())
-            .chain(met.iter().map(|m| m.person.clone()))
-            .collect();
-        let mut graph = GraphBuilder::new();
-        for (id, name) in tx.live_people_in_network_order(&ctx.ws, &ids)? {
-            graph.person(id, name);
-        }
-        for r in &mine {
-            graph.mine(r);
-        }
-        for m in &met {
-            graph.met_me(m);
-        }
-        Ok(graph.finish(self.now()))
+    /// The actor's own ties as a kept snapshot's overview reads them: the relationships
+    /// they hold and everyone they met, with only the people among the first
+    /// `limit` dormant ties (and those tied with the last) looked up and placed in the
+    /// whole graph's order, not every person the actor knows (see
+    /// [`MyTies::dormant_graph`]).
+    fn my_graph(&self, ctx: &Ctx, tx: &mut Tx<'_>, limit: usize) -> Result<Graph, StoreError> {
+        // Whether each is a live person is looked up only for the few that can be
+        // among the first dormant ties, by `dormant_graph`.
+        let my = MyTies {
+            mine: self.my_relationships(ctx, tx)?,
+            met: tx.met_subjects(&ctx.ws)?,
+        };
+        my.dormant_graph(limit, self.now(), |ids| {
+            tx.live_people_in_network_order(&ctx.ws, ids)
+        })
     }
 
     /// Strongest ties, connectors and dormant strong ties, `limit` of each.
@@ -122,7 +116,8 @@ impl App {
         let read = self.store.read(|tx| {
             let kept = tx.network_snapshot(&ctx.ws)?;
             if let Some(snapshot) = &kept
-                && let Some(network) = snapshot.overview(&self.my_graph(ctx, tx)?, limit, now)
+                && let Some(network) =
+                    snapshot.overview(&self.my_graph(ctx, tx, limit)?, limit, now)
             {
                 return Ok(Overview::Answered(network));
             }
@@ -134,7 +129,7 @@ impl App {
                     generation,
                     kept_at,
                     graph,
-                    me: self.my_graph(ctx, tx)?,
+                    me: self.my_graph(ctx, tx, limit)?,
                 });
             }
             let graph = self.whole_graph(ctx, tx)?;

@@ -23,6 +23,7 @@ use crate::values::{Importance, Strength};
 mod betweenness;
 mod derived;
 mod kept;
+mod mine;
 mod near;
 #[cfg(test)]
 mod tests;

@@ -16,7 +16,8 @@
 //!   prefix of that order.
 //!
 //! My own ties (relationships the asker may see, people I met) are not kept: the reader
-//! brings them as a graph of my ties alone ([`NetworkSnapshot::overview`]).
+//! brings them as a graph whose dormant ties are those of all my ties
+//! ([`NetworkSnapshot::overview`], `MyTies::dormant_graph`).
 
 use serde::{Deserialize, Serialize};
 
@@ -246,8 +247,10 @@ impl NetworkSnapshot {
     }
 
     /// The overview of `limit` of each as of `now`, for someone whose own ties are those
-    /// of `me` (a graph of my ties alone: the people I hold a relationship with or met,
-    /// in the whole graph's order). The same as the whole graph's
+    /// of `me`. Only `me.dormant(limit)` is read from it, so `me` may be any graph whose
+    /// dormant ties at `limit` are those of the graph of all my ties (the people I hold
+    /// a relationship with or met, in the whole graph's order), such as
+    /// [`super::MyTies::dormant_graph`] makes. The same as the whole graph's
     /// [`Graph::overview`], or `None` when what is kept cannot prove it: more than was
     /// kept asked for, or ties of equal score across a level's cut.
     pub fn overview(&self, me: &Graph, limit: usize, now: jiff::Timestamp) -> Option<Network> {
