@@ -9,18 +9,45 @@ use rapport_store::{StoreError, Tx};
 use crate::{App, Ctx, Result};
 
 /// The store as the warm-introduction search reads it: one person's neighbourhood at a
-/// time, through the indexes on tie ends and interaction participants.
+/// time, through the indexes on tie ends and interaction participants, for at most
+/// `budget` people.
 struct StoreNeighbourhoods<'t, 'c> {
     tx: &'t mut Tx<'c>,
     ws: &'t Id,
     /// People in the trash: their ties are not part of the network.
     trashed: HashSet<Id>,
+    /// How many more people's neighbourhoods the search may read.
+    budget: usize,
 }
 
-impl Neighbourhoods for StoreNeighbourhoods<'_, '_> {
-    type Error = StoreError;
+/// Why the neighbourhood search stopped before its answer.
+enum NearStop {
+    Store(StoreError),
+    /// It would have read more neighbourhoods than its budget: the target is far, and
+    /// the whole graph answers sooner.
+    Budget,
+}
 
-    fn around(&mut self, people: &[Id]) -> std::result::Result<Around, StoreError> {
+impl From<StoreError> for NearStop {
+    fn from(e: StoreError) -> Self {
+        NearStop::Store(e)
+    }
+}
+
+/// The people whose neighbourhoods `intro` reads one by one before it turns to the
+/// whole graph. A far chain on a large network (or from someone who has met most of it)
+/// settles tens of thousands of people, each read through the indexes, where the kept
+/// graph is read whole in one go.
+const NEAR_BUDGET: usize = 1_000;
+
+impl Neighbourhoods for StoreNeighbourhoods<'_, '_> {
+    type Error = NearStop;
+
+    fn around(&mut self, people: &[Id]) -> std::result::Result<Around, NearStop> {
+        self.budget = self
+            .budget
+            .checked_sub(people.len())
+            .ok_or(NearStop::Budget)?;
         let mut ties = self.tx.ties_around(self.ws, people)?;
         ties.retain(|t| !self.trashed.contains(&t.a) && !self.trashed.contains(&t.b));
         Ok(Around {
@@ -29,7 +56,7 @@ impl Neighbourhoods for StoreNeighbourhoods<'_, '_> {
         })
     }
 
-    fn names(&mut self, people: &[Id]) -> std::result::Result<HashMap<Id, String>, StoreError> {
+    fn names(&mut self, people: &[Id]) -> std::result::Result<HashMap<Id, String>, NearStop> {
         Ok(self
             .tx
             .subject_cards(self.ws, people)?
@@ -231,8 +258,21 @@ impl App {
     }
 
     /// The warm-introduction path from me to `target`, if any chain of ties reaches them.
-    /// Reads only the neighbourhoods the search needs, not the whole graph.
+    /// Reads only the neighbourhoods the search needs, up to [`NEAR_BUDGET`] people's;
+    /// a search that needs more answers from the whole graph: the kept one brought up to
+    /// date when there is one, else the whole graph read from the store.
     pub fn intro(&self, ctx: &Ctx, target: &Person) -> Result<Option<IntroPath>> {
+        self.intro_with_budget(ctx, target, NEAR_BUDGET)
+    }
+
+    /// [`App::intro`] reading at most `near_budget` people's neighbourhoods one by one
+    /// (for tests and measurements: 0 always answers from the whole graph).
+    pub fn intro_with_budget(
+        &self,
+        ctx: &Ctx,
+        target: &Person,
+        near_budget: usize,
+    ) -> Result<Option<IntroPath>> {
         let now = self.now();
         Ok(self.store.read(|tx| {
             let my = MyTies {
@@ -244,8 +284,19 @@ impl App {
                 tx,
                 ws: &ctx.ws,
                 trashed,
+                budget: near_budget,
             };
-            Ok(intro_near(&mut src, &my, &target.meta.id, now)?.0)
+            match intro_near(&mut src, &my, &target.meta.id, now) {
+                Ok((path, _)) => return Ok(path),
+                Err(NearStop::Store(e)) => return Err(e),
+                Err(NearStop::Budget) => {}
+            }
+            let generation = tx.network_generation(&ctx.ws)?;
+            let graph = match self.kept_graph(ctx, tx, generation)? {
+                Some((_, kept)) => kept.with_me(&my, now),
+                None => self.whole_graph(ctx, tx)?,
+            };
+            Ok(graph.intro(&target.meta.id))
         })?)
     }
 

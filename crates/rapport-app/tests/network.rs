@@ -179,9 +179,18 @@ fn check(db: &Fresh) {
         app, ctx, people, ..
     } = random_workspace(db, 11, false);
     let graph = app.network_graph(&ctx).unwrap();
+    let base = app.store.read(|tx| tx.network_base(&ctx.ws)).unwrap();
+    assert!(base.is_none(), "no graph is kept before an overview");
     let (mut found, mut same) = (0, 0);
     for p in &people {
         let whole = graph.intro(&p.meta.id);
+        // Past its budget, the search answers from the whole graph read from the store.
+        assert_eq!(
+            app.intro_with_budget(&ctx, p, 0).unwrap(),
+            whole,
+            "{}",
+            p.name
+        );
         let near = app.intro(&ctx, p).unwrap();
         match (&whole, &near) {
             (Some(w), Some(n)) => {
@@ -272,6 +281,22 @@ fn neighbourhood_and_overview_seed_29(db: &Fresh) {
 fn overview_matches_the_whole_graph(app: &App, later: &App, ctx: &Ctx, what: &str) {
     for app in [app, later] {
         let whole = app.network_graph(ctx).unwrap();
+        // A far introduction answers from the kept graph brought up to date (before the
+        // overview keeps it again) or the whole graph read: the whole graph's chains.
+        let people = app
+            .list_records::<Person>(
+                ctx,
+                rapport_store::ListQuery {
+                    limit: 40,
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+            .items;
+        for p in &people {
+            let got = app.intro_with_budget(ctx, p, 0).unwrap();
+            assert_eq!(got, whole.intro(&p.meta.id), "{what}: intro to {}", p.name);
+        }
         for limit in [10, 0, 3, 100, 101, 10] {
             let got = app.network(ctx, limit).unwrap();
             assert_eq!(got, whole.overview(limit), "{what}, limit {limit}");

@@ -12,7 +12,10 @@ use std::collections::{HashMap, HashSet};
 use base64::Engine;
 
 use super::betweenness::{SourceSearch, UNREACHED};
-use super::{Acc, Graph, GraphBuilder, NetworkSnapshot, PeopleIndex, pair_key, sort_pairs};
+use super::{
+    Acc, Graph, GraphBuilder, MyTies, NetworkSnapshot, PeopleIndex, fold_sorted, pair_key,
+    sort_pairs,
+};
 use crate::Id;
 use crate::enums::TieKind;
 
@@ -180,6 +183,13 @@ impl PeopleGraph {
 
     /// The graph these people and ties make, without me: enough for the snapshot.
     fn graph(&self) -> Graph {
+        let (ids, names, index) = self.nodes();
+        GraphBuilder::arrays(ids, names, index, self.edges.clone(), 0)
+    }
+
+    /// The nodes of the graph: me first, then the people in their order, and the index
+    /// from id to node.
+    fn nodes(&self) -> (Vec<Option<Id>>, Vec<String>, PeopleIndex) {
         let mut index = PeopleIndex::default();
         index.reserve(self.ids.len());
         let mut ids = Vec::with_capacity(self.ids.len() + 1);
@@ -191,7 +201,30 @@ impl PeopleGraph {
         let mut names = Vec::with_capacity(self.names.len() + 1);
         names.push("you".to_string());
         names.extend(self.names.iter().cloned());
-        GraphBuilder::arrays(ids, names, index, self.edges.clone(), 0)
+        (ids, names, index)
+    }
+
+    /// The whole graph as of `now`, with my ties (`my`: my relationships and the people
+    /// I met, as the store gives them; ids that are not among these people are left
+    /// out): the same graph as one built from every person, tie and interaction, so the
+    /// same chains for [`Graph::intro`].
+    pub fn with_me(&self, my: &MyTies, now: jiff::Timestamp) -> Graph {
+        let (ids, names, index) = self.nodes();
+        let mut mine: Vec<(u64, Acc)> = Vec::with_capacity(my.mine.len() + my.met.len());
+        for r in &my.mine {
+            if let Some(p) = index.get(r.person.as_str()) {
+                mine.push((pair_key(0, p), Acc::mine(r)));
+            }
+        }
+        for m in &my.met {
+            if let Some(p) = index.get(m.person.as_str()) {
+                mine.push((pair_key(0, p), Acc::met_me(m)));
+            }
+        }
+        // My pairs' keys (0, p) come before every pair of two people's.
+        let mut evidence = fold_sorted(sort_pairs(mine, ids.len()));
+        evidence.extend(self.edges.iter().copied());
+        GraphBuilder::arrays(ids, names, index, evidence, now.as_second())
     }
 
     /// The overview's snapshot of this graph (see [`NetworkSnapshot`]): the same as the

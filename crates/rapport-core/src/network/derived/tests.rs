@@ -211,3 +211,37 @@ fn searches_a_tie_cannot_change_are_kept() {
     let kept: Vec<usize> = (0..8).map(|seed| check_searched(seed, 1, true)).collect();
     assert!(kept.iter().any(|k| *k > 0), "{kept:?}");
 }
+
+/// The kept graph with my ties is the whole graph: the same intro chains, neighbourhoods
+/// and overview, on random networks (trashed people, crowds, relationships of mine with
+/// people in the trash among them).
+#[test]
+fn the_kept_graph_with_my_ties_is_the_whole_graph() {
+    let mut found = 0;
+    for seed in 0..30 {
+        let n = 20 + seed * 5;
+        let input = in_order(random_input(seed, n));
+        let whole = Graph::build(&input, now());
+        let my = super::super::near::tests::Memory::new(&input).my_ties();
+        let kept = whole.people_graph().with_me(&my, now());
+        assert_eq!(kept.people(), whole.people(), "seed {seed}");
+        assert_eq!(kept.ties(), whole.ties(), "seed {seed}");
+        assert_eq!(kept.overview(10), whole.overview(10), "seed {seed}");
+        for t in 1..=n + 1 {
+            // The ids `random_input` gives its people.
+            let person = super::super::tests::id(t);
+            let chain = whole.intro(&person);
+            found += usize::from(chain.as_ref().is_some_and(|c| c.hops.len() > 1));
+            assert_eq!(kept.intro(&person), chain, "seed {seed}, target {t}");
+            assert_eq!(
+                kept.neighbourhood(&person, 50),
+                whole.neighbourhood(&person, 50),
+                "seed {seed}, person {t}"
+            );
+        }
+    }
+    assert!(
+        found > 500,
+        "only {found} chains of two hops or more compared"
+    );
+}
