@@ -89,15 +89,9 @@ fn write(input: &mut NetworkInput, seed: u64, n: u64, writes: usize) -> HashSet<
     touched
 }
 
-fn check(seed: u64, n: u64, writes: usize) {
-    let mut input = in_order(random_input(seed, n));
-    let before = Graph::build(&input, now());
-    let mut kept = before.people_graph();
-    assert_eq!(PeopleGraph::decode(&kept.encode()).as_ref(), Some(&kept));
-    let touched = write(&mut input, seed, n, writes);
-    let input = in_order(input);
-    let after = Graph::build(&input, now());
-    let placed: Vec<Placed> = input
+/// Where the touched people live now, as the store's places read gives them.
+fn placed(input: &NetworkInput, touched: &HashSet<Id>) -> Vec<Placed> {
+    input
         .people
         .iter()
         .enumerate()
@@ -107,7 +101,18 @@ fn check(seed: u64, n: u64, writes: usize) {
             name: name.clone(),
             after: i.checked_sub(1).map(|j| input.people[j].0.clone()),
         })
-        .collect();
+        .collect()
+}
+
+fn check(seed: u64, n: u64, writes: usize) {
+    let mut input = in_order(random_input(seed, n));
+    let before = Graph::build(&input, now());
+    let mut kept = before.people_graph();
+    assert_eq!(PeopleGraph::decode(&kept.encode()).as_ref(), Some(&kept));
+    let touched = write(&mut input, seed, n, writes);
+    let input = in_order(input);
+    let after = Graph::build(&input, now());
+    let placed = placed(&input, &touched);
     kept.patch(&touched, &placed, &after);
     assert_eq!(kept, after.people_graph());
     assert_eq!(
@@ -172,17 +177,7 @@ fn check_searched(seed: u64, writes: usize, ties_only: bool) -> usize {
     };
     let input = in_order(input);
     let after = Graph::build(&input, now());
-    let placed: Vec<Placed> = input
-        .people
-        .iter()
-        .enumerate()
-        .filter(|(_, (p, _))| touched.contains(p))
-        .map(|(i, (p, name))| Placed {
-            id: p.clone(),
-            name: name.clone(),
-            after: i.checked_sub(1).map(|j| input.people[j].0.clone()),
-        })
-        .collect();
+    let placed = placed(&input, &touched);
     kept.patch(&touched, &placed, &after);
     let reused = kept.kept_searches();
     let (_, whole, rebuilt) = after.overview_and_kept(0, 5);
