@@ -92,6 +92,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 14,
+        common: include_str!("../migrations/common/0014_relationships_by_subject.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 pub fn latest() -> i64 {
@@ -225,6 +231,25 @@ mod tests {
                 &["ties_network_to (to_person_id=? AND workspace_id=?)"],
             ),
         ];
+        // The agenda rows recomputed by subject, after every write to a person or an
+        // organization, as the store writes them (`$N` as SQLite's `?N`).
+        let (delete, insert) = crate::queries::agenda_by_subjects("$2, $3");
+        let by_subject = [
+            "relationships_subject (subject_id=? AND workspace_id=?)",
+            "agenda_relationships USING PRIMARY KEY (id=?)",
+        ];
+        let by_subject_insert = [
+            "relationships_subject (subject_id=? AND workspace_id=?)",
+            "r USING INDEX sqlite_autoindex_relationships_1 (id=?)",
+        ];
+        let agenda = [
+            (delete.replace('$', "?"), &by_subject[..]),
+            (insert.replace('$', "?"), &by_subject_insert[..]),
+        ];
+        let reads = reads
+            .iter()
+            .map(|(sql, wanted)| (sql.to_string(), *wanted))
+            .chain(agenda);
         for (sql, wanted) in reads {
             let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
             let nulls = vec![rusqlite::types::Null; stmt.parameter_count()];
@@ -235,6 +260,7 @@ mod tests {
                 .collect::<Result<Vec<_>, _>>()?
                 .join("\n");
             assert!(!plan.contains("SCAN"), "{sql}\n{plan}");
+            assert!(!plan.contains("relationships_agenda"), "{sql}\n{plan}");
             for w in wanted {
                 assert!(plan.contains(w), "{sql}\nwants {w}, planned\n{plan}");
             }

@@ -112,6 +112,20 @@ const AGENDA_ROWS: &str = "SELECT r.id, r.workspace_id, r.status, r.subject_kind
  LEFT JOIN organizations o ON r.subject_kind = 'organization' AND o.id = r.subject_id AND o.workspace_id = r.workspace_id
  WHERE r.deleted_at IS NULL";
 
+/// The statements that recompute the agenda rows of the workspace's (`$1`)
+/// relationships with the subjects in `list`: a delete, then an insert. Both find the
+/// relationships through `relationships_subject` by id (see migration 0014).
+pub(crate) fn agenda_by_subjects(list: &str) -> (String, String) {
+    let ids =
+        format!("SELECT id FROM relationships WHERE workspace_id = $1 AND subject_id IN ({list})");
+    (
+        format!("DELETE FROM agenda_relationships WHERE id IN ({ids})"),
+        format!(
+            "INSERT INTO agenda_relationships ({AGENDA_COLUMNS}) {AGENDA_ROWS} AND r.id IN ({ids})"
+        ),
+    )
+}
+
 /// Which relationships' agenda rows to recompute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum AgendaRefresh {
@@ -1157,17 +1171,7 @@ impl Tx<'_> {
                 }
                 AgendaRefresh::Subjects => {
                     params.push(ws.into());
-                    let list = crate::conn::placeholders(2, chunk.len());
-                    (
-                        format!(
-                            "DELETE FROM agenda_relationships WHERE id IN
-                             (SELECT id FROM relationships WHERE workspace_id = $1 AND subject_id IN ({list}))"
-                        ),
-                        format!(
-                            "INSERT INTO agenda_relationships ({AGENDA_COLUMNS}) {AGENDA_ROWS}
-                             AND r.workspace_id = $1 AND r.subject_id IN ({list})"
-                        ),
-                    )
+                    agenda_by_subjects(&crate::conn::placeholders(2, chunk.len()))
                 }
             };
             params.extend(chunk.iter().map(|id| Value::from(*id)));
