@@ -451,10 +451,16 @@ impl Default for GraphBuilder {
 
 impl GraphBuilder {
     pub fn new() -> GraphBuilder {
+        GraphBuilder::with_nodes(vec![None], vec!["you".to_string()], PeopleIndex::default())
+    }
+
+    /// A builder whose people are already placed: `ids` and `names` start with me (no
+    /// id, "you"), `index` numbers the others.
+    fn with_nodes(ids: Vec<Option<Id>>, names: Vec<String>, index: PeopleIndex) -> GraphBuilder {
         GraphBuilder {
-            ids: vec![None],
-            names: vec!["you".to_string()],
-            index: PeopleIndex::default(),
+            ids,
+            names,
+            index,
             raw: Vec::new(),
             group: Vec::new(),
             last_a: 0,
@@ -538,9 +544,25 @@ impl GraphBuilder {
         }
     }
 
+    /// All my own ties: the relationships I hold and the people I met.
+    pub fn my_ties(&mut self, my: &MyTies) {
+        for r in &my.mine {
+            self.mine(r);
+        }
+        for m in &my.met {
+            self.met_me(m);
+        }
+    }
+
     /// The graph as of `now`: sorting the evidence by pair and folding each run gives
     /// the ties.
     pub fn finish(self, now: Timestamp) -> Graph {
+        self.finish_with(now, &[])
+    }
+
+    /// [`GraphBuilder::finish`] with `later`: ties already folded, one entry per pair by
+    /// key, whose keys all come after those of the evidence added to the builder.
+    fn finish_with(self, now: Timestamp, later: &[(u64, Acc)]) -> Graph {
         let GraphBuilder {
             ids,
             names,
@@ -549,7 +571,8 @@ impl GraphBuilder {
             ..
         } = self;
         let n = ids.len();
-        let evidence = fold_sorted(sort_pairs(raw, n));
+        let mut evidence = fold_sorted(sort_pairs(raw, n));
+        evidence.extend_from_slice(later);
         GraphBuilder::arrays(ids, names, index, evidence, now.as_second())
     }
 

@@ -12,10 +12,7 @@ use std::collections::{HashMap, HashSet};
 use base64::Engine;
 
 use super::betweenness::{SourceSearch, UNREACHED};
-use super::{
-    Acc, Graph, GraphBuilder, MyTies, NetworkSnapshot, PeopleIndex, fold_sorted, pair_key,
-    sort_pairs,
-};
+use super::{Acc, Graph, GraphBuilder, MyTies, NetworkSnapshot, PeopleIndex, pair_key, sort_pairs};
 use crate::Id;
 use crate::enums::TieKind;
 
@@ -210,21 +207,10 @@ impl PeopleGraph {
     /// same chains for [`Graph::intro`].
     pub fn with_me(&self, my: &MyTies, now: jiff::Timestamp) -> Graph {
         let (ids, names, index) = self.nodes();
-        let mut mine: Vec<(u64, Acc)> = Vec::with_capacity(my.mine.len() + my.met.len());
-        for r in &my.mine {
-            if let Some(p) = index.get(r.person.as_str()) {
-                mine.push((pair_key(0, p), Acc::mine(r)));
-            }
-        }
-        for m in &my.met {
-            if let Some(p) = index.get(m.person.as_str()) {
-                mine.push((pair_key(0, p), Acc::met_me(m)));
-            }
-        }
+        let mut graph = GraphBuilder::with_nodes(ids, names, index);
+        graph.my_ties(my);
         // My pairs' keys (0, p) come before every pair of two people's.
-        let mut evidence = fold_sorted(sort_pairs(mine, ids.len()));
-        evidence.extend(self.edges.iter().copied());
-        GraphBuilder::arrays(ids, names, index, evidence, now.as_second())
+        graph.finish_with(now, &self.edges)
     }
 
     /// The overview's snapshot of this graph (see [`NetworkSnapshot`]): the same as the

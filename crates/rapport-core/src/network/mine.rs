@@ -61,12 +61,7 @@ impl MyTies {
                 }
             }
         }
-        for r in &self.mine {
-            graph.mine(r);
-        }
-        for m in &self.met {
-            graph.met_me(m);
-        }
+        graph.my_ties(self);
         Ok(graph.finish(now))
     }
 

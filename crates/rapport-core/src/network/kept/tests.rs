@@ -18,12 +18,7 @@ fn my_graph(input: &NetworkInput, at: Timestamp) -> Graph {
             b.person(id.clone(), name.clone());
         }
     }
-    for r in &my.mine {
-        b.mine(r);
-    }
-    for m in &my.met {
-        b.met_me(m);
-    }
+    b.my_ties(&my);
     b.finish(at)
 }
 

@@ -39,12 +39,7 @@ fn all_my_ties(my: &MyTies, live: &[(String, Id, String)]) -> Vec<TieView> {
             b.person(p.clone(), name.clone());
         }
     }
-    for r in &my.mine {
-        b.mine(r);
-    }
-    for m in &my.met {
-        b.met_me(m);
-    }
+    b.my_ties(my);
     b.finish(now()).dormant(usize::MAX)
 }
 
