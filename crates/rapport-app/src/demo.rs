@@ -842,18 +842,30 @@ impl DemoGenerator {
         let Some(p) = b.people.last() else {
             return;
         };
-        let (person, tags) = (p.meta.id.clone(), p.tags.clone());
+        // The power each project with room left would give this person, by their tags:
+        // once the projects have their people, nothing more is done per person.
+        let powers: Vec<(usize, i64)> = DEMO_PROJECTS
+            .iter()
+            .enumerate()
+            .filter(|(n, project)| self.placed[*n] < project.limit)
+            .filter_map(|(n, project)| {
+                project
+                    .from
+                    .iter()
+                    .filter(|(t, _)| p.tags.iter().any(|tag| tag == t))
+                    .map(|(_, power)| *power)
+                    .max()
+                    .map(|power| (n, power))
+            })
+            .collect();
+        if powers.is_empty() {
+            return;
+        }
+        let person = p.meta.id.clone();
         std::mem::swap(&mut self.rng, &mut self.stake_rng);
         std::mem::swap(&mut self.ids, &mut self.stake_ids);
-        for (n, project) in DEMO_PROJECTS.iter().enumerate() {
-            let power = project
-                .from
-                .iter()
-                .filter(|(t, _)| tags.iter().any(|tag| tag == t))
-                .map(|(_, power)| *power)
-                .max();
-            let Some(power) = power else { continue };
-            if self.placed[n] >= project.limit || !self.rng.chance(0.6) {
+        for (n, power) in powers {
+            if !self.rng.chance(0.6) {
                 continue;
             }
             self.placed[n] += 1;
@@ -861,7 +873,7 @@ impl DemoGenerator {
             b.stakes.push(Stake {
                 meta,
                 person_id: person.clone(),
-                project: Project::Tag(project.tag.into()),
+                project: Project::Tag(DEMO_PROJECTS[n].tag.into()),
                 power: Level::clamped(power - self.rng.range(0, 1)),
                 interest: Level::clamped(self.rng.range(1, 5)),
                 attitude: Attitude::clamped(self.rng.weighted(&[
