@@ -11,6 +11,7 @@ use rapport_core::network::{
 use rapport_core::*;
 
 use crate::entity::Entity;
+use crate::value::Value;
 use crate::{StoreError, Tx};
 
 /// A transaction touching more people than this drops the kept graph of the network
@@ -254,7 +255,7 @@ impl Tx<'_> {
             &[ws.into()],
             &mut |r| {
                 let generation = r.i64(0)?;
-                out = PeopleGraph::decode(r.str(1)?).map(|g| (generation, g));
+                out = PeopleGraph::decode(r.bytes(1)?).map(|g| (generation, g));
                 Ok(())
             },
         )?;
@@ -298,7 +299,7 @@ impl Tx<'_> {
         generation: i64,
         graph: &PeopleGraph,
     ) -> Result<bool, StoreError> {
-        if !self.keep_at_generation("network_bases", ws, generation, graph.encode())? {
+        if !self.keep_at_generation("network_bases", ws, generation, graph.encode().into())? {
             return Ok(false);
         }
         self.c.execute(
@@ -365,18 +366,18 @@ impl Tx<'_> {
         let doc = snapshot
             .to_json()
             .map_err(|e| StoreError::Corrupt(format!("network snapshot: {e}")))?;
-        self.keep_at_generation("network_snapshots", ws, generation, doc)
+        self.keep_at_generation("network_snapshots", ws, generation, doc.into())
     }
 
-    /// Writes `doc` as the one row of `ws` in `table` (`network_snapshots` or
-    /// `network_bases`) at `generation`, unless the network has changed since. Returns
-    /// whether it was written.
+    /// Writes `doc` as the one row of `ws` in `table` (`network_snapshots`, text, or
+    /// `network_bases`, bytes) at `generation`, unless the network has changed since.
+    /// Returns whether it was written.
     fn keep_at_generation(
         &mut self,
         table: &str,
         ws: &Id,
         generation: i64,
-        doc: String,
+        doc: Value,
     ) -> Result<bool, StoreError> {
         if self.network_generation(ws)? != generation {
             return Ok(false);
@@ -387,7 +388,7 @@ impl Tx<'_> {
                  ON CONFLICT (workspace_id)
                  DO UPDATE SET generation = excluded.generation, doc = excluded.doc"
             ),
-            &[ws.into(), generation.into(), doc.into()],
+            &[ws.into(), generation.into(), doc],
         )?;
         Ok(true)
     }

@@ -9,15 +9,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use base64::Engine;
-
 use super::betweenness::{SourceSearch, UNREACHED};
 use super::{Acc, Graph, GraphBuilder, MyTies, NetworkSnapshot, PeopleIndex, pair_key, sort_pairs};
 use crate::Id;
 use crate::enums::TieKind;
 
 /// Changes whenever the encoding changes: a kept graph of another format is not read.
-const FORMAT: &str = "people-graph 3\n";
+const FORMAT: &[u8] = b"people-graph 3\n";
 
 /// See the module documentation.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -230,14 +228,14 @@ impl PeopleGraph {
         self.searches.len()
     }
 
-    /// The graph as stored: a format line, then its bytes in base64. The bytes are
-    /// compact, since the kept graph of a large network is written whole after every
+    /// The graph as stored: a format line, then its bytes. They are compact, since the kept graph of a large network is written whole after every
     /// computation from nothing and read whole after every write: ids in the stored
     /// form as their 16 bytes, ties by key order with each key as the difference from
     /// the one before and each latest evidence as the difference from the tie before,
     /// in variable-length integers (see [`put_varint`]).
-    pub fn encode(&self) -> String {
+    pub fn encode(&self) -> Vec<u8> {
         let mut b: Vec<u8> = Vec::with_capacity(self.ids.len() * 32 + self.edges.len() * 10);
+        b.extend(FORMAT);
         put_varint(&mut b, self.ids.len() as u64);
         for (id, name) in self.ids.iter().zip(&self.names) {
             match packed_id(id.as_str()) {
@@ -303,19 +301,14 @@ impl PeopleGraph {
                 b.extend(x.to_le_bytes());
             }
         }
-        let mut out = String::with_capacity(FORMAT.len() + b.len().div_ceil(3) * 4);
-        out.push_str(FORMAT);
-        base64::engine::general_purpose::STANDARD_NO_PAD.encode_string(&b, &mut out);
-        out
+        b
     }
 
     /// A stored graph; `None` when it is not one of this format (one kept by an
     /// earlier version: the next overview computes it again) or is damaged.
-    pub fn decode(doc: &str) -> Option<PeopleGraph> {
-        let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
-            .decode(doc.strip_prefix(FORMAT)?)
-            .ok()?;
-        let mut r = Reader(&bytes);
+    pub fn decode(doc: &[u8]) -> Option<PeopleGraph> {
+        let bytes = doc.strip_prefix(FORMAT)?;
+        let mut r = Reader(bytes);
         let people = usize::try_from(r.varint()?).ok()?;
         let mut ids = Vec::with_capacity(people.min(bytes.len()));
         let mut names = Vec::with_capacity(people.min(bytes.len()));
