@@ -90,35 +90,34 @@ impl Tx<'_> {
             },
         )?;
         self.ties_into(ws, graph)?;
-        // One interaction's rows are consecutive: each run is one meeting.
-        let mut current = String::new();
-        let mut at = Timestamp::UNIX_EPOCH;
-        let mut people: Vec<String> = Vec::new();
         // Whether the interaction is live is read beside each participant (`live`, kept
         // by the write path as health reads it), from the covering index alone: joined
         // to `interactions` for it, each of a million rows sought its interaction's row.
+        // The rows come in the index's order (by subject) and are put in interaction
+        // order here, their text in one buffer: SQLite's sorter took three times longer.
+        let mut text = String::new();
+        // (interaction's text from, subject's from, to, when)
+        let mut rows: Vec<(usize, usize, usize, Timestamp)> = Vec::new();
         self.c.for_each(
             "SELECT s.interaction_id, s.subject_id, s.at FROM interaction_subjects s
-             WHERE s.workspace_id = $1 AND s.live = 1
-             ORDER BY s.interaction_id",
+             WHERE s.workspace_id = $1 AND s.live = 1",
             &[ws.into()],
             &mut |r| {
-                let interaction = r.str(0)?;
-                if interaction != current {
-                    if !people.is_empty() {
-                        graph.meeting(at, people.iter().map(String::as_str));
-                    }
-                    people.clear();
-                    current.clear();
-                    current.push_str(interaction);
-                }
-                at = r.timestamp(2)?;
-                people.push(r.str(1)?.to_string());
+                let from = text.len();
+                text.push_str(r.str(0)?);
+                let mid = text.len();
+                text.push_str(r.str(1)?);
+                rows.push((from, mid, text.len(), r.timestamp(2)?));
                 Ok(())
             },
         )?;
-        if !people.is_empty() {
-            graph.meeting(at, people.iter().map(String::as_str));
+        rows.sort_unstable_by(|x, y| text[x.0..x.1].cmp(&text[y.0..y.1]));
+        // One interaction's rows are now consecutive: each run is one meeting.
+        for run in rows.chunk_by(|x, y| text[x.0..x.1] == text[y.0..y.1]) {
+            // Every row of an interaction carries its time.
+            if let Some(&(.., at)) = run.last() {
+                graph.meeting(at, run.iter().map(|r| &text[r.1..r.2]));
+            }
         }
         Ok(())
     }
