@@ -41,6 +41,15 @@ impl App {
         Ok(agenda(&self.agenda_input(ctx, day)?, budget, left_out))
     }
 
+    /// The first `n` items of the agenda of `day` (default today) with no budget, and how
+    /// many others are due (see [`rapport_core::agenda::agenda_first`]).
+    pub fn agenda_first(&self, ctx: &Ctx, day: Option<Date>, n: usize) -> Result<Agenda> {
+        Ok(rapport_core::agenda::agenda_first(
+            &self.agenda_input(ctx, day)?,
+            n,
+        ))
+    }
+
     /// The top of today's agenda with no budget, for the dashboard: its first `n` items
     /// and how many others are due (see [`rapport_core::agenda::agenda_first`]), and its
     /// first `falling` items about falling health, wherever they rank.
