@@ -38,6 +38,36 @@ impl App {
         budget: Option<u32>,
         left_out: LeftOut,
     ) -> Result<Agenda> {
+        Ok(agenda(&self.agenda_input(ctx, day)?, budget, left_out))
+    }
+
+    /// The first `n` items of the agenda of `day` (default today) with no budget, and how
+    /// many others are due (see [`rapport_core::agenda::agenda_first`]).
+    pub fn agenda_first(&self, ctx: &Ctx, day: Option<Date>, n: usize) -> Result<Agenda> {
+        Ok(rapport_core::agenda::agenda_first(
+            &self.agenda_input(ctx, day)?,
+            n,
+        ))
+    }
+
+    /// The top of today's agenda with no budget, for the dashboard: its first `n` items
+    /// and how many others are due (see [`rapport_core::agenda::agenda_first`]), and its
+    /// first `falling` items about falling health, wherever they rank.
+    pub fn agenda_top(
+        &self,
+        ctx: &Ctx,
+        n: usize,
+        falling: usize,
+    ) -> Result<(Agenda, Vec<AgendaItem>)> {
+        let input = self.agenda_input(ctx, None)?;
+        Ok((
+            rapport_core::agenda::agenda_first(&input, n),
+            rapport_core::agenda::first_of_kind(&input, ItemKind::AtRisk, falling),
+        ))
+    }
+
+    /// What the agenda of `day` (default today) is chosen from.
+    fn agenda_input(&self, ctx: &Ctx, day: Option<Date>) -> Result<AgendaInput> {
         let today = day.unwrap_or_else(|| self.today());
         let zone = self.clock.zone();
         let day_start = today
@@ -251,6 +281,6 @@ impl App {
             input.stakeholders = self.stakeholder_facts(tx, ctx)?;
             Ok(input)
         })?;
-        Ok(agenda(&input, budget, left_out))
+        Ok(input)
     }
 }

@@ -413,3 +413,133 @@ impl App {
         }
     }
 }
+
+/// How many relationships at risk the dashboard lists at most.
+pub const DASHBOARD_AT_RISK: usize = 10;
+
+/// A relationship the dashboard lists as at risk.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AtRiskRow {
+    pub relationship_id: Id,
+    pub subject: Subject,
+    pub name: String,
+    pub kind: RelationshipKind,
+    pub score: Option<u8>,
+}
+
+/// What the dashboard shows beside the agenda: every visible relationship's health
+/// summed up, and the figures of the last 90 days. Both read the whole workspace, so
+/// the server may keep them between views of a large one (see `computed_at`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DashboardFigures {
+    /// When they were computed (the app's clock).
+    pub computed_at: Timestamp,
+    /// How many relationships the actor may see.
+    pub relationships: usize,
+    /// How many of them are in each status, in the order of [`DASHBOARD_STATUSES`].
+    pub by_status: Vec<(HealthStatus, usize)>,
+    /// The mean of the known scores, rounded down.
+    pub average: Option<u8>,
+    /// The first [`DASHBOARD_AT_RISK`] relationships at risk, worst first.
+    pub at_risk: Vec<AtRiskRow>,
+    /// The last 90 days, one segment.
+    pub metrics: rapport_core::metrics::Metrics,
+}
+
+/// The order the dashboard counts health statuses in: best first.
+pub const DASHBOARD_STATUSES: [HealthStatus; 5] = [
+    HealthStatus::Thriving,
+    HealthStatus::Healthy,
+    HealthStatus::NeedsAttention,
+    HealthStatus::AtRisk,
+    HealthStatus::Unknown,
+];
+
+impl DashboardFigures {
+    /// Sums up `health` (worst first, as [`App::all_health`] returns it).
+    fn new(
+        computed_at: Timestamp,
+        health: &[HealthReport],
+        metrics: rapport_core::metrics::Metrics,
+    ) -> DashboardFigures {
+        let by_status = DASHBOARD_STATUSES
+            .iter()
+            .map(|st| {
+                (
+                    *st,
+                    health.iter().filter(|h| h.health.status == *st).count(),
+                )
+            })
+            .collect();
+        let scores: Vec<u32> = health
+            .iter()
+            .filter_map(|h| h.health.score.map(u32::from))
+            .collect();
+        let average = (!scores.is_empty())
+            .then(|| u8::try_from(scores.iter().sum::<u32>() / scores.len() as u32).ok())
+            .flatten();
+        let at_risk = health
+            .iter()
+            .filter(|h| h.health.status == HealthStatus::AtRisk)
+            .take(DASHBOARD_AT_RISK)
+            .map(|h| AtRiskRow {
+                relationship_id: h.relationship_id.clone(),
+                subject: h.subject.clone(),
+                name: h.name.clone(),
+                kind: h.kind,
+                score: h.health.score,
+            })
+            .collect();
+        DashboardFigures {
+            computed_at,
+            relationships: health.len(),
+            by_status,
+            average,
+            at_risk,
+            metrics,
+        }
+    }
+}
+
+impl App {
+    /// The dashboard's figures: the health of every relationship the actor may see
+    /// (recorded for today, as [`App::all_health`] does) and the metrics of the last
+    /// 90 days.
+    pub fn dashboard_figures(&self, ctx: &Ctx) -> Result<DashboardFigures> {
+        let computed_at = self.now();
+        let health = self.all_health(ctx, None)?;
+        let metrics = self.metrics(ctx, 90, None)?;
+        Ok(DashboardFigures::new(computed_at, &health, metrics))
+    }
+
+    /// The latest recorded health score of each of `relationships` within the last
+    /// [`rapport_core::health::FALL_WINDOW_DAYS`] days up to today (those with none
+    /// are left out): what the agenda's falling-health items fell to.
+    pub fn recorded_scores(
+        &self,
+        ctx: &Ctx,
+        relationships: &[Id],
+    ) -> Result<std::collections::HashMap<Id, Option<u8>>> {
+        let today = self.today();
+        let since = today
+            .checked_sub(jiff::Span::new().days(rapport_core::health::FALL_WINDOW_DAYS))
+            .unwrap_or(today);
+        Ok(self.store.read(|tx| {
+            let mut out = std::collections::HashMap::new();
+            for id in relationships {
+                let rel: Option<Relationship> = tx.find(&ctx.ws, id)?;
+                if rel.is_none_or(|r| !self.may_see(ctx, &r)) {
+                    continue;
+                }
+                if let Some((_, score)) = tx
+                    .health_history(id, since)?
+                    .into_iter()
+                    .rfind(|(d, _)| *d <= today)
+                {
+                    out.insert(id.clone(), score);
+                }
+            }
+            Ok(out)
+        })?)
+    }
+}

@@ -698,6 +698,45 @@ pub fn agenda(input: &AgendaInput, budget: Option<u32>, left_out: LeftOut) -> Ag
     }
 }
 
+/// The first `n` items of the ranked agenda of `input.today` with no budget, and how
+/// many others there are (in `left_out`; `left_out_items` stays empty): what a page
+/// that shows the top of the agenda needs. Only those `n` are put in rank order and
+/// written, not the tens of thousands a large workspace may have due.
+pub fn agenda_first(input: &AgendaInput, n: usize) -> Agenda {
+    let mut ranking = Ranking::new(judged(input));
+    ranking.sort_to(n);
+    let total = ranking.items.len();
+    let items: Vec<AgendaItem> = ranking
+        .items
+        .into_iter()
+        .take(n)
+        .map(Candidate::write)
+        .collect();
+    Agenda {
+        left_out: total - items.len(),
+        items,
+        left_out_items: vec![],
+    }
+}
+
+/// The first `n` items of `kind` in the ranked agenda of `input.today` with no budget,
+/// in rank order (the falling relationships a dashboard lists beside the agenda's top).
+pub fn first_of_kind(input: &AgendaInput, kind: ItemKind, n: usize) -> Vec<AgendaItem> {
+    let mut ranking = Ranking::new(
+        judged(input)
+            .into_iter()
+            .filter(|c| c.kind == kind)
+            .collect(),
+    );
+    ranking.sort_to(n);
+    ranking
+        .items
+        .into_iter()
+        .take(n)
+        .map(Candidate::write)
+        .collect()
+}
+
 /// Chooses the items worth the most in total whose minutes add up to at most `budget`
 /// (capped at [`MAX_BUDGET`]): a 0/1 knapsack solved by dynamic programming over minutes
 /// on the best 400 items, O(400 · budget), whose leftover minutes are then filled from

@@ -4,7 +4,9 @@
 //! domain values, call one use case of [`rapport_app::App`] on a blocking thread (the
 //! store is synchronous) and turn the result or the error into a response. Nothing is
 //! kept in the process between requests that another instance would need: sessions,
-//! rate-limit counters and tokens live in the database.
+//! rate-limit counters and tokens live in the database. (What a process does keep, the
+//! dashboard's figures of a large workspace in [`web::kept`], only saves work: another
+//! instance computes its own.)
 
 pub mod api;
 pub mod openapi;
@@ -31,14 +33,32 @@ pub struct AppState {
     pub app: Arc<App>,
     pub openapi: Arc<serde_json::Value>,
     pub options: Options,
+    /// The dashboard's figures kept between views of a large workspace.
+    pub dashboards: Arc<web::kept::KeptFigures>,
 }
 
 /// How the server is run.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct Options {
     /// Behind a reverse proxy or load balancer that appends the client's address to
     /// `X-Forwarded-For`: use that address (for login rate limits) instead of the peer's.
     pub trust_proxy: bool,
+    /// Up to how many relationships (that a user may see) the dashboard computes its
+    /// health summary and 90-day figures on every view; above, it shows the last ones
+    /// computed and refreshes them in the background (see [`web::kept`]).
+    pub dashboard_live_up_to: usize,
+    /// How old kept dashboard figures may get before a view refreshes them.
+    pub dashboard_refresh_after: std::time::Duration,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            trust_proxy: false,
+            dashboard_live_up_to: 2_000,
+            dashboard_refresh_after: std::time::Duration::from_secs(30),
+        }
+    }
 }
 
 /// Runs a use case on a blocking thread.
@@ -148,6 +168,10 @@ pub fn router(app: Arc<App>, options: Options) -> Router {
         app,
         openapi: Arc::new(doc),
         options,
+        dashboards: Arc::new(web::kept::KeptFigures::new(
+            options.dashboard_live_up_to,
+            options.dashboard_refresh_after,
+        )),
     };
     routes
         .merge(web::routes())

@@ -2,7 +2,7 @@
 //! `$1`-style placeholders and the TEXT / BIGINT / DOUBLE PRECISION types only.
 
 use crate::StoreError;
-use crate::value::{Cells, Row, Value};
+use crate::value::{Cell, Cells, Row, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -15,6 +15,24 @@ pub trait Conn {
     fn dialect(&self) -> Dialect;
     /// Runs a statement; returns the number of rows changed.
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError>;
+    /// [`Conn::execute`] with borrowed values: for multi-row inserts, whose values are
+    /// taken from the records being written without copying each into a `Value`.
+    fn execute_cells(&mut self, sql: &str, params: &[Cell<'_>]) -> Result<u64, StoreError>;
+    /// Runs `sql` once for each `per` values of `params`, in order (the statements of a
+    /// multi-row insert split in chunks); returns the rows changed by all of them. An
+    /// engine may prepare the statement once for all the chunks.
+    fn execute_each(
+        &mut self,
+        sql: &str,
+        params: &[Cell<'_>],
+        per: usize,
+    ) -> Result<u64, StoreError> {
+        let mut changed = 0;
+        for chunk in params.chunks(per.max(1)) {
+            changed += self.execute_cells(sql, chunk)?;
+        }
+        Ok(changed)
+    }
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError>;
     /// Hands each result row to `f` in place, without copying its values: for passes
     /// over many rows. Stops at the first error `f` returns.
@@ -36,7 +54,7 @@ pub trait Conn {
         &mut self,
         _target: &str,
         _width: usize,
-        _params: &[Value],
+        _params: &[Cell<'_>],
     ) -> Result<Option<u64>, StoreError> {
         Ok(None)
     }

@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::conn::Dialect;
-use crate::value::{Row, Value};
+use crate::value::{Cell, Row, Value};
 use crate::{StoreError, Tx};
 
 /// Side-index rows derived from a record.
@@ -529,8 +529,22 @@ impl Tx<'_> {
             cols.join(", "),
         );
         let width = 7 + cols.len();
-        let mut params: Vec<Value> = Vec::with_capacity(recs.len() * width);
+        // The documents, written one after another into one buffer, and the columns'
+        // values; the statement's values borrow them (and the ids) rather than copying
+        // each into a `Value` of its own.
+        let mut docs = Vec::with_capacity(recs.len() * 256);
+        let mut doc_ends = Vec::with_capacity(recs.len());
+        let mut values = Vec::with_capacity(recs.len());
         for rec in recs {
+            write_doc(&mut docs, rec)?;
+            doc_ends.push(docs.len());
+            values.push(rec.values());
+        }
+        let docs = String::from_utf8(docs)
+            .map_err(|e| StoreError::Corrupt(format!("a document is not UTF-8: {e}")))?;
+        let mut params: Vec<Cell<'_>> = Vec::with_capacity(recs.len() * width);
+        let mut doc_start = 0;
+        for ((rec, doc_end), vals) in recs.iter().zip(doc_ends).zip(&values) {
             let m = rec.meta();
             params.extend([
                 (&m.id).into(),
@@ -539,9 +553,10 @@ impl Tx<'_> {
                 m.updated_at.into(),
                 m.version.into(),
                 m.deleted_at.into(),
-                to_doc(rec)?.into(),
+                Cell::Text(&docs[doc_start..doc_end]),
             ]);
-            params.extend(rec.values());
+            params.extend(vals.iter().map(Cell::from));
+            doc_start = doc_end;
         }
         self.insert_rows(&head, width, &params, "").map_err(|e| {
             if e.is_unique_violation() {
@@ -596,7 +611,7 @@ impl Tx<'_> {
         &mut self,
         head: &str,
         width: usize,
-        params: &[Value],
+        params: &[Cell<'_>],
         tail: &str,
     ) -> Result<u64, StoreError> {
         if width == 0 {
@@ -632,16 +647,18 @@ impl Tx<'_> {
             }
             sql
         };
-        let mut full: Option<String> = None;
+        // The full chunks first, through one statement, then the rest: the rows go in
+        // in the order given.
+        let full = params.len() / (per_stmt * width) * (per_stmt * width);
+        let (full, rest) = params.split_at(full);
         let mut changed = 0;
-        for chunk in params.chunks(per_stmt * width) {
-            let rows = chunk.len() / width;
-            changed += if rows == per_stmt {
-                let sql = full.get_or_insert_with(|| statement(rows));
-                self.c.execute(sql, chunk)?
-            } else {
-                self.c.execute(&statement(rows), chunk)?
-            };
+        if !full.is_empty() {
+            changed += self
+                .c
+                .execute_each(&statement(per_stmt), full, per_stmt * width)?;
+        }
+        if !rest.is_empty() {
+            changed += self.c.execute_cells(&statement(rest.len() / width), rest)?;
         }
         Ok(changed)
     }
@@ -1024,23 +1041,24 @@ impl Tx<'_> {
         let mut docs = Vec::new();
         let mut terms: Vec<&str> = Vec::new();
         let mut seen_terms: HashSet<&str> = HashSet::new();
-        let kind_value: Value = kind.as_str().into();
+        let kind_value = Cell::Text(kind.as_str());
+        let ws_value = Cell::from(ws);
         for (id, ix) in recs {
-            let id: Value = (*id).into();
+            let id = Cell::from(*id);
             for e in &ix.emails {
-                emails.extend([ws.into(), id.clone(), e.into()]);
+                emails.extend([ws_value, id, e.into()]);
             }
             for p in &ix.phones {
-                phones.extend([ws.into(), id.clone(), p.into()]);
+                phones.extend([ws_value, id, p.into()]);
             }
             for t in &ix.tags {
-                tags.extend([ws.into(), kind_value.clone(), id.clone(), t.into()]);
+                tags.extend([ws_value, kind_value, id, t.into()]);
             }
             let (at, live) = ix.at.unwrap_or((0, false));
             for s in &ix.subjects {
                 subjects.extend([
-                    ws.into(),
-                    id.clone(),
+                    ws_value,
+                    id,
                     s.into(),
                     at.into(),
                     ix.sentiment.into(),
@@ -1061,7 +1079,7 @@ impl Tx<'_> {
                 }
             }
             if let Some(body) = &ix.search {
-                docs.extend([body.into(), ws.into(), kind_value.clone(), id.clone()]);
+                docs.extend([body.into(), ws_value, kind_value, id]);
                 for term in crate::search::terms(body) {
                     if seen_terms.insert(term) {
                         terms.push(term);
@@ -1094,9 +1112,9 @@ impl Tx<'_> {
             "",
         )?;
         let active: Vec<&Id> = activity.iter().map(|(s, _, _)| *s).collect();
-        let activity: Vec<Value> = activity
+        let activity: Vec<Cell<'_>> = activity
             .into_iter()
-            .flat_map(|(s, at, n)| [s.into(), ws.into(), at.into(), n.into()])
+            .flat_map(|(s, at, n)| [s.into(), ws_value, at.into(), n.into()])
             .collect();
         self.insert_rows(
             "INSERT INTO subject_activity (subject_id, workspace_id, last_at, interactions)",
@@ -1111,15 +1129,11 @@ impl Tx<'_> {
         if docs.is_empty() {
             return Ok(());
         }
-        let terms: Vec<Value> = terms
+        let reversed: Vec<String> = terms.iter().map(|t| t.chars().rev().collect()).collect();
+        let terms: Vec<Cell<'_>> = terms
             .into_iter()
-            .flat_map(|t| {
-                [
-                    ws.into(),
-                    t.into(),
-                    t.chars().rev().collect::<String>().into(),
-                ]
-            })
+            .zip(&reversed)
+            .flat_map(|(t, r)| [ws_value, t.into(), r.into()])
             .collect();
         // SQLite's FTS5 index of the documents is external-content: feed it the rows just
         // added, which are exactly those past the largest rowid before (this transaction
@@ -1209,6 +1223,13 @@ impl StoredDoc {
 
 fn to_doc<E: Serialize>(rec: &E) -> Result<String, StoreError> {
     serde_json::to_string(rec)
+        .map_err(|e| StoreError::Corrupt(format!("cannot serialize record: {e}")))
+}
+
+/// Appends a record's document to `out`: `serde_json`'s compact form, the same bytes as
+/// `serde_json::to_string`.
+fn write_doc<E: Serialize>(out: &mut Vec<u8>, rec: &E) -> Result<(), StoreError> {
+    serde_json::to_writer(out, rec)
         .map_err(|e| StoreError::Corrupt(format!("cannot serialize record: {e}")))
 }
 

@@ -10,7 +10,7 @@ use jiff::civil::Date;
 use rapport_core::*;
 
 use crate::queries::RelationshipRecord;
-use crate::value::{Cells, Value};
+use crate::value::{Cell, Cells, Value};
 use crate::{StoreError, Tx};
 
 /// How many of the newest interactions a relationship's health looks at.
@@ -308,7 +308,7 @@ impl Tx<'_> {
         self.insert_rows(
             "INSERT INTO health_history (workspace_id, relationship_id, day, score)",
             4,
-            &params,
+            &params.iter().map(Cell::from).collect::<Vec<_>>(),
             "ON CONFLICT (relationship_id, day) DO UPDATE SET score = excluded.score",
         )?;
         let window = jiff::Span::new().days(rapport_core::health::FALL_WINDOW_DAYS);

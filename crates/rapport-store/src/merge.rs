@@ -17,6 +17,18 @@ pub struct SharedValue {
     pub value: String,
 }
 
+/// How PostgreSQL plans the import's lookups of known emails and phones
+/// ([`Tx::known_emails`]): through the `(workspace_id, value)` index, one probe per value
+/// (at most 500 a statement), never by reading the whole table. For an `IN` list of 500
+/// values the planner prices the index's probes above a scan that hashes the list, and
+/// once an import's first batch has filled the table (50,000 rows) it scanned all of it,
+/// in parallel, for every 500 values: 15–28 ms a statement, 268 statements for 100,000
+/// contacts, against 0.5 ms through the index.
+const KNOWN_PLANNING: [(&str, &str); 2] = [
+    ("enable_seqscan", "off"),
+    ("max_parallel_workers_per_gather", "0"),
+];
+
 /// How many people of one name the import's name match looks at.
 pub const CANDIDATES: usize = 50;
 
@@ -107,6 +119,10 @@ impl Tx<'_> {
         values: &[String],
     ) -> Result<HashSet<String>, StoreError> {
         let mut out = HashSet::new();
+        if values.is_empty() {
+            return Ok(out);
+        }
+        let planner = self.set_planning(&KNOWN_PLANNING)?;
         for chunk in values.chunks(500) {
             let sql = format!(
                 "SELECT DISTINCT x.{column} FROM {table} x JOIN people p ON p.id = x.person_id
@@ -119,6 +135,7 @@ impl Tx<'_> {
                 out.insert(r.text(0)?);
             }
         }
+        self.restore_planning(&KNOWN_PLANNING, planner)?;
         Ok(out)
     }
 

@@ -18,29 +18,41 @@ type BoxError = Box<dyn Error + Sync + Send>;
 
 impl ToSql for Value {
     fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
-        match self {
-            Value::Null => Ok(IsNull::Yes),
-            Value::Int(v) => match *ty {
-                Type::INT2 => i16::try_from(*v)?.to_sql(ty, out),
-                Type::INT4 => i32::try_from(*v)?.to_sql(ty, out),
-                Type::FLOAT8 => (*v as f64).to_sql(ty, out),
-                Type::FLOAT4 => (*v as f32).to_sql(ty, out),
-                Type::BOOL => (*v != 0).to_sql(ty, out),
+        Cell::from(self).to_sql(ty, out)
+    }
+
+    fn accepts(_ty: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+impl ToSql for Cell<'_> {
+    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
+        match *self {
+            Cell::Null => Ok(IsNull::Yes),
+            Cell::Int(v) => match *ty {
+                Type::INT2 => i16::try_from(v)?.to_sql(ty, out),
+                Type::INT4 => i32::try_from(v)?.to_sql(ty, out),
+                Type::FLOAT8 => (v as f64).to_sql(ty, out),
+                Type::FLOAT4 => (v as f32).to_sql(ty, out),
+                Type::BOOL => (v != 0).to_sql(ty, out),
                 Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => {
                     v.to_string().to_sql(ty, out)
                 }
                 _ => v.to_sql(ty, out),
             },
-            Value::Real(v) => match *ty {
-                Type::FLOAT4 => (*v as f32).to_sql(ty, out),
-                Type::INT8 => (*v as i64).to_sql(ty, out),
+            Cell::Real(v) => match *ty {
+                Type::FLOAT4 => (v as f32).to_sql(ty, out),
+                Type::INT8 => (v as i64).to_sql(ty, out),
                 _ => v.to_sql(ty, out),
             },
-            Value::Text(s) => match *ty {
+            Cell::Text(s) => match *ty {
                 Type::INT8 => s.parse::<i64>()?.to_sql(ty, out),
                 _ => s.to_sql(ty, out),
             },
-            Value::Bytes(b) => b.as_slice().to_sql(ty, out),
+            Cell::Bytes(b) => b.to_sql(ty, out),
         }
     }
 
@@ -166,7 +178,7 @@ impl<C: GenericClient> PgConn<'_, C> {
     }
 }
 
-fn refs(params: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
+fn refs<P: ToSql + Sync>(params: &[P]) -> Vec<&(dyn ToSql + Sync)> {
     params.iter().map(|p| p as &(dyn ToSql + Sync)).collect()
 }
 
@@ -204,6 +216,11 @@ impl<C: GenericClient> Conn for PgConn<'_, C> {
         Ok(self.tx.execute(&stmt, &refs(params))?)
     }
 
+    fn execute_cells(&mut self, sql: &str, params: &[Cell<'_>]) -> Result<u64, StoreError> {
+        let stmt = self.statement(sql)?;
+        Ok(self.tx.execute(&stmt, &refs(params))?)
+    }
+
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
         let stmt = self.statement(sql)?;
         values(&self.tx.query(&stmt, &refs(params))?)
@@ -223,7 +240,7 @@ impl<C: GenericClient> Conn for PgConn<'_, C> {
         &mut self,
         target: &str,
         width: usize,
-        params: &[Value],
+        params: &[Cell<'_>],
     ) -> Result<Option<u64>, StoreError> {
         if width == 0 || params.is_empty() {
             return Ok(Some(0));
@@ -245,7 +262,7 @@ impl<C: GenericClient> Conn for PgConn<'_, C> {
 /// Rows in `COPY`'s text format: tab-separated, one line a row, `\N` for NULL, and
 /// backslash, tab, newline and carriage return escaped in text. Numbers are written as
 /// PostgreSQL reads them back, so each column gets what an `INSERT` would store.
-fn copy_text(width: usize, params: &[Value]) -> Vec<u8> {
+fn copy_text(width: usize, params: &[Cell<'_>]) -> Vec<u8> {
     let mut out: Vec<u8> = Vec::with_capacity(params.len() * 24);
     for row in params.chunks(width) {
         for (i, v) in row.iter().enumerate() {
@@ -253,15 +270,15 @@ fn copy_text(width: usize, params: &[Value]) -> Vec<u8> {
                 out.push(b'\t');
             }
             // Writing into a Vec cannot fail.
-            let _ = match v {
-                Value::Null => out.write_all(b"\\N"),
-                Value::Int(n) => write!(out, "{n}"),
-                Value::Real(x) if x.is_nan() => out.write_all(b"NaN"),
-                Value::Real(x) if x.is_infinite() => {
-                    out.write_all(if *x > 0.0 { b"Infinity" } else { b"-Infinity" })
+            let _ = match *v {
+                Cell::Null => out.write_all(b"\\N"),
+                Cell::Int(n) => write!(out, "{n}"),
+                Cell::Real(x) if x.is_nan() => out.write_all(b"NaN"),
+                Cell::Real(x) if x.is_infinite() => {
+                    out.write_all(if x > 0.0 { b"Infinity" } else { b"-Infinity" })
                 }
-                Value::Real(x) => write!(out, "{x:?}"),
-                Value::Text(s) => {
+                Cell::Real(x) => write!(out, "{x:?}"),
+                Cell::Text(s) => {
                     for b in s.bytes() {
                         match b {
                             b'\\' => out.extend_from_slice(b"\\\\"),
@@ -274,7 +291,7 @@ fn copy_text(width: usize, params: &[Value]) -> Vec<u8> {
                     Ok(())
                 }
                 // `bytea`'s hex input, its backslash escaped.
-                Value::Bytes(b) => {
+                Cell::Bytes(b) => {
                     out.extend_from_slice(b"\\\\x");
                     for byte in b {
                         let _ = write!(out, "{byte:02x}");
@@ -519,6 +536,11 @@ impl Conn for Replay<'_> {
         Err(StoreError::Busy)
     }
 
+    fn execute_cells(&mut self, _sql: &str, _params: &[Cell<'_>]) -> Result<u64, StoreError> {
+        self.refused = true;
+        Err(StoreError::Busy)
+    }
+
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
         values(self.answer(sql, params)?)
     }
@@ -554,7 +576,12 @@ mod tests {
             Value::Null,
         ];
         assert_eq!(
-            String::from_utf8(copy_text(4, &rows)).ok().as_deref(),
+            String::from_utf8(copy_text(
+                4,
+                &rows.iter().map(Cell::from).collect::<Vec<_>>()
+            ))
+            .ok()
+            .as_deref(),
             Some(
                 "a\\tb\\\\c\\nd\\re\t\\N\t-7\t2.5\nZoë\t\tNaN\t-Infinity\n\\\\x005cff\t\\\\x\t\\N\t\\N\n"
             )

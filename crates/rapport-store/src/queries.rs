@@ -8,7 +8,7 @@ use rapport_core::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::entity::{Entity, Page, page_of};
-use crate::value::{Cells, Value};
+use crate::value::{Cell, Cells, Value};
 use crate::{StoreError, Tx};
 
 /// What the agenda shows of a person or organization.
@@ -1056,7 +1056,7 @@ impl Tx<'_> {
         self.insert_rows(
             "INSERT INTO health_falls (workspace_id, relationship_id, day)",
             3,
-            &params,
+            &params.iter().map(Cell::from).collect::<Vec<_>>(),
             "ON CONFLICT (relationship_id, day) DO NOTHING",
         )?;
         Ok(())

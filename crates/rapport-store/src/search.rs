@@ -112,18 +112,6 @@ const PLANNER_SETTINGS: [(&str, &str); 3] = [
     ("plan_cache_mode", "force_custom_plan"),
 ];
 
-/// The statement that sets the planner settings, `$start…` their values, for the rest of
-/// the transaction.
-fn set_planner_sql(start: usize) -> String {
-    let sets = PLANNER_SETTINGS
-        .iter()
-        .enumerate()
-        .map(|(i, (name, _))| format!("set_config('{name}', ${}, true)", start + i))
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!("SELECT {sets}")
-}
-
 /// Candidates read and scored per query, at most.
 const CANDIDATES: usize = 2000;
 
@@ -310,9 +298,7 @@ impl Tx<'_> {
             }
             Ok(())
         })?;
-        if let Some(before) = planner {
-            self.c.query(&set_planner_sql(1), &before)?;
-        }
+        self.restore_planning(&PLANNER_SETTINGS, planner)?;
         top.sort_by(order);
         top.truncate(limit);
         Ok(top.into_iter().map(|(h, _)| h).collect())
@@ -331,35 +317,7 @@ impl Tx<'_> {
     /// run is planned for its own patterns (not a generic plan for any pattern), and not
     /// in parallel, so the candidates are those of one scan in the table's order, as before.
     fn candidate_planning(&mut self) -> Result<Option<Vec<Value>>, StoreError> {
-        if self.c.dialect() != Dialect::Postgres {
-            return Ok(None);
-        }
-        // The current values are read in a subquery, evaluated before the outer row
-        // changes them.
-        let current = PLANNER_SETTINGS
-            .iter()
-            .enumerate()
-            .map(|(i, (name, _))| format!("current_setting('{name}') AS v{i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let set = PLANNER_SETTINGS
-            .iter()
-            .map(|(name, value)| format!("set_config('{name}', '{value}', true)"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let olds = (0..PLANNER_SETTINGS.len())
-            .map(|i| format!("s.v{i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!("SELECT {olds}, {set} FROM (SELECT {current} OFFSET 0) AS s");
-        let row = self.c.query_one(&sql, &[])?;
-        let before = match row {
-            Some(r) => (0..PLANNER_SETTINGS.len())
-                .map(|i| r.text(i).map(Value::from))
-                .collect::<Result<Vec<_>, _>>()?,
-            None => return Ok(None),
-        };
-        Ok(Some(before))
+        self.set_planning(&PLANNER_SETTINGS)
     }
 
     /// The statement that reads the candidate documents (kind, id, folded text) of a

@@ -17,13 +17,24 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl rusqlite::ToSql for Value {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(match self {
-            Value::Null => ToSqlOutput::Borrowed(ValueRef::Null),
-            Value::Int(v) => ToSqlOutput::Borrowed(ValueRef::Integer(*v)),
-            Value::Real(v) => ToSqlOutput::Borrowed(ValueRef::Real(*v)),
-            Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
-            Value::Bytes(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
-        })
+        Ok(ToSqlOutput::Borrowed(value_ref(self.into())))
+    }
+}
+
+impl rusqlite::ToSql for Cell<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(value_ref(*self)))
+    }
+}
+
+/// A value bound as it is, text borrowed.
+fn value_ref(c: Cell<'_>) -> ValueRef<'_> {
+    match c {
+        Cell::Null => ValueRef::Null,
+        Cell::Int(v) => ValueRef::Integer(v),
+        Cell::Real(v) => ValueRef::Real(v),
+        Cell::Text(s) => ValueRef::Text(s.as_bytes()),
+        Cell::Bytes(b) => ValueRef::Blob(b),
     }
 }
 
@@ -65,6 +76,28 @@ impl Conn for SqliteConn<'_> {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
         let mut stmt = self.0.prepare_cached(&to_sqlite_placeholders(sql))?;
         Ok(stmt.execute(rusqlite::params_from_iter(params.iter()))? as u64)
+    }
+
+    fn execute_cells(&mut self, sql: &str, params: &[Cell<'_>]) -> Result<u64, StoreError> {
+        let mut stmt = self.0.prepare_cached(&to_sqlite_placeholders(sql))?;
+        Ok(stmt.execute(rusqlite::params_from_iter(params.iter()))? as u64)
+    }
+
+    /// Prepared (and its placeholders rewritten, and looked up in the statement cache)
+    /// once for all the chunks: a multi-row insert's text is long, and doing that for
+    /// each chunk cost more than binding its values did.
+    fn execute_each(
+        &mut self,
+        sql: &str,
+        params: &[Cell<'_>],
+        per: usize,
+    ) -> Result<u64, StoreError> {
+        let mut stmt = self.0.prepare_cached(&to_sqlite_placeholders(sql))?;
+        let mut changed = 0;
+        for chunk in params.chunks(per.max(1)) {
+            changed += stmt.execute(rusqlite::params_from_iter(chunk.iter()))? as u64;
+        }
+        Ok(changed)
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {

@@ -76,6 +76,64 @@ impl Tx<'_> {
         self.c.dialect()
     }
 
+    /// On PostgreSQL, sets how the planner plans the statements that follow, for the rest
+    /// of this transaction (`set_config(…, true)`), in one statement, and returns the
+    /// settings as they were, for [`Tx::restore_planning`] once those statements have
+    /// run. `None` on SQLite, whose planner has no such settings.
+    pub(crate) fn set_planning(
+        &mut self,
+        settings: &[(&str, &str)],
+    ) -> Result<Option<Vec<crate::Value>>, StoreError> {
+        if self.c.dialect() != Dialect::Postgres || settings.is_empty() {
+            return Ok(None);
+        }
+        // The current values are read in a subquery, evaluated before the outer row
+        // changes them.
+        let current = settings
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _))| format!("current_setting('{name}') AS v{i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let set = settings
+            .iter()
+            .map(|(name, value)| format!("set_config('{name}', '{value}', true)"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let olds = (0..settings.len())
+            .map(|i| format!("s.v{i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!("SELECT {olds}, {set} FROM (SELECT {current} OFFSET 0) AS s");
+        let Some(row) = self.c.query_one(&sql, &[])? else {
+            return Ok(None);
+        };
+        let before = (0..settings.len())
+            .map(|i| row.text(i).map(crate::Value::from))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(before))
+    }
+
+    /// Puts back the planner settings [`Tx::set_planning`] changed (`before`, what it
+    /// returned for the same `settings`), in one statement; nothing when it changed none.
+    pub(crate) fn restore_planning(
+        &mut self,
+        settings: &[(&str, &str)],
+        before: Option<Vec<crate::Value>>,
+    ) -> Result<(), StoreError> {
+        let Some(before) = before else {
+            return Ok(());
+        };
+        let sets = settings
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _))| format!("set_config('{name}', ${}, true)", i + 1))
+            .collect::<Vec<_>>()
+            .join(", ");
+        self.c.query(&format!("SELECT {sets}"), &before)?;
+        Ok(())
+    }
+
     /// A read by a list of ids: runs `sql(list)` once per [`IDS_PER_STATEMENT`] of
     /// `ids`, where `list` is their placeholders, numbered after the parameters of
     /// `lead` (which every statement binds first), and hands each row to `f` in place.

@@ -172,7 +172,8 @@ impl Row {
     }
 }
 
-/// One value of a row read in place: text borrowed from the driver, nothing copied.
+/// One value of a row read in place (text borrowed from the driver, nothing copied), or
+/// one value bound by a bulk insert (text borrowed from the records being written).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Cell<'a> {
     Null,
@@ -180,6 +181,53 @@ pub enum Cell<'a> {
     Real(f64),
     Text(&'a str),
     Bytes(&'a [u8]),
+}
+
+impl<'a> From<&'a Value> for Cell<'a> {
+    fn from(v: &'a Value) -> Cell<'a> {
+        match v {
+            Value::Null => Cell::Null,
+            Value::Int(v) => Cell::Int(*v),
+            Value::Real(v) => Cell::Real(*v),
+            Value::Text(s) => Cell::Text(s),
+            Value::Bytes(b) => Cell::Bytes(b),
+        }
+    }
+}
+impl<'a> From<&'a str> for Cell<'a> {
+    fn from(v: &'a str) -> Cell<'a> {
+        Cell::Text(v)
+    }
+}
+impl<'a> From<&'a String> for Cell<'a> {
+    fn from(v: &'a String) -> Cell<'a> {
+        Cell::Text(v)
+    }
+}
+impl<'a> From<&'a Id> for Cell<'a> {
+    fn from(v: &'a Id) -> Cell<'a> {
+        Cell::Text(v.as_str())
+    }
+}
+impl From<i64> for Cell<'_> {
+    fn from(v: i64) -> Self {
+        Cell::Int(v)
+    }
+}
+impl From<bool> for Cell<'_> {
+    fn from(v: bool) -> Self {
+        Cell::Int(v as i64)
+    }
+}
+impl From<Timestamp> for Cell<'_> {
+    fn from(v: Timestamp) -> Self {
+        Cell::Int(micros(v))
+    }
+}
+impl<'a, T: Into<Cell<'a>>> From<Option<T>> for Cell<'a> {
+    fn from(v: Option<T>) -> Cell<'a> {
+        v.map(Into::into).unwrap_or(Cell::Null)
+    }
 }
 
 impl<'a> Cell<'a> {
@@ -238,13 +286,7 @@ pub trait Cells {
 
 impl Cells for Row {
     fn cell(&self, i: usize) -> Result<Cell<'_>, StoreError> {
-        Ok(match self.at(i)? {
-            Value::Null => Cell::Null,
-            Value::Int(v) => Cell::Int(*v),
-            Value::Real(v) => Cell::Real(*v),
-            Value::Text(s) => Cell::Text(s),
-            Value::Bytes(b) => Cell::Bytes(b),
-        })
+        self.at(i).map(Cell::from)
     }
 }
 

@@ -93,7 +93,7 @@ pub fn browser_required() -> bool {
 #[allow(clippy::disallowed_methods)]
 // reason: the driver and the browser are other processes; polling them needs a pause,
 // and every loop calling this is bounded by a deadline.
-fn pause() {
+pub(crate) fn pause() {
     std::thread::sleep(POLL);
 }
 

@@ -22,6 +22,15 @@ pub struct ServeArgs {
     /// entry of `X-Forwarded-For` (for login rate limits).
     #[arg(long)]
     pub trust_proxy: bool,
+    /// Up to how many relationships the dashboard computes its health summary and
+    /// 90-day figures on every view; above, it shows the last ones computed (with their
+    /// time) and brings them up to date in the background.
+    #[arg(long, default_value_t = 2_000, value_name = "N")]
+    pub dashboard_live_up_to: usize,
+    /// How many seconds kept dashboard figures may age before a view refreshes them
+    /// (at least five times as long as they took to compute).
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    pub dashboard_refresh_secs: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -269,6 +278,8 @@ pub fn serve(app: App, ctx: &Ctx, a: ServeArgs) -> Result<()> {
     let demo = a.demo;
     let options = rapport_server::Options {
         trust_proxy: a.trust_proxy,
+        dashboard_live_up_to: a.dashboard_live_up_to,
+        dashboard_refresh_after: std::time::Duration::from_secs(a.dashboard_refresh_secs),
     };
     rapport_server::serve(app, &a.addr, options, move |bound| {
         outln!("Rapport is listening on http://{bound}");

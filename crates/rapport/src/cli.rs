@@ -456,6 +456,9 @@ pub struct TodayArgs {
     /// Fit the agenda to this much time: 45m, 1h, 1h30m.
     #[arg(long)]
     pub budget: Option<String>,
+    /// Show only the first N items, and how many more are due.
+    #[arg(long, value_name = "N", conflicts_with = "budget")]
+    pub limit: Option<usize>,
     /// The day to plan (default: today).
     #[arg(long)]
     pub date: Option<String>,

@@ -901,7 +901,10 @@ impl Env {
         } else {
             rapport_core::agenda::LeftOut::Counted
         };
-        let agenda = self.app.agenda(&self.ctx, day, budget, left_out)?;
+        let agenda = match a.limit {
+            Some(n) => self.app.agenda_first(&self.ctx, day, n)?,
+            None => self.app.agenda(&self.ctx, day, budget, left_out)?,
+        };
         if self.json {
             return json(&agenda);
         }
@@ -926,10 +929,16 @@ impl Env {
         };
         self.say(plan);
         if agenda.left_out > 0 {
-            self.say(format!(
-                "Left out to fit the budget: {} more (run without --budget to see all)",
-                agenda.left_out
-            ));
+            self.say(match a.limit {
+                Some(_) => format!(
+                    "{} more due, ranked lower (run without --limit to see all)",
+                    agenda.left_out
+                ),
+                None => format!(
+                    "Left out to fit the budget: {} more (run without --budget to see all)",
+                    agenda.left_out
+                ),
+            });
         }
         Ok(())
     }

@@ -505,6 +505,20 @@ proptest! {
     }
 
     #[test]
+    fn the_first_items_are_the_top_of_the_whole_ranked_agenda(input in arb_input(), n in 0usize..40) {
+        let all = rank(&input);
+        let first = agenda_first(&input, n);
+        let shown = n.min(all.len());
+        prop_assert_eq!(&first.items[..], &all[..shown]);
+        prop_assert_eq!(first.left_out, all.len() - shown);
+        prop_assert!(first.left_out_items.is_empty());
+        for kind in [ItemKind::AtRisk, ItemKind::CheckIn, ItemKind::Commitment] {
+            let of_kind: Vec<AgendaItem> = all.iter().filter(|i| i.kind == kind).take(n).cloned().collect();
+            prop_assert_eq!(first_of_kind(&input, kind, n), of_kind);
+        }
+    }
+
+    #[test]
     fn choosing_from_a_partly_ranked_list_changes_nothing(
         spec in proptest::collection::vec((1u32..90, 0u32..60), 0..1200),
         budget in 0u32..=1500,

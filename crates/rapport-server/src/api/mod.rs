@@ -534,7 +534,31 @@ async fn agenda(
                 })
             })
             .transpose()?;
-        Ok(app.agenda(&ctx, day, budget, rapport_core::agenda::LeftOut::Listed)?)
+        let limit = p
+            .get("limit")
+            .map(|n| {
+                n.parse::<usize>().map_err(|_| {
+                    Problem::field(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "limit",
+                        "must be a whole number",
+                    )
+                })
+            })
+            .transpose()?;
+        Ok(match (limit, budget) {
+            (Some(_), Some(_)) => {
+                return Err(Problem::field(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "limit",
+                    "give a budget or a limit, not both",
+                ));
+            }
+            (Some(n), None) => app.agenda_first(&ctx, day, n)?,
+            (None, budget) => {
+                app.agenda(&ctx, day, budget, rapport_core::agenda::LeftOut::Listed)?
+            }
+        })
     })
     .await?;
     Ok(json_response(StatusCode::OK, &agenda))
@@ -794,6 +818,11 @@ pub fn routes() -> Routes {
             "date",
             "The day (YYYY-MM-DD); default today",
             json!({"type": "string", "format": "date"}),
+        ))
+        .param(Param::query(
+            "limit",
+            "Only the first N items, with how many more are due in left_out (not with budget)",
+            json!({"type": "integer", "minimum": 0}),
         ))
         .ok(200, "The agenda", Some(agenda_schema))
         .errors(&[400, 422]),

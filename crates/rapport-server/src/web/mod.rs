@@ -5,6 +5,7 @@
 
 mod assets;
 mod insights;
+pub mod kept;
 mod pages;
 pub mod svg;
 

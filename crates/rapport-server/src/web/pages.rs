@@ -3,6 +3,8 @@
 //! the SVG charts, which `svg` builds from escaped parts.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
 
 use askama::Template;
 use axum::extract::{Path, Query, Request, State};
@@ -11,12 +13,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use jiff::Timestamp;
 use rapport_app::records::NewInteraction;
 use rapport_app::resolve::{Accept, Target};
-use rapport_app::views::{PeopleQuery, PeopleSort};
+use rapport_app::views::{DASHBOARD_AT_RISK, PeopleQuery, PeopleSort};
 use rapport_core::health::HealthStatus;
 use rapport_core::*;
 use serde_json::json;
 
 use super::assets::{css_url, js_url};
+use super::kept::{self, Plan};
 use super::svg;
 use super::{WebError, WebUser, render, urlencode};
 use crate::api::{client_address, is_tls, session_cookie};
@@ -237,6 +240,9 @@ struct DashboardPage {
     /// Key figures of the last 90 days: (label, value).
     figures: Vec<(String, String)>,
     pipeline_chart: String,
+    /// When the figures beside the agenda were computed, if they were kept from an
+    /// earlier view rather than computed for this one.
+    as_of: Option<String>,
 }
 
 fn pct(v: Option<f64>) -> String {
@@ -250,22 +256,71 @@ fn subject_href(kind: SubjectKind, id: &Id) -> String {
     }
 }
 
+/// How many agenda items the dashboard lists.
+const AGENDA_ROWS: usize = 30;
+
+/// Computes the dashboard's figures again on a blocking thread, for the next views.
+fn refresh_figures(s: &AppState, ctx: rapport_app::Ctx, key: kept::Key) {
+    let (app, kept) = (s.app.clone(), s.dashboards.clone());
+    tokio::task::spawn_blocking(move || {
+        let started = Instant::now();
+        let figures =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| app.dashboard_figures(&ctx)));
+        match figures {
+            Ok(Ok(f)) => kept.keep(key, Arc::new(f), started, started.elapsed()),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "the dashboard's figures could not be refreshed");
+                kept.failed(&key);
+            }
+            Err(_) => {
+                tracing::error!("refreshing the dashboard's figures failed");
+                kept.failed(&key);
+            }
+        }
+    });
+}
+
 pub async fn dashboard(State(s): State<AppState>, user: WebUser) -> Result<Response, WebError> {
     let ctx = user.ctx.clone();
-    let (agenda, health, kinds, metrics) = blocking(&s, move |app| {
-        let agenda = app.agenda(&ctx, None, None, rapport_core::agenda::LeftOut::Listed)?;
-        let health = app.all_health(&ctx, None)?;
+    let key: kept::Key = (ctx.ws.clone(), ctx.actor.user_id.clone());
+    // The agenda is read live; the figures beside it are computed in the same hop, or
+    // shown as kept for a large workspace (see `kept`).
+    let plan = s.dashboards.plan(&key, Instant::now());
+    let as_of = match &plan {
+        Plan::Live => None,
+        Plan::Kept { figures, refresh } => {
+            if *refresh {
+                refresh_figures(&s, ctx.clone(), key.clone());
+            }
+            Some(when(figures.computed_at))
+        }
+    };
+    let kept = s.dashboards.clone();
+    let (agenda, falling, figures, kinds, scores) = blocking(&s, move |app| {
+        let (agenda, falling) = app.agenda_top(&ctx, AGENDA_ROWS, DASHBOARD_AT_RISK)?;
+        let figures = match plan {
+            Plan::Live => {
+                let started = Instant::now();
+                let figures = Arc::new(app.dashboard_figures(&ctx)?);
+                kept.keep(key, figures.clone(), started, started.elapsed());
+                figures
+            }
+            Plan::Kept { figures, .. } => figures,
+        };
         let ids: Vec<Id> = agenda
             .items
             .iter()
+            .chain(&falling)
             .filter_map(|i| i.subject.as_ref().map(|s| s.id.clone()))
             .collect();
         let kinds = app.subject_kinds(&ctx, &ids)?;
-        let metrics = app.metrics(&ctx, 90, None)?;
-        Ok((agenda, health, kinds, metrics))
+        let rels: Vec<Id> = falling.iter().map(|i| i.record_id.clone()).collect();
+        let scores = app.recorded_scores(&ctx, &rels)?;
+        Ok((agenda, falling, figures, kinds, scores))
     })
     .await?;
-    let (figures, pipeline_chart) = match metrics.segments.first() {
+    let m = figures.metrics.segments.first();
+    let (figures_shown, pipeline_chart) = match m {
         Some(m) => {
             let figures = vec![
                 ("Active relationships".to_string(), m.active.to_string()),
@@ -303,7 +358,6 @@ pub async fn dashboard(State(s): State<AppState>, user: WebUser) -> Result<Respo
     let rows = agenda
         .items
         .iter()
-        .take(30)
         .map(|i| {
             let (sid, sname) = i
                 .subject
@@ -332,53 +386,45 @@ pub async fn dashboard(State(s): State<AppState>, user: WebUser) -> Result<Respo
             }
         })
         .collect();
-    let mut counts: Vec<(String, f64)> = [
-        (HealthStatus::Thriving, "thriving"),
-        (HealthStatus::Healthy, "healthy"),
-        (HealthStatus::NeedsAttention, "needs attention"),
-        (HealthStatus::AtRisk, "at risk"),
-        (HealthStatus::Unknown, "unknown"),
-    ]
-    .iter()
-    .map(|(st, label)| {
-        (
-            label.to_string(),
-            health.iter().filter(|h| h.health.status == *st).count() as f64,
-        )
-    })
-    .collect();
-    counts.retain(|(_, n)| *n > 0.0);
-    let scores: Vec<u32> = health
+    let labels = [
+        "thriving",
+        "healthy",
+        "needs attention",
+        "at risk",
+        "unknown",
+    ];
+    let counts: Vec<(String, f64)> = figures
+        .by_status
         .iter()
-        .filter_map(|h| h.health.score.map(u32::from))
+        .zip(labels)
+        .filter(|((_, n), _)| *n > 0)
+        .map(|((_, n), label)| (label.to_string(), *n as f64))
         .collect();
-    let average =
-        (!scores.is_empty()).then(|| (scores.iter().sum::<u32>() / scores.len() as u32) as u8);
     // Falling health first (the agenda's at-risk items say why), then the lowest scores.
-    let mut at_risk: Vec<(String, String, Option<u8>, String)> = agenda
-        .items
+    let mut at_risk: Vec<(String, String, Option<u8>, String)> = falling
         .iter()
-        .filter(|i| i.kind == rapport_core::agenda::ItemKind::AtRisk)
         .filter_map(|i| {
-            let h = health.iter().find(|h| h.relationship_id == i.record_id)?;
+            let score = scores.get(&i.record_id)?;
+            let subject = i.subject.as_ref()?;
+            let kind = kinds
+                .get(&subject.id)
+                .copied()
+                .unwrap_or(SubjectKind::Person);
             Some((
-                subject_href(h.subject.kind, &h.subject.id),
-                h.name.clone(),
-                h.health.score,
+                subject_href(kind, &subject.id),
+                subject.name.clone(),
+                *score,
                 i.reason.clone(),
             ))
         })
         .collect();
-    for h in health
-        .iter()
-        .filter(|h| h.health.status == HealthStatus::AtRisk)
-    {
-        if at_risk.len() >= 10 {
+    for h in &figures.at_risk {
+        if at_risk.len() >= DASHBOARD_AT_RISK {
             break;
         }
         let href = subject_href(h.subject.kind, &h.subject.id);
         if !at_risk.iter().any(|(x, ..)| *x == href) {
-            at_risk.push((href, h.name.clone(), h.health.score, h.kind.to_string()));
+            at_risk.push((href, h.name.clone(), h.score, h.kind.to_string()));
         }
     }
     let page = DashboardPage {
@@ -387,10 +433,11 @@ pub async fn dashboard(State(s): State<AppState>, user: WebUser) -> Result<Respo
         left_out: agenda.left_out,
         at_risk,
         health_chart: svg::bars(&counts, "Relationships by health"),
-        relationships: health.len(),
-        average,
-        figures,
+        relationships: figures.relationships,
+        average: figures.average,
+        figures: figures_shown,
         pipeline_chart,
+        as_of,
     };
     Ok(render(&page))
 }

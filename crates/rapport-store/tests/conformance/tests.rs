@@ -80,6 +80,10 @@ pub const ALL: &[(&str, Body)] = &[
         bulk_insert_matches_single_inserts,
     ),
     (
+        "bulk_insert_in_chunks_matches_single_inserts",
+        bulk_insert_in_chunks_matches_single_inserts,
+    ),
+    (
         "bulk_build_matches_single_inserts",
         bulk_build_matches_single_inserts,
     ),
@@ -1744,6 +1748,65 @@ fn bulk_insert_matches_single_inserts(db: &Fresh) {
         "a one-typo query finds the person: {expected:?}"
     );
     edits_alike(&one, &many, &ws, &people);
+}
+
+/// A bulk insert long enough for several full multi-row statements and a shorter last
+/// one (600 people: two statements of 256 rows and one of 88 in `people`, more rows in
+/// the side tables, all through one prepared statement per table) leaves what inserting
+/// the same people one at a time leaves: the side indexes, the search entries and the
+/// documents.
+fn bulk_insert_in_chunks_matches_single_inserts(db: &Fresh) {
+    let sibling = sibling(db);
+    let (one, many) = (open(db), open(&sibling));
+    let w = Workspace {
+        meta: meta(),
+        name: "w".into(),
+    };
+    for store in [&one, &many] {
+        store.write(|tx| tx.insert_workspace(&w)).unwrap();
+    }
+    let ws = w.meta.id.clone();
+    let people: Vec<Person> = (0..600)
+        .map(|i| {
+            let mut p = person(&format!("Chunk Person {i}"));
+            p.emails
+                .push(Labeled::new(format!("chunk{i}@example.com"), None));
+            p.emails
+                .push(Labeled::new(format!("chunk.{i}@example.org"), None));
+            p.tags
+                .push(if i % 2 == 0 { "vip" } else { "supplier" }.into());
+            p
+        })
+        .collect();
+    one.write(|tx| {
+        for p in &people {
+            tx.insert(&ws, p)?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    many.write(|tx| tx.insert_many(&ws, &people)).unwrap();
+    let queries = ["chunk person 599", "chunk person 7", "chunk"];
+    assert_eq!(
+        derived(&many, &ws, &people, &queries),
+        derived(&one, &ws, &people, &queries)
+    );
+    let docs = |store: &Store| {
+        store
+            .read(|tx| {
+                people
+                    .iter()
+                    .map(|p| tx.find_doc::<Person>(&ws, &p.meta.id))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .unwrap()
+    };
+    let written = docs(&many);
+    assert!(
+        written.iter().all(Option::is_some),
+        "every person is stored"
+    );
+    assert_eq!(written, docs(&one));
 }
 
 /// Editing a bulk-loaded person rewrites its search entry in both stores alike.

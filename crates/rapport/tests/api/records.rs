@@ -257,6 +257,14 @@ fn bad_input_is_4xx_problem_json(db: &Fresh) {
         .token(&t)
         .send()
         .problem(422);
+    s.req("GET", "/api/v1/agenda?limit=many")
+        .token(&t)
+        .send()
+        .problem(422);
+    s.req("GET", "/api/v1/agenda?limit=3&budget=1h")
+        .token(&t)
+        .send()
+        .problem(422);
     s.req("GET", "/api/v1/nothing-here")
         .token(&t)
         .send()
@@ -456,6 +464,26 @@ fn relationship_records_agenda_health_search(db: &Fresh) {
             .any(|i| i["subject"]["name"] == "Charles Babbage"),
         "{agenda}"
     );
+    // The top of the whole agenda, and how many more are due.
+    let all = s
+        .req("GET", "/api/v1/agenda")
+        .token(&t)
+        .send()
+        .expect(200)
+        .json();
+    let all = all["items"].as_array().unwrap().clone();
+    assert!(!all.is_empty());
+    for n in [0, 1, all.len() + 1] {
+        let top = s
+            .req("GET", &format!("/api/v1/agenda?limit={n}"))
+            .token(&t)
+            .send()
+            .expect(200)
+            .json();
+        let shown = n.min(all.len());
+        assert_eq!(top["items"].as_array().unwrap()[..], all[..shown], "{top}");
+        assert_eq!(top["left_out"], all.len() - shown, "{top}");
+    }
     let found = s
         .req("GET", "/api/v1/search?q=babage")
         .token(&t)

@@ -14,6 +14,10 @@ pub const ALL: &[Body] = &[
     ),
     ("web_escapes_user_text", web_escapes_user_text),
     ("web_stakeholder_projects", web_stakeholder_projects),
+    (
+        "web_dashboard_keeps_the_figures_of_a_large_workspace",
+        web_dashboard_keeps_the_figures_of_a_large_workspace,
+    ),
 ];
 
 /// A logged-in browser: its session cookie and CSRF token.
@@ -515,4 +519,68 @@ fn web_stakeholder_projects(db: &Fresh) {
         .map(|q| q["people"].as_array().unwrap().len())
         .sum();
     assert_eq!(placed, 1, "only Bea is on the deal: {m}");
+}
+
+/// The relationships counted on a dashboard page.
+fn dashboard_count(page: &str) -> usize {
+    let start = page.find("<p><strong>").expect("no count on the dashboard") + "<p><strong>".len();
+    page[start..]
+        .split('<')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {page}"))
+}
+
+fn web_dashboard_keeps_the_figures_of_a_large_workspace(db: &Fresh) {
+    let a = user_token(db, "default", "alice", "admin");
+    // "Large" from 2 relationships on, and kept figures are refreshed on any later view.
+    let s = Server::start_with(
+        db,
+        &[
+            "--dashboard-live-up-to",
+            "1",
+            "--dashboard-refresh-secs",
+            "0",
+        ],
+    );
+    let relationship = |name: &str| {
+        let p = s
+            .req("POST", "/api/v1/people")
+            .token(&a)
+            .json(&json!({"name": name}))
+            .send()
+            .expect(201)
+            .json();
+        s.req("POST", "/api/v1/relationships")
+            .token(&a)
+            .json(&json!({"subject": {"kind": "person", "id": p["id"]}, "kind": "friend"}))
+            .send()
+            .expect(201);
+    };
+    relationship("Ada Able");
+    let alice = login(&s, "default", "alice", "secret-pw");
+    let page = || {
+        s.req("GET", "/")
+            .header("Cookie", &alice.cookie)
+            .send()
+            .expect(200)
+            .body
+    };
+    // Small: computed on every view.
+    relationship("Bea Bold");
+    let first = page();
+    assert_eq!(dashboard_count(&first), 2, "{first}");
+    assert!(!first.contains("as of"), "{first}");
+    // Large now: the figures of the last view are shown with their time, and this view
+    // starts bringing them up to date for the next ones.
+    relationship("Cy Clear");
+    let kept = page();
+    assert_eq!(dashboard_count(&kept), 2, "{kept}");
+    assert!(kept.contains("Health and figures as of "), "{kept}");
+    // The agenda itself is read live: the new relationship is due for a check-in.
+    assert!(kept.contains("Cy Clear"), "{kept}");
+    rapport_testkit::eventually("the kept figures brought up to date", || {
+        let now = page();
+        dashboard_count(&now) == 3 && now.contains("Health and figures as of ")
+    });
 }

@@ -213,6 +213,20 @@ fn budget(db: &Fresh) {
         text.contains("of 45 minutes") && text.contains("Left out"),
         "{text}"
     );
+    // The top of the whole agenda, and how many more are due.
+    let all = items(&all);
+    for n in [0, 1, 3, all.len() + 1] {
+        let v = r.json(&["today", "--limit", &n.to_string()]);
+        let shown = n.min(all.len());
+        assert_eq!(items(&v)[..], all[..shown], "{v}");
+        assert_eq!(v["left_out"].as_u64().unwrap() as usize, all.len() - shown);
+    }
+    let text = r.ok(&["today", "--limit", "2"]);
+    assert!(
+        text.contains(&format!("{} more due, ranked lower", all.len() - 2)),
+        "{text}"
+    );
+    r.fails(&["today", "--limit", "2", "--budget", "45m"]);
 }
 
 fn rapport_budget(b: &str) -> u64 {
