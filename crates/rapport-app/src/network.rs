@@ -260,7 +260,8 @@ impl App {
     /// The warm-introduction path from me to `target`, if any chain of ties reaches them.
     /// Reads only the neighbourhoods the search needs, up to [`NEAR_BUDGET`] people's;
     /// a search that needs more answers from the whole graph: the kept one brought up to
-    /// date when there is one, else the whole graph read from the store.
+    /// date when there is one, else the whole graph read from the store, which is then
+    /// kept, so that the next far introduction and the next overview start from it.
     pub fn intro(&self, ctx: &Ctx, target: &Person) -> Result<Option<IntroPath>> {
         self.intro_with_budget(ctx, target, NEAR_BUDGET)
     }
@@ -274,7 +275,7 @@ impl App {
         near_budget: usize,
     ) -> Result<Option<IntroPath>> {
         let now = self.now();
-        Ok(self.store.read(|tx| {
+        let (path, keep) = self.store.read(|tx| {
             let my = MyTies {
                 mine: self.my_relationships(ctx, tx)?,
                 met: tx.met_people(&ctx.ws)?,
@@ -287,17 +288,26 @@ impl App {
                 budget: near_budget,
             };
             match intro_near(&mut src, &my, &target.meta.id, now) {
-                Ok((path, _)) => return Ok(path),
+                Ok((path, _)) => return Ok((path, None)),
                 Err(NearStop::Store(e)) => return Err(e),
                 Err(NearStop::Budget) => {}
             }
             let generation = tx.network_generation(&ctx.ws)?;
-            let graph = match self.kept_graph(ctx, tx, generation)? {
-                Some((_, kept)) => kept.with_me(&my, now),
-                None => self.whole_graph(ctx, tx)?,
-            };
-            Ok(graph.intro(&target.meta.id))
-        })?)
+            Ok(match self.kept_graph(ctx, tx, generation)? {
+                Some((_, kept)) => (kept.with_me(&my, now).intro(&target.meta.id), None),
+                None => {
+                    let graph = self.whole_graph(ctx, tx)?;
+                    let path = graph.intro(&target.meta.id);
+                    (path, Some((generation, graph.people_graph())))
+                }
+            })
+        })?;
+        if let Some((generation, graph)) = keep {
+            // Kept only if the network has not changed since it was read.
+            self.store
+                .write(|tx| tx.keep_network_base(&ctx.ws, generation, &graph))?;
+        }
+        Ok(path)
     }
 
     /// A person's strongest ties, for drawing their neighbourhood. Reads only what

@@ -98,6 +98,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 15,
+        common: "",
+        sqlite: include_str!("../migrations/sqlite/0015_network_bases_bytes.sql"),
+        postgres: include_str!("../migrations/postgres/0015_network_bases_bytes.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

@@ -52,6 +52,7 @@ impl ToSql for Cell<'_> {
                 Type::INT8 => s.parse::<i64>()?.to_sql(ty, out),
                 _ => s.to_sql(ty, out),
             },
+            Cell::Bytes(b) => b.to_sql(ty, out),
         }
     }
 
@@ -74,6 +75,7 @@ impl<'a> FromSql<'a> for Value {
             Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => {
                 Value::Text(String::from_sql(ty, raw)?)
             }
+            Type::BYTEA => Value::Bytes(<&[u8]>::from_sql(ty, raw)?.to_vec()),
             _ => return Err(format!("unsupported column type {ty} (cast it in SQL)").into()),
         })
     }
@@ -93,10 +95,11 @@ impl<'a> FromSql<'a> for Cell<'a> {
             Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => {
                 Cell::Text(<&str>::from_sql(ty, raw)?)
             }
+            Type::BYTEA => Cell::Bytes(<&[u8]>::from_sql(ty, raw)?),
             _ => match Value::from_sql(ty, raw)? {
                 Value::Int(v) => Cell::Int(v),
                 Value::Real(v) => Cell::Real(v),
-                Value::Null | Value::Text(_) => {
+                Value::Null | Value::Text(_) | Value::Bytes(_) => {
                     return Err(format!("unsupported column type {ty}").into());
                 }
             },
@@ -284,6 +287,14 @@ fn copy_text(width: usize, params: &[Cell<'_>]) -> Vec<u8> {
                             b'\r' => out.extend_from_slice(b"\\r"),
                             _ => out.push(b),
                         }
+                    }
+                    Ok(())
+                }
+                // `bytea`'s hex input, its backslash escaped.
+                Cell::Bytes(b) => {
+                    out.extend_from_slice(b"\\\\x");
+                    for byte in b {
+                        let _ = write!(out, "{byte:02x}");
                     }
                     Ok(())
                 }
@@ -559,6 +570,10 @@ mod tests {
             Value::Text(String::new()),
             Value::Real(f64::NAN),
             Value::Real(f64::NEG_INFINITY),
+            Value::Bytes(vec![0, 0x5c, 0xff]),
+            Value::Bytes(Vec::new()),
+            Value::Null,
+            Value::Null,
         ];
         assert_eq!(
             String::from_utf8(copy_text(
@@ -567,7 +582,9 @@ mod tests {
             ))
             .ok()
             .as_deref(),
-            Some("a\\tb\\\\c\\nd\\re\t\\N\t-7\t2.5\nZoë\t\tNaN\t-Infinity\n")
+            Some(
+                "a\\tb\\\\c\\nd\\re\t\\N\t-7\t2.5\nZoë\t\tNaN\t-Infinity\n\\\\x005cff\t\\\\x\t\\N\t\\N\n"
+            )
         );
     }
 }

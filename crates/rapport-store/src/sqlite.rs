@@ -34,6 +34,7 @@ fn value_ref(c: Cell<'_>) -> ValueRef<'_> {
         Cell::Int(v) => ValueRef::Integer(v),
         Cell::Real(v) => ValueRef::Real(v),
         Cell::Text(s) => ValueRef::Text(s.as_bytes()),
+        Cell::Bytes(b) => ValueRef::Blob(b),
     }
 }
 
@@ -42,9 +43,8 @@ fn from_ref(v: ValueRef<'_>) -> Value {
         ValueRef::Null => Value::Null,
         ValueRef::Integer(i) => Value::Int(i),
         ValueRef::Real(f) => Value::Real(f),
-        ValueRef::Text(t) | ValueRef::Blob(t) => {
-            Value::Text(String::from_utf8_lossy(t).into_owned())
-        }
+        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => Value::Bytes(b.to_vec()),
     }
 }
 
@@ -59,10 +59,11 @@ impl Cells for SqliteCells<'_, '_> {
             ValueRef::Null => Cell::Null,
             ValueRef::Integer(v) => Cell::Int(v),
             ValueRef::Real(v) => Cell::Real(v),
-            ValueRef::Text(t) | ValueRef::Blob(t) => Cell::Text(
+            ValueRef::Text(t) => Cell::Text(
                 std::str::from_utf8(t)
                     .map_err(|_| StoreError::Corrupt(format!("column {i}: text is not UTF-8")))?,
             ),
+            ValueRef::Blob(b) => Cell::Bytes(b),
         })
     }
 }

@@ -1,6 +1,8 @@
 //! The values that cross the storage boundary, the same for both engines.
 //!
-//! Only four SQL types are used by the schema: TEXT, BIGINT, DOUBLE PRECISION and NULL.
+//! Only these SQL types are used by the schema: TEXT, BIGINT, DOUBLE PRECISION and NULL,
+//! and bytes (`BLOB` on SQLite, `bytea` on PostgreSQL) for the one large binary
+//! document, the kept network graph.
 //! Timestamps are BIGINT microseconds since the Unix epoch; dates are TEXT `YYYY-MM-DD`.
 
 use jiff::Timestamp;
@@ -15,6 +17,7 @@ pub enum Value {
     Int(i64),
     Real(f64),
     Text(String),
+    Bytes(Vec<u8>),
 }
 
 impl From<i64> for Value {
@@ -60,6 +63,11 @@ impl From<f64> for Value {
 impl From<String> for Value {
     fn from(v: String) -> Value {
         Value::Text(v)
+    }
+}
+impl From<Vec<u8>> for Value {
+    fn from(v: Vec<u8>) -> Value {
+        Value::Bytes(v)
     }
 }
 impl From<&str> for Value {
@@ -172,6 +180,7 @@ pub enum Cell<'a> {
     Int(i64),
     Real(f64),
     Text(&'a str),
+    Bytes(&'a [u8]),
 }
 
 impl<'a> From<&'a Value> for Cell<'a> {
@@ -181,6 +190,7 @@ impl<'a> From<&'a Value> for Cell<'a> {
             Value::Int(v) => Cell::Int(*v),
             Value::Real(v) => Cell::Real(*v),
             Value::Text(s) => Cell::Text(s),
+            Value::Bytes(b) => Cell::Bytes(b),
         }
     }
 }
@@ -229,6 +239,9 @@ impl<'a> Cell<'a> {
                 .parse()
                 .map_err(|_| StoreError::Corrupt(format!("column {i}: `{s}` is not an integer"))),
             Cell::Null => Err(StoreError::Corrupt(format!("column {i}: unexpected NULL"))),
+            Cell::Bytes(_) => Err(StoreError::Corrupt(format!(
+                "column {i}: expected an integer, found bytes"
+            ))),
         }
     }
 
@@ -253,6 +266,17 @@ impl<'a> Cell<'a> {
         self.opt_str(i)?
             .ok_or_else(|| StoreError::Corrupt(format!("column {i}: unexpected NULL")))
     }
+
+    /// The bytes of a bytes column (or of a text one).
+    pub fn bytes(self, i: usize) -> Result<&'a [u8], StoreError> {
+        match self {
+            Cell::Bytes(b) => Ok(b),
+            Cell::Text(s) => Ok(s.as_bytes()),
+            other => Err(StoreError::Corrupt(format!(
+                "column {i}: expected bytes, found {other:?}"
+            ))),
+        }
+    }
 }
 
 /// A row read in place by [`crate::conn::Conn::for_each`]: its cells by position.
@@ -273,6 +297,10 @@ impl dyn Cells + '_ {
 
     pub fn opt_str(&self, i: usize) -> Result<Option<&str>, StoreError> {
         self.cell(i)?.opt_str(i)
+    }
+
+    pub fn bytes(&self, i: usize) -> Result<&[u8], StoreError> {
+        self.cell(i)?.bytes(i)
     }
 
     pub fn i64(&self, i: usize) -> Result<i64, StoreError> {

@@ -9,15 +9,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use base64::Engine;
-
 use super::betweenness::{SourceSearch, UNREACHED};
 use super::{Acc, Graph, GraphBuilder, MyTies, NetworkSnapshot, PeopleIndex, pair_key, sort_pairs};
 use crate::Id;
 use crate::enums::TieKind;
 
 /// Changes whenever the encoding changes: a kept graph of another format is not read.
-const FORMAT: &str = "people-graph 2\n";
+const FORMAT: &[u8] = b"people-graph 3\n";
 
 /// See the module documentation.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -230,19 +228,40 @@ impl PeopleGraph {
         self.searches.len()
     }
 
-    /// The graph as stored: a format line, then its bytes in base64.
-    pub fn encode(&self) -> String {
-        let mut b: Vec<u8> = Vec::with_capacity(self.ids.len() * 64 + self.edges.len() * 22);
-        b.extend((self.ids.len() as u32).to_le_bytes());
+    /// The graph as stored: a format line, then its bytes. They are compact, since the kept graph of a large network is written whole after every
+    /// computation from nothing and read whole after every write: ids in the stored
+    /// form as their 16 bytes, ties by key order with each key as the difference from
+    /// the one before and each latest evidence as the difference from the tie before,
+    /// in variable-length integers (see [`put_varint`]).
+    pub fn encode(&self) -> Vec<u8> {
+        let mut b: Vec<u8> = Vec::with_capacity(self.ids.len() * 32 + self.edges.len() * 10);
+        b.extend(FORMAT);
+        put_varint(&mut b, self.ids.len() as u64);
         for (id, name) in self.ids.iter().zip(&self.names) {
-            for s in [id.as_str(), name.as_str()] {
-                b.extend((s.len() as u32).to_le_bytes());
-                b.extend(s.as_bytes());
+            match packed_id(id.as_str()) {
+                Some(bytes) => {
+                    b.push(0);
+                    b.extend(bytes);
+                }
+                None => {
+                    b.push(1);
+                    put_str(&mut b, id.as_str());
+                }
             }
+            put_str(&mut b, name);
         }
-        b.extend((self.edges.len() as u32).to_le_bytes());
+        put_varint(&mut b, self.edges.len() as u64);
+        let (mut prev_a, mut prev_b, mut prev_last) = (0u64, 0u64, 0i64);
         for (k, acc) in &self.edges {
-            b.extend(k.to_le_bytes());
+            let (a, b_) = (k >> 32, k & 0xffff_ffff);
+            // Keys are increasing: the same first end and a later second one, or a
+            // later first end (then the second counted from it).
+            put_varint(&mut b, a.wrapping_sub(prev_a));
+            put_varint(
+                &mut b,
+                b_.wrapping_sub(if a == prev_a { prev_b } else { a }),
+            );
+            (prev_a, prev_b) = (a, b_);
             let (strength, kind) = match acc.declared {
                 None => (0, 0),
                 Some((s, None)) => (s, 0),
@@ -254,15 +273,22 @@ impl PeopleGraph {
                         .map_or(0, |i| i as u8 + 1),
                 ),
             };
-            b.extend([u8::from(acc.declared.is_some()), strength, kind]);
-            b.extend(acc.met.to_le_bytes());
-            b.extend(acc.last.to_le_bytes());
+            // Flags: declared, met at least once, then the kind's number.
+            b.push(u8::from(acc.declared.is_some()) | u8::from(acc.met != 0) << 1 | kind << 2);
+            if acc.declared.is_some() {
+                b.push(strength);
+            }
+            if acc.met != 0 {
+                put_varint(&mut b, u64::from(acc.met));
+            }
+            put_varint(&mut b, zigzag(acc.last.wrapping_sub(prev_last)));
+            prev_last = acc.last;
         }
         // Each search: its source, every node's distance, a bit per node for a non-zero
         // dependency, and those dependencies' bits.
-        b.extend((self.searches.len() as u32).to_le_bytes());
+        put_varint(&mut b, self.searches.len() as u64);
         for search in &self.searches {
-            b.extend(search.source.to_le_bytes());
+            put_varint(&mut b, u64::from(search.source));
             b.extend(&search.dist);
             let mut nonzero = vec![0u8; search.delta.len().div_ceil(8)];
             for (i, x) in search.delta.iter().enumerate() {
@@ -275,53 +301,67 @@ impl PeopleGraph {
                 b.extend(x.to_le_bytes());
             }
         }
-        let mut out = String::from(FORMAT);
-        base64::engine::general_purpose::STANDARD_NO_PAD.encode_string(&b, &mut out);
-        out
+        b
     }
 
-    /// A stored graph; `None` when it is not one of this format or is damaged.
-    pub fn decode(doc: &str) -> Option<PeopleGraph> {
-        let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
-            .decode(doc.strip_prefix(FORMAT)?)
-            .ok()?;
-        let mut r = Reader(&bytes);
-        let people = r.u32()? as usize;
+    /// A stored graph; `None` when it is not one of this format (one kept by an
+    /// earlier version: the next overview computes it again) or is damaged.
+    pub fn decode(doc: &[u8]) -> Option<PeopleGraph> {
+        let bytes = doc.strip_prefix(FORMAT)?;
+        let mut r = Reader(bytes);
+        let people = usize::try_from(r.varint()?).ok()?;
         let mut ids = Vec::with_capacity(people.min(bytes.len()));
         let mut names = Vec::with_capacity(people.min(bytes.len()));
+        let mut text = String::with_capacity(36);
         for _ in 0..people {
-            ids.push(Id::parse(r.str()?).ok()?);
+            let id = match r.take::<1>()? {
+                [0] => {
+                    unpacked_id(r.take::<16>()?, &mut text);
+                    Id::parse(&text).ok()?
+                }
+                [1] => Id::parse(r.str()?).ok()?,
+                _ => return None,
+            };
+            ids.push(id);
             names.push(r.str()?.to_string());
         }
-        let count = r.u32()? as usize;
-        let mut edges = Vec::with_capacity(count.min(bytes.len() / 23));
+        let count = usize::try_from(r.varint()?).ok()?;
+        let mut edges = Vec::with_capacity(count.min(bytes.len() / 3));
+        let (mut prev_a, mut prev_b, mut prev_last) = (0u64, 0u64, 0i64);
         for _ in 0..count {
-            let key = u64::from_le_bytes(r.take()?);
-            let [declared, strength, kind] = r.take()?;
-            let met = u32::from_le_bytes(r.take()?);
-            let last = i64::from_le_bytes(r.take()?);
-            let (a, b) = ((key >> 32) as usize, (key & 0xffff_ffff) as usize);
-            if a == 0 || a >= b || b > people {
+            let a = prev_a.checked_add(r.varint()?)?;
+            let b = (if a == prev_a { prev_b } else { a }).checked_add(r.varint()?)?;
+            (prev_a, prev_b) = (a, b);
+            let [flags] = r.take()?;
+            let strength = if flags & 1 != 0 { r.take::<1>()?[0] } else { 0 };
+            let met = if flags & 2 != 0 {
+                u32::try_from(r.varint()?).ok().filter(|m| *m != 0)?
+            } else {
+                0
+            };
+            let last = prev_last.wrapping_add(unzigzag(r.varint()?));
+            prev_last = last;
+            if a == 0 || a >= b || b > people as u64 {
                 return None;
             }
-            let kind = match kind {
+            let kind = match flags >> 2 {
                 0 => None,
                 k => Some(*TieKind::ALL.get(usize::from(k) - 1)?),
             };
             edges.push((
-                key,
+                (a << 32) | b,
                 Acc {
-                    declared: (declared != 0).then_some((strength, kind)),
+                    declared: (flags & 1 != 0).then_some((strength, kind)),
                     met,
                     last,
                 },
             ));
         }
         let nodes = people + 1;
-        let count = r.u32()? as usize;
+        let count = usize::try_from(r.varint()?).ok()?;
         let mut searches = Vec::with_capacity(count.min(bytes.len() / nodes));
         for _ in 0..count {
-            let source = r.u32()?;
+            let source = u32::try_from(r.varint()?).ok()?;
             let dist = r.bytes(nodes)?.to_vec();
             let nonzero = r.bytes(nodes.div_ceil(8))?;
             let mut delta = vec![0f64; nodes];
@@ -352,6 +392,71 @@ impl PeopleGraph {
             edges,
             searches,
         })
+    }
+}
+
+/// Appends `v` in 7-bit groups, least significant first, the high bit of each byte
+/// saying whether another follows.
+fn put_varint(b: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        b.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    b.push(v as u8);
+}
+
+fn put_str(b: &mut Vec<u8>, s: &str) {
+    put_varint(b, s.len() as u64);
+    b.extend(s.as_bytes());
+}
+
+/// A signed difference as an unsigned number, small for small differences of either
+/// sign.
+fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+fn unzigzag(v: u64) -> i64 {
+    ((v >> 1) as i64) ^ -((v & 1) as i64)
+}
+
+/// The places of an id's hyphens in the stored form.
+const HYPHENS: [usize; 4] = [8, 13, 18, 23];
+
+/// The 16 bytes of an id in the stored form (36 characters: lowercase hexadecimal
+/// digits and hyphens at [`HYPHENS`]), `None` for any other text, which is kept as it is.
+fn packed_id(id: &str) -> Option<[u8; 16]> {
+    let s = id.as_bytes();
+    if s.len() != 36 || HYPHENS.iter().any(|&i| s[i] != b'-') {
+        return None;
+    }
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    };
+    let mut out = [0u8; 16];
+    let mut digits = s
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !HYPHENS.contains(i))
+        .map(|(_, &c)| digit(c));
+    for byte in &mut out {
+        *byte = (digits.next()?? << 4) | digits.next()??;
+    }
+    Some(out)
+}
+
+/// The stored form of an id packed by [`packed_id`], into `text`.
+fn unpacked_id(bytes: [u8; 16], text: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    text.clear();
+    for (i, byte) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            text.push('-');
+        }
+        text.push(char::from(HEX[usize::from(byte >> 4)]));
+        text.push(char::from(HEX[usize::from(byte & 0xf)]));
     }
 }
 
@@ -404,12 +509,20 @@ impl<'a> Reader<'a> {
         Some(head)
     }
 
-    fn u32(&mut self) -> Option<u32> {
-        self.take().map(u32::from_le_bytes)
+    fn varint(&mut self) -> Option<u64> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let [byte] = self.take()?;
+            v |= u64::from(byte & 0x7f).checked_shl(shift)?;
+            if byte & 0x80 == 0 {
+                return Some(v);
+            }
+        }
+        None
     }
 
     fn str(&mut self) -> Option<&'a str> {
-        let len = self.u32()? as usize;
+        let len = usize::try_from(self.varint()?).ok()?;
         std::str::from_utf8(self.bytes(len)?).ok()
     }
 }
