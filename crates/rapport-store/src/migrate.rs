@@ -239,7 +239,7 @@ mod tests {
         ];
         // The agenda rows recomputed by subject, after every write to a person or an
         // organization, as the store writes them (`$N` as SQLite's `?N`).
-        let (delete, insert) = crate::queries::agenda_by_subjects("$2, $3");
+        let (delete, insert) = crate::queries::agenda_by_subjects(crate::Dialect::Sqlite, "$2, $3");
         let by_subject = [
             "relationships_subject (subject_id=? AND workspace_id=?)",
             "agenda_relationships USING PRIMARY KEY (id=?)",
