@@ -117,9 +117,9 @@ const AGENDA_ROWS: &str = "SELECT r.id, r.workspace_id, r.status, r.subject_kind
 /// relationships through `relationships_subject` (see migration 0014). On SQLite, whose
 /// planner has no statistics, the insert names them by id through a subquery (with the
 /// subjects in its own `WHERE` it walked the workspace's relationships instead); on
-/// PostgreSQL it names the subjects directly, since with statistics from early in a load
-/// the subquery was planned as a semi-join that read every relationship for each chunk
-/// (minutes at the end of a 100k-people demo).
+/// PostgreSQL it names the subjects directly: with the subquery, the refresh at the end of
+/// a 100k-people demo ran for minutes (the plan was not captured; most likely a semi-join
+/// over every relationship for each chunk, on statistics taken early in the load).
 pub(crate) fn agenda_by_subjects(dialect: crate::Dialect, list: &str) -> (String, String) {
     let ids =
         format!("SELECT id FROM relationships WHERE workspace_id = $1 AND subject_id IN ({list})");
