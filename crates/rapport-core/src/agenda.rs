@@ -703,15 +703,7 @@ pub fn agenda(input: &AgendaInput, budget: Option<u32>, left_out: LeftOut) -> Ag
 /// that shows the top of the agenda needs. Only those `n` are put in rank order and
 /// written, not the tens of thousands a large workspace may have due.
 pub fn agenda_first(input: &AgendaInput, n: usize) -> Agenda {
-    let mut ranking = Ranking::new(judged(input));
-    ranking.sort_to(n);
-    let total = ranking.items.len();
-    let items: Vec<AgendaItem> = ranking
-        .items
-        .into_iter()
-        .take(n)
-        .map(Candidate::write)
-        .collect();
+    let (items, total) = best(judged(input), n);
     Agenda {
         left_out: total - items.len(),
         items,
@@ -722,19 +714,26 @@ pub fn agenda_first(input: &AgendaInput, n: usize) -> Agenda {
 /// The first `n` items of `kind` in the ranked agenda of `input.today` with no budget,
 /// in rank order (the falling relationships a dashboard lists beside the agenda's top).
 pub fn first_of_kind(input: &AgendaInput, kind: ItemKind, n: usize) -> Vec<AgendaItem> {
-    let mut ranking = Ranking::new(
-        judged(input)
-            .into_iter()
-            .filter(|c| c.kind == kind)
-            .collect(),
-    );
+    let of_kind = judged(input)
+        .into_iter()
+        .filter(|c| c.kind == kind)
+        .collect();
+    best(of_kind, n).0
+}
+
+/// The best `n` of `candidates`, put in rank order and written (only those), and how
+/// many candidates there were.
+fn best(candidates: Vec<Candidate<'_>>, n: usize) -> (Vec<AgendaItem>, usize) {
+    let mut ranking = Ranking::new(candidates);
     ranking.sort_to(n);
-    ranking
+    let total = ranking.items.len();
+    let items = ranking
         .items
         .into_iter()
         .take(n)
         .map(Candidate::write)
-        .collect()
+        .collect();
+    (items, total)
 }
 
 /// Chooses the items worth the most in total whose minutes add up to at most `budget`
