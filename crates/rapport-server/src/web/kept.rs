@@ -106,6 +106,27 @@ impl KeptFigures {
         );
     }
 
+    /// Computes the figures with `f`, timed, and keeps them; if `f` fails, a later view
+    /// may try again (see [`KeptFigures::failed`]).
+    pub fn compute<E>(
+        &self,
+        key: Key,
+        f: impl FnOnce() -> Result<DashboardFigures, E>,
+    ) -> Result<Arc<DashboardFigures>, E> {
+        let started = Instant::now();
+        match f() {
+            Ok(figures) => {
+                let figures = Arc::new(figures);
+                self.keep(key, figures.clone(), started, started.elapsed());
+                Ok(figures)
+            }
+            Err(e) => {
+                self.failed(&key);
+                Err(e)
+            }
+        }
+    }
+
     /// A background computation failed: a later view may try again.
     pub fn failed(&self, key: &Key) {
         if let Some(e) = self.entries().get_mut(key) {
@@ -224,6 +245,21 @@ mod tests {
             11,
             true
         ));
+    }
+
+    #[test]
+    fn compute_keeps_what_it_computed_and_a_failure_allows_a_retry() {
+        let kept = KeptFigures::new(10, Duration::from_secs(30));
+        let got = kept.compute(key(), || Ok::<_, ()>((*figures(11)).clone()));
+        assert_eq!(got.map(|f| f.relationships), Ok(11));
+        let later = Instant::now() + Duration::from_secs(60);
+        assert!(is_kept(&kept.plan(&key(), later), 11, true));
+        assert_eq!(
+            kept.compute(key(), || Err::<DashboardFigures, _>("no"))
+                .err(),
+            Some("no")
+        );
+        assert!(is_kept(&kept.plan(&key(), later), 11, true));
     }
 
     #[test]

@@ -3,7 +3,6 @@
 //! the SVG charts, which `svg` builds from escaped parts.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Instant;
 
 use askama::Template;
@@ -263,14 +262,13 @@ const AGENDA_ROWS: usize = 30;
 fn refresh_figures(s: &AppState, ctx: rapport_app::Ctx, key: kept::Key) {
     let (app, kept) = (s.app.clone(), s.dashboards.clone());
     tokio::task::spawn_blocking(move || {
-        let started = Instant::now();
-        let figures =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| app.dashboard_figures(&ctx)));
-        match figures {
-            Ok(Ok(f)) => kept.keep(key, Arc::new(f), started, started.elapsed()),
+        let refreshed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            kept.compute(key.clone(), || app.dashboard_figures(&ctx))
+        }));
+        match refreshed {
+            Ok(Ok(_)) => {}
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "the dashboard's figures could not be refreshed");
-                kept.failed(&key);
             }
             Err(_) => {
                 tracing::error!("refreshing the dashboard's figures failed");
@@ -299,12 +297,7 @@ pub async fn dashboard(State(s): State<AppState>, user: WebUser) -> Result<Respo
     let (agenda, falling, figures, kinds, scores) = blocking(&s, move |app| {
         let (agenda, falling) = app.agenda_top(&ctx, AGENDA_ROWS, DASHBOARD_AT_RISK)?;
         let figures = match plan {
-            Plan::Live => {
-                let started = Instant::now();
-                let figures = Arc::new(app.dashboard_figures(&ctx)?);
-                kept.keep(key, figures.clone(), started, started.elapsed());
-                figures
-            }
+            Plan::Live => kept.compute(key, || app.dashboard_figures(&ctx))?,
             Plan::Kept { figures, .. } => figures,
         };
         let ids: Vec<Id> = agenda
@@ -386,19 +379,12 @@ pub async fn dashboard(State(s): State<AppState>, user: WebUser) -> Result<Respo
             }
         })
         .collect();
-    let labels = [
-        "thriving",
-        "healthy",
-        "needs attention",
-        "at risk",
-        "unknown",
-    ];
+    // Labelled by the status's own name, in words: `needs-attention` → "needs attention".
     let counts: Vec<(String, f64)> = figures
         .by_status
         .iter()
-        .zip(labels)
-        .filter(|((_, n), _)| *n > 0)
-        .map(|((_, n), label)| (label.to_string(), *n as f64))
+        .filter(|(_, n)| *n > 0)
+        .map(|(st, n)| (st.as_str().replace('-', " "), *n as f64))
         .collect();
     // Falling health first (the agenda's at-risk items say why), then the lowest scores.
     let mut at_risk: Vec<(String, String, Option<u8>, String)> = falling
