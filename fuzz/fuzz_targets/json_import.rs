@@ -17,7 +17,8 @@ struct Target {
 
 fn export(app: &App, ctx: &Ctx) -> Vec<u8> {
     let mut out = Vec::new();
-    app.export_json(ctx, &mut out).expect("the export of the fuzz database");
+    app.export_json(ctx, &mut out)
+        .expect("the export of the fuzz database");
     out
 }
 
@@ -45,5 +46,8 @@ fuzz_target!(|data: &[u8]| {
     let t = target();
     let mut input = data;
     let _ = t.app.import_json(&t.ctx, &mut input, true);
-    assert!(export(&t.app, &t.ctx) == t.export, "a dry run left records behind");
+    assert!(
+        export(&t.app, &t.ctx) == t.export,
+        "a dry run left records behind"
+    );
 });

@@ -13,7 +13,9 @@ use rapport_core::when::parse_when;
 use rapport_core::*;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(s) = std::str::from_utf8(data) else { return };
+    let Ok(s) = std::str::from_utf8(data) else {
+        return;
+    };
     // A Monday morning, in a zone with an offset, so that local times are converted.
     let now = Zoned::new(
         Timestamp::from_second(1_795_424_400).expect("a valid instant"),
