@@ -512,6 +512,15 @@ impl App {
         Ok(DashboardFigures::new(computed_at, &health, metrics))
     }
 
+    /// How many relationships the actor may see, counted no further than `at_most`:
+    /// whether the dashboard's figures are too costly to compute while the user waits,
+    /// known without reading the workspace.
+    pub fn relationships_seen_up_to(&self, ctx: &Ctx, at_most: u32) -> Result<u32> {
+        Ok(self
+            .store
+            .read(|tx| tx.relationships_seen_up_to(&ctx.ws, ctx.actor.user_id.as_ref(), at_most))?)
+    }
+
     /// The latest recorded health score of each of `relationships` within the last
     /// [`rapport_core::health::FALL_WINDOW_DAYS`] days up to today (those with none
     /// are left out): what the agenda's falling-health items fell to.

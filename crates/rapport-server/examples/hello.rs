@@ -1,6 +1,6 @@
 //! The ceiling for the HTTP benchmarks: a hello-world handler on the same web stack as
 //! `rapport serve` (axum on a multi-threaded tokio runtime, the same crate versions and
-//! features), with no database and no middleware.
+//! features, and the same allocator), with no database and no middleware.
 //!
 //! `cargo run --release -p rapport-server --example hello -- 127.0.0.1:0` prints
 //! `listening on http://ADDR` once bound and serves `GET /` until killed.
@@ -9,6 +9,9 @@ use std::io::Write;
 
 use axum::Router;
 use axum::routing::get;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let addr = std::env::args()

@@ -794,6 +794,29 @@ impl Tx<'_> {
         rows.iter().map(|r| r.json(0)).collect()
     }
 
+    /// How many live relationships of the workspace the viewer may see (all of them
+    /// without a viewer), counted no further than `at_most`: whether a workspace is
+    /// larger than some size costs at most that many index entries, not the workspace.
+    pub fn relationships_seen_up_to(
+        &mut self,
+        ws: &Id,
+        viewer: Option<&Id>,
+        at_most: u32,
+    ) -> Result<u32, StoreError> {
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM relationships r
+             WHERE r.workspace_id = $1 AND r.deleted_at IS NULL{} LIMIT $2) AS seen",
+            seen_by(viewer, 3)
+        );
+        let mut params: Vec<Value> = vec![ws.into(), at_most.into()];
+        params.extend(viewer.map(Value::from));
+        let n = match self.c.query_one(&sql, &params)? {
+            Some(r) => r.i64(0)?,
+            None => 0,
+        };
+        Ok(u32::try_from(n).unwrap_or(at_most))
+    }
+
     /// The people the viewer holds a live, not ended relationship with — the first hop
     /// of the network: whom, how important, since when — in relationship id order (as
     /// [`Tx::all_relationships`]), from the relationship's columns rather than its

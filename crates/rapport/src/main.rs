@@ -9,6 +9,12 @@ mod output;
 
 use clap::Parser;
 
+/// The process's allocator. Bulk paths (import, demo, the network's reads) allocate a
+/// value per cell and a document per record; glibc's allocator spent about a quarter of an
+/// import's CPU (docs/performance.md, "Contact import").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let args = cli::Cli::parse();
     match commands::run(args) {

@@ -8,11 +8,14 @@
 //! shown at once, with the time they are from, and once they are older than
 //! [`crate::Options::dashboard_refresh_after`] (or five times as long as they took to
 //! compute, whichever is longer) one view starts computing them again in the background
-//! for the next views. The agenda itself is always read live.
+//! for the next views. With none computed yet (the first view after the server
+//! starts), a view counts the relationships the user may see, no further than that
+//! size: a large workspace's first figures are computed in the background too, and
+//! the page says so instead of keeping the user waiting. The agenda itself is always
+//! read live.
 //!
 //! This is a cache of this process only: another instance keeps its own, and a new
-//! process computes the figures on its first view. Nothing here is needed for
-//! correctness.
+//! process computes the figures again. Nothing here is needed for correctness.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -25,18 +28,30 @@ use rapport_core::Id;
 pub type Key = (Id, Option<Id>);
 
 struct Entry {
+    /// The last figures computed, once there are some.
+    kept: Option<Kept>,
+    /// A computation is under way in the background.
+    computing: bool,
+}
+
+struct Kept {
     figures: Arc<DashboardFigures>,
     /// When their computation started.
     started: Instant,
     took: Duration,
-    refreshing: bool,
 }
 
 /// What a view of the dashboard does for its figures.
 #[derive(Debug)]
 pub enum Plan {
-    /// Compute them now (small workspace, or none kept yet) and keep them.
+    /// None computed and none under way: the view counts what the user may see, up to
+    /// [`KeptFigures::count_up_to`], and either computes them now or, for a large
+    /// workspace, [`KeptFigures::begin`]s computing them in the background.
+    First,
+    /// Compute them now and keep them (a small workspace).
     Live,
+    /// Their first computation is under way in the background: none to show yet.
+    Pending,
     /// Show these; if `refresh`, this view also starts computing them again in the
     /// background (no other view is).
     Kept {
@@ -70,38 +85,72 @@ impl KeptFigures {
     pub fn plan(&self, key: &Key, now: Instant) -> Plan {
         let mut entries = self.entries();
         let Some(e) = entries.get_mut(key) else {
-            return Plan::Live;
+            return Plan::First;
         };
-        if e.figures.relationships <= self.live_up_to {
+        let Some(k) = &e.kept else {
+            return if e.computing {
+                Plan::Pending
+            } else {
+                Plan::First
+            };
+        };
+        if !self.is_large(k.figures.relationships) {
             return Plan::Live;
         }
-        let age = now.saturating_duration_since(e.started);
-        let refresh = !e.refreshing && age >= self.refresh_after.max(e.took.saturating_mul(5));
+        let age = now.saturating_duration_since(k.started);
+        let refresh = !e.computing && age >= self.refresh_after.max(k.took.saturating_mul(5));
+        let figures = k.figures.clone();
         if refresh {
-            e.refreshing = true;
+            e.computing = true;
         }
-        Plan::Kept {
-            figures: e.figures.clone(),
-            refresh,
+        Plan::Kept { figures, refresh }
+    }
+
+    /// How far a [`Plan::First`] view counts the relationships the user may see: one
+    /// more than are computed on every view.
+    pub fn count_up_to(&self) -> u32 {
+        u32::try_from(self.live_up_to.saturating_add(1)).unwrap_or(u32::MAX)
+    }
+
+    /// Whether figures over `relationships` are kept rather than computed on every view.
+    pub fn is_large(&self, relationships: usize) -> bool {
+        relationships > self.live_up_to
+    }
+
+    /// Marks the first computation of `key`'s figures as under way, so that the views
+    /// until it lands are [`Plan::Pending`]; false if one is under way or some are
+    /// kept already (then the caller starts nothing).
+    pub fn begin(&self, key: &Key) -> bool {
+        let mut entries = self.entries();
+        let e = entries.entry(key.clone()).or_insert(Entry {
+            kept: None,
+            computing: false,
+        });
+        if e.computing || e.kept.is_some() {
+            return false;
         }
+        e.computing = true;
+        true
     }
 
     /// Keeps figures whose computation started at `started` and took `took`, unless
     /// newer ones are kept already.
     pub fn keep(&self, key: Key, figures: Arc<DashboardFigures>, started: Instant, took: Duration) {
         let mut entries = self.entries();
-        if let Some(e) = entries.get(&key)
-            && e.started > started
+        if let Some(Entry { kept: Some(k), .. }) = entries.get(&key)
+            && k.started > started
         {
             return;
         }
         entries.insert(
             key,
             Entry {
-                figures,
-                started,
-                took,
-                refreshing: false,
+                kept: Some(Kept {
+                    figures,
+                    started,
+                    took,
+                }),
+                computing: false,
             },
         );
     }
@@ -130,7 +179,7 @@ impl KeptFigures {
     /// A background computation failed: a later view may try again.
     pub fn failed(&self, key: &Key) {
         if let Some(e) = self.entries().get_mut(key) {
-            e.refreshing = false;
+            e.computing = false;
         }
     }
 }
@@ -169,9 +218,35 @@ mod tests {
     }
 
     #[test]
-    fn nothing_kept_is_computed_live() {
+    fn nothing_kept_asks_the_view_to_count() {
         let kept = KeptFigures::new(10, Duration::from_secs(30));
-        assert!(matches!(kept.plan(&key(), Instant::now()), Plan::Live));
+        assert!(matches!(kept.plan(&key(), Instant::now()), Plan::First));
+        assert_eq!(kept.count_up_to(), 11);
+        assert!(!kept.is_large(10));
+        assert!(kept.is_large(11));
+    }
+
+    #[test]
+    fn a_first_computation_in_the_background_is_pending_until_it_lands() {
+        let kept = KeptFigures::new(10, Duration::from_secs(30));
+        let t0 = Instant::now();
+        assert!(kept.begin(&key()));
+        // One computation at a time: a second view starts none.
+        assert!(!kept.begin(&key()));
+        assert!(matches!(kept.plan(&key(), t0), Plan::Pending));
+        kept.keep(key(), figures(11), t0, Duration::from_secs(1));
+        assert!(is_kept(&kept.plan(&key(), t0), 11, false));
+        // Kept figures are refreshed by `plan`, never begun again.
+        assert!(!kept.begin(&key()));
+    }
+
+    #[test]
+    fn a_failed_first_computation_lets_a_later_view_count_again() {
+        let kept = KeptFigures::new(10, Duration::from_secs(30));
+        assert!(kept.begin(&key()));
+        kept.failed(&key());
+        assert!(matches!(kept.plan(&key(), Instant::now()), Plan::First));
+        assert!(kept.begin(&key()));
     }
 
     #[test]
@@ -289,6 +364,6 @@ mod tests {
             key().0,
             Some(Id::parse("0195f6a0-0000-7000-8000-000000000002").unwrap()),
         );
-        assert!(matches!(kept.plan(&other, t0), Plan::Live));
+        assert!(matches!(kept.plan(&other, t0), Plan::First));
     }
 }

@@ -234,7 +234,9 @@ struct DashboardPage {
     left_out: usize,
     at_risk: Vec<(String, String, Option<u8>, String)>,
     health_chart: String,
-    relationships: usize,
+    /// How many relationships the figures are of; none while their first computation
+    /// runs in the background (a large workspace, right after the server started).
+    relationships: Option<usize>,
     average: Option<u8>,
     /// Key figures of the last 90 days: (label, value).
     figures: Vec<(String, String)>,
@@ -283,22 +285,36 @@ pub async fn dashboard(State(s): State<AppState>, user: WebUser) -> Result<Respo
     let key: kept::Key = (ctx.ws.clone(), ctx.actor.user_id.clone());
     // The agenda is read live; the figures beside it are computed in the same hop, or
     // shown as kept for a large workspace (see `kept`).
-    let plan = s.dashboards.plan(&key, Instant::now());
+    let mut plan = s.dashboards.plan(&key, Instant::now());
+    if let Plan::First = plan {
+        // None computed yet: compute them now only for a small workspace.
+        let (c, up_to) = (ctx.clone(), s.dashboards.count_up_to());
+        let seen = blocking(&s, move |app| app.relationships_seen_up_to(&c, up_to)).await?;
+        plan = if !s.dashboards.is_large(seen as usize) {
+            Plan::Live
+        } else {
+            if s.dashboards.begin(&key) {
+                refresh_figures(&s, ctx.clone(), key.clone());
+            }
+            Plan::Pending
+        };
+    }
     let as_of = match &plan {
-        Plan::Live => None,
         Plan::Kept { figures, refresh } => {
             if *refresh {
                 refresh_figures(&s, ctx.clone(), key.clone());
             }
             Some(when(figures.computed_at))
         }
+        Plan::First | Plan::Live | Plan::Pending => None,
     };
     let kept = s.dashboards.clone();
     let (agenda, falling, figures, kinds, scores) = blocking(&s, move |app| {
         let (agenda, falling) = app.agenda_top(&ctx, AGENDA_ROWS, DASHBOARD_AT_RISK)?;
         let figures = match plan {
-            Plan::Live => kept.compute(key, || app.dashboard_figures(&ctx))?,
-            Plan::Kept { figures, .. } => figures,
+            Plan::First | Plan::Live => Some(kept.compute(key, || app.dashboard_figures(&ctx))?),
+            Plan::Kept { figures, .. } => Some(figures),
+            Plan::Pending => None,
         };
         let ids: Vec<Id> = agenda
             .items
@@ -312,7 +328,7 @@ pub async fn dashboard(State(s): State<AppState>, user: WebUser) -> Result<Respo
         Ok((agenda, falling, figures, kinds, scores))
     })
     .await?;
-    let m = figures.metrics.segments.first();
+    let m = figures.as_ref().and_then(|f| f.metrics.segments.first());
     let (figures_shown, pipeline_chart) = match m {
         Some(m) => {
             let figures = vec![
@@ -381,8 +397,8 @@ pub async fn dashboard(State(s): State<AppState>, user: WebUser) -> Result<Respo
         .collect();
     // Labelled by the status's own name, in words: `needs-attention` → "needs attention".
     let counts: Vec<(String, f64)> = figures
-        .by_status
         .iter()
+        .flat_map(|f| &f.by_status)
         .filter(|(_, n)| *n > 0)
         .map(|(st, n)| (st.as_str().replace('-', " "), *n as f64))
         .collect();
@@ -404,7 +420,7 @@ pub async fn dashboard(State(s): State<AppState>, user: WebUser) -> Result<Respo
             ))
         })
         .collect();
-    for h in &figures.at_risk {
+    for h in figures.iter().flat_map(|f| &f.at_risk) {
         if at_risk.len() >= DASHBOARD_AT_RISK {
             break;
         }
@@ -419,8 +435,8 @@ pub async fn dashboard(State(s): State<AppState>, user: WebUser) -> Result<Respo
         left_out: agenda.left_out,
         at_risk,
         health_chart: svg::bars(&counts, "Relationships by health"),
-        relationships: figures.relationships,
-        average: figures.average,
+        relationships: figures.as_ref().map(|f| f.relationships),
+        average: figures.as_ref().and_then(|f| f.average),
         figures: figures_shown,
         pipeline_chart,
         as_of,

@@ -2167,7 +2167,37 @@ fn agenda_reads_leave_out_others_private_relationships(db: &Fresh) {
             want,
             "{viewer:?}"
         );
+        // Counted the same way, and no further than asked.
+        let counts = store
+            .read(|tx| {
+                (0..=5)
+                    .map(|n| tx.relationships_seen_up_to(&ws, viewer, n))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .unwrap();
+        let seen = want.len() as u32;
+        assert_eq!(
+            counts,
+            (0..=5).map(|n| n.min(seen)).collect::<Vec<_>>(),
+            "{viewer:?}"
+        );
     }
+    // Neither trashed relationships nor another workspace's are counted.
+    let other = workspace(&store, "other");
+    let p = person("Elsewhere");
+    add(&store, &other, &p);
+    relationship(&store, &other, person_subject(&p), |_| {});
+    store
+        .write(|tx| {
+            tx.set_trashed::<Relationship>(&ws, &ids[0], true, None, t("2026-11-23T10:00:00Z"))
+        })
+        .unwrap();
+    assert_eq!(
+        store
+            .read(|tx| tx.relationships_seen_up_to(&ws, None, 10))
+            .unwrap(),
+        3
+    );
 }
 
 fn agenda_reads_promises_and_tasks_as_columns(db: &Fresh) {
