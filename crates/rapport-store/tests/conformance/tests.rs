@@ -2496,7 +2496,7 @@ fn bulk_build_matches_single_inserts(db: &Fresh) {
         empty: built,
         ws,
         sample: (people, orgs, interactions, notes),
-        _sibling,
+        _sibling: sibling,
     } = singles_and_empty(db);
     let Some(mut bulk) = built.begin_bulk_load().unwrap() else {
         assert!(
@@ -2513,11 +2513,11 @@ fn bulk_build_matches_single_inserts(db: &Fresh) {
     })
     .unwrap();
     bulk.finish().unwrap();
-    assert!(!building(db).exists());
+    assert!(!building(&sibling).exists());
     // The full-text index, rebuilt with a larger hash of pending terms, is sound, and
     // the hash is back at FTS5's default for the writes that follow.
     {
-        let c = rusqlite::Connection::open(db.url()).unwrap();
+        let c = rusqlite::Connection::open(sibling.url()).unwrap();
         c.execute_batch(
             "INSERT INTO search_docs_fts (search_docs_fts, rank) VALUES ('integrity-check', 1)",
         )
