@@ -2526,7 +2526,7 @@ fn bulk_build_matches_single_inserts(db: &Fresh) {
         empty: built,
         ws,
         sample: (people, orgs, interactions, notes),
-        _sibling,
+        _sibling: sibling,
     } = singles_and_empty(db);
     let Some(mut bulk) = built.begin_bulk_load().unwrap() else {
         assert!(
@@ -2543,7 +2543,24 @@ fn bulk_build_matches_single_inserts(db: &Fresh) {
     })
     .unwrap();
     bulk.finish().unwrap();
-    assert!(!building(db).exists());
+    assert!(!building(&sibling).exists());
+    // The full-text index, rebuilt with a larger hash of pending terms, is sound, and
+    // the hash is back at FTS5's default for the writes that follow.
+    {
+        let c = rusqlite::Connection::open(sibling.url()).unwrap();
+        c.execute_batch(
+            "INSERT INTO search_docs_fts (search_docs_fts, rank) VALUES ('integrity-check', 1)",
+        )
+        .unwrap();
+        let hash: i64 = c
+            .query_row(
+                "SELECT v FROM search_docs_fts_config WHERE k = 'hashsize'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(hash, 1 << 20);
+    }
     // The workspace was carried over; everything derived answers alike.
     assert_eq!(
         built
