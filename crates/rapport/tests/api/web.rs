@@ -598,6 +598,7 @@ fn web_dashboard_keeps_the_figures_of_a_large_workspace(db: &Fresh) {
         "{first}"
     );
     assert!(!first.contains("<p><strong>"), "{first}");
+    assert!(!first.contains("No relationship is at risk"), "{first}");
     assert!(first.contains("Cy Clear"), "{first}");
     rapport_testkit::eventually("the first figures computed in the background", || {
         let now = view(&s);
