@@ -253,6 +253,23 @@ mod tests {
                 "SELECT id FROM people WHERE workspace_id = ?1 AND deleted_at IS NOT NULL",
                 &["COVERING INDEX people_trashed (workspace_id=? AND deleted_at>?)"],
             ),
+            // The meetings around some people (`Tx::meetings_around`): no participant's
+            // row read for their trash mark.
+            (
+                "SELECT s.interaction_id, s.subject_id, s.at FROM interaction_subjects s
+                 JOIN interactions i ON i.id = s.interaction_id
+                 JOIN people p ON p.id = s.subject_id
+                 WHERE s.interaction_id IN (SELECT interaction_id FROM interaction_subjects
+                                            WHERE subject_id IN (?2, ?3) AND workspace_id = ?1)
+                 AND i.workspace_id = ?1 AND i.deleted_at IS NULL
+                 AND s.subject_id NOT IN (SELECT id FROM people
+                                          WHERE workspace_id = ?1 AND deleted_at IS NOT NULL)",
+                &[
+                    "interaction_subjects_health (workspace_id=? AND subject_id=?)",
+                    "COVERING INDEX people_trashed (workspace_id=? AND deleted_at>?)",
+                    "p USING COVERING INDEX sqlite_autoindex_people_1 (id=?)",
+                ],
+            ),
             // The live people I met (`Tx::met_people`): each subject's person by the
             // primary key's index alone, not by their row.
             (
