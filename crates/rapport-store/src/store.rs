@@ -380,8 +380,9 @@ impl Store {
     /// read run on another thread beside a read in progress, such as the whole
     /// network's participant rows beside its people and ties. Its snapshot is its own:
     /// the caller checks that it sees what the other read sees. SQLite only: `None` on
-    /// PostgreSQL (and inside [`without_waiting`]), where the caller reads in its own
-    /// transaction instead.
+    /// PostgreSQL, where the caller reads in its own transaction instead. Not for short
+    /// reads on an async worker ([`without_waiting`] is per thread, and this read runs on
+    /// another): opening a connection costs more than a short read.
     pub fn read_apart<T>(
         &self,
         mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
@@ -389,9 +390,6 @@ impl Store {
         let Backend::Sqlite { path, .. } = &self.backend else {
             return Ok(None);
         };
-        if NO_WAIT.with_borrow(|s| s.is_some()) {
-            return Ok(None);
-        }
         let conn = sqlite::open(path)?;
         sqlite::in_tx(&conn, false, &mut |c| f(&mut Tx::plain(c))).map(Some)
     }
