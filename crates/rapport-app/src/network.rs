@@ -101,12 +101,47 @@ impl App {
     /// into the graph's arrays, and the people the actor holds a (not ended)
     /// relationship with as the first hop.
     pub fn network_graph(&self, ctx: &Ctx) -> Result<Graph> {
-        Ok(self.store.read(|tx| self.whole_graph(ctx, tx))?)
+        Ok(self.store.read(|tx| {
+            let generation = tx.network_generation(&ctx.ws)?;
+            self.whole_graph(ctx, tx, generation)
+        })?)
     }
 
-    fn whole_graph(&self, ctx: &Ctx, tx: &mut Tx<'_>) -> Result<Graph, StoreError> {
+    /// [`App::network_graph`] in `tx`, which sees the network at `generation`.
+    ///
+    /// The participant rows (a million on a large workspace) are read on a second
+    /// thread, in a transaction of their own (SQLite: [`rapport_store::Store::read_apart`]), while `tx`
+    /// reads the people and ties: used only if that transaction sees the same
+    /// generation, the same network. Otherwise (PostgreSQL, a write between the two,
+    /// any error there) `tx` reads them afterwards.
+    fn whole_graph(
+        &self,
+        ctx: &Ctx,
+        tx: &mut Tx<'_>,
+        generation: i64,
+    ) -> Result<Graph, StoreError> {
         let mut graph = GraphBuilder::new();
-        tx.network_into(&ctx.ws, &mut graph)?;
+        let (read, beside) = std::thread::scope(|scope| {
+            let beside = scope.spawn(|| {
+                self.store.read_apart(|apart| {
+                    if apart.network_generation(&ctx.ws)? != generation {
+                        return Ok(None);
+                    }
+                    apart.network_meetings(&ctx.ws).map(Some)
+                })
+            });
+            let read = tx.network_people_and_ties(&ctx.ws, &mut graph);
+            (read, beside.join())
+        });
+        read?;
+        let meetings = match beside {
+            Ok(Ok(Some(Some(meetings)))) => meetings,
+            Err(panic) => std::panic::resume_unwind(panic),
+            // Not read beside: read here, where an error is the answer.
+            Ok(_) => tx.network_meetings(&ctx.ws)?,
+        };
+        meetings.feed(&mut graph);
+        drop(meetings);
         for r in self.my_relationships(ctx, tx)? {
             graph.mine(&r);
         }
@@ -159,7 +194,7 @@ impl App {
                     me: self.my_graph(ctx, tx, limit)?,
                 });
             }
-            let graph = self.whole_graph(ctx, tx)?;
+            let graph = self.whole_graph(ctx, tx, generation)?;
             Ok(match kept {
                 // Current, but it could not prove this answer: nothing new to keep.
                 Some(_) => Overview::Answered(graph.overview(limit)),
@@ -296,7 +331,7 @@ impl App {
             Ok(match self.kept_graph(ctx, tx, generation)? {
                 Some((_, kept)) => (kept.with_me(&my, now).intro(&target.meta.id), None),
                 None => {
-                    let graph = self.whole_graph(ctx, tx)?;
+                    let graph = self.whole_graph(ctx, tx, generation)?;
                     let path = graph.intro(&target.meta.id);
                     (path, Some((generation, graph.people_graph())))
                 }

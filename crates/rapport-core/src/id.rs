@@ -10,6 +10,9 @@ use crate::DomainError;
 #[serde(transparent)]
 pub struct Id(String);
 
+/// The places of an id's hyphens in the stored form.
+const HYPHENS: [usize; 4] = [8, 13, 18, 23];
+
 impl Id {
     /// Builds the id of a record created at `unix_millis`, with caller-supplied randomness.
     pub fn v7(unix_millis: u64, random: [u8; 10]) -> Id {
@@ -41,6 +44,31 @@ impl Id {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The 16 bytes of an id in the stored form (36 characters: lowercase hexadecimal
+    /// digits and hyphens at [`HYPHENS`]), `None` for any other text. Byte strings
+    /// order like the texts they pack, and are equal when they are.
+    pub fn pack(text: &str) -> Option<[u8; 16]> {
+        let s = text.as_bytes();
+        if s.len() != 36 || HYPHENS.iter().any(|&i| s[i] != b'-') {
+            return None;
+        }
+        let digit = |c: u8| match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            _ => None,
+        };
+        let mut out = [0u8; 16];
+        let mut digits = s
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !HYPHENS.contains(i))
+            .map(|(_, &c)| digit(c));
+        for byte in &mut out {
+            *byte = (digits.next()?? << 4) | digits.next()??;
+        }
+        Some(out)
     }
 
     /// The first 8 characters: enough for people to tell ids apart in a table.

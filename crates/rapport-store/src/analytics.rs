@@ -2,7 +2,7 @@
 //! return only the columns the computation needs (the network reads projected columns,
 //! not documents, so that a million ties load quickly).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use jiff::Timestamp;
 use rapport_core::network::{
@@ -12,7 +12,7 @@ use rapport_core::*;
 
 use crate::entity::Entity;
 use crate::value::Value;
-use crate::{StoreError, Tx};
+use crate::{Dialect, StoreError, Tx};
 
 /// A transaction touching more people than this drops the kept graph of the network
 /// (see [`Tx::network_changed`]): patching it would cost more than reading it all again.
@@ -80,44 +80,106 @@ impl Tx<'_> {
     /// reads — then every live tie (dated by its last change) and every live
     /// interaction's participants.
     pub fn network_into(&mut self, ws: &Id, graph: &mut GraphBuilder) -> Result<(), StoreError> {
-        self.c.for_each(
-            "SELECT id, name FROM people WHERE workspace_id = $1 AND deleted_at IS NULL
-             ORDER BY name_key, id",
-            &[ws.into()],
-            &mut |r| {
-                graph.person(r.id(0)?, r.str(1)?.to_string());
-                Ok(())
-            },
-        )?;
-        self.ties_into(ws, graph)?;
+        self.network_people_and_ties(ws, graph)?;
+        self.network_meetings(ws)?.feed(graph);
+        Ok(())
+    }
+
+    /// The first part of [`Tx::network_into`]: the people, then the ties. The meetings
+    /// ([`Tx::network_meetings`]) may be read meanwhile, in another transaction that
+    /// sees the same network.
+    pub fn network_people_and_ties(
+        &mut self,
+        ws: &Id,
+        graph: &mut GraphBuilder,
+    ) -> Result<(), StoreError> {
+        self.people_into(ws, graph)?;
+        self.ties_into(ws, graph)
+    }
+
+    /// Every live interaction's participants, grouped by interaction: the meetings of
+    /// [`Tx::network_into`], for [`NetworkMeetings::feed`].
+    pub fn network_meetings(&mut self, ws: &Id) -> Result<NetworkMeetings, StoreError> {
         // Whether the interaction is live is read beside each participant (`live`, kept
         // by the write path as health reads it), from the covering index alone: joined
         // to `interactions` for it, each of a million rows sought its interaction's row.
-        // The rows come in the index's order (by subject) and are put in interaction
-        // order here, their text in one buffer: SQLite's sorter took three times longer.
-        let mut text = String::new();
-        // (interaction's text from, subject's from, to, when)
-        let mut rows: Vec<(usize, usize, usize, Timestamp)> = Vec::new();
+        // The rows come in the index's order (by subject) and are grouped by interaction
+        // here, each by its id's 16 bytes (an id not in the stored form by a number of
+        // its own), the subjects' text in one buffer: SQLite's sorter took three times
+        // longer, and comparing the ids' text twice as long as the rest of the read.
+        let mut m = NetworkMeetings::default();
+        let mut other: HashMap<String, u128> = HashMap::new();
         self.c.for_each(
             "SELECT s.interaction_id, s.subject_id, s.at FROM interaction_subjects s
              WHERE s.workspace_id = $1 AND s.live = 1",
             &[ws.into()],
             &mut |r| {
-                let from = text.len();
-                text.push_str(r.str(0)?);
-                let mid = text.len();
-                text.push_str(r.str(1)?);
-                rows.push((from, mid, text.len(), r.timestamp(2)?));
+                let interaction = r.str(0)?;
+                let key = match Id::pack(interaction) {
+                    Some(bytes) => (false, u128::from_be_bytes(bytes)),
+                    None => {
+                        let next = other.len() as u128;
+                        (true, *other.entry(interaction.to_string()).or_insert(next))
+                    }
+                };
+                let from = m.text.len();
+                m.text.push_str(r.str(1)?);
+                m.rows.push((key, from, m.text.len(), r.timestamp(2)?));
                 Ok(())
             },
         )?;
-        rows.sort_unstable_by(|x, y| text[x.0..x.1].cmp(&text[y.0..y.1]));
-        // One interaction's rows are now consecutive: each run is one meeting.
-        for run in rows.chunk_by(|x, y| text[x.0..x.1] == text[y.0..y.1]) {
-            // Every row of an interaction carries its time.
-            if let Some(&(.., at)) = run.last() {
-                graph.meeting(at, run.iter().map(|r| &text[r.1..r.2]));
-            }
+        m.rows.sort_unstable_by_key(|r| r.0);
+        Ok(m)
+    }
+
+    /// Every live person of the workspace into `graph`, in (name key, id) order.
+    ///
+    /// On SQLite the rows are read in id order and put in that order here: through
+    /// `people_ws_name`, in name order, each row's name and trash mark were a seek to a
+    /// row anywhere in the table (most of the read); through `people_ws_id` the rows come
+    /// in about the order they were written, page after page. SQLite compares text byte
+    /// by byte, as `str` does, so the order is the same. PostgreSQL sorts by its own
+    /// collation, and does so itself.
+    fn people_into(&mut self, ws: &Id, graph: &mut GraphBuilder) -> Result<(), StoreError> {
+        if self.c.dialect() == Dialect::Postgres {
+            return self.c.for_each(
+                "SELECT id, name FROM people WHERE workspace_id = $1 AND deleted_at IS NULL
+                 ORDER BY name_key, id",
+                &[ws.into()],
+                &mut |r| {
+                    graph.person(r.id(0)?, r.str(1)?.to_string());
+                    Ok(())
+                },
+            );
+        }
+        // Each row's name key, id and name one after another in one buffer:
+        // (where its key starts, its id, its name, where it ends).
+        let mut text = String::new();
+        let mut rows: Vec<[usize; 4]> = Vec::new();
+        self.c.for_each(
+            "SELECT name_key, id, name FROM people WHERE workspace_id = $1 AND deleted_at IS NULL
+             ORDER BY id",
+            &[ws.into()],
+            &mut |r| {
+                let key = text.len();
+                text.push_str(r.str(0)?);
+                let id = text.len();
+                text.push_str(r.str(1)?);
+                let name = text.len();
+                text.push_str(r.str(2)?);
+                rows.push([key, id, name, text.len()]);
+                Ok(())
+            },
+        )?;
+        let part = |r: &[usize; 4], i: usize| &text[r[i]..r[i + 1]];
+        // Ids are unique: no two rows compare equal.
+        rows.sort_unstable_by(|x, y| (part(x, 0), part(x, 1)).cmp(&(part(y, 0), part(y, 1))));
+        graph.reserve(rows.len(), 0);
+        for r in &rows {
+            let id = part(r, 1);
+            let id = Id::parse(id)
+                .map_err(|_| StoreError::Corrupt(format!("a person's id `{id}` is not an id")))?;
+            graph.person(id, part(r, 2).to_string());
         }
         Ok(())
     }
@@ -540,6 +602,9 @@ impl Tx<'_> {
         // The workspace is checked on the interaction, not on its participants' rows:
         // given both, SQLite walked every participant row of the workspace (by the
         // index that has the workspace first) instead of seeking each interaction's.
+        // Whether a participant is a person is a seek in the people's key index, and
+        // the trash is the few people of `people_trashed`: not a read of each
+        // participant's row for its trash mark.
         for chunk in people.chunks(500) {
             let sql = format!(
                 "SELECT s.interaction_id, s.subject_id, s.at FROM interaction_subjects s
@@ -547,7 +612,9 @@ impl Tx<'_> {
                  JOIN people p ON p.id = s.subject_id
                  WHERE s.interaction_id IN (SELECT interaction_id FROM interaction_subjects
                                             WHERE subject_id IN ({}) AND workspace_id = $1)
-                 AND i.workspace_id = $1 AND i.deleted_at IS NULL AND p.deleted_at IS NULL",
+                 AND i.workspace_id = $1 AND i.deleted_at IS NULL
+                 AND s.subject_id NOT IN (SELECT id FROM people
+                                          WHERE workspace_id = $1 AND deleted_at IS NOT NULL)",
                 crate::conn::placeholders(2, chunk.len())
             );
             let mut params: Vec<crate::Value> = vec![ws.into()];
@@ -582,12 +649,18 @@ impl Tx<'_> {
     /// subject (the latest live interaction and how many, each interaction once), so
     /// that a workspace's million participant rows are not walked and joined to their
     /// interactions on every read of my ties: one row per subject, its person looked up.
+    ///
+    /// Whether each subject is a person is looked up in the people's primary key index
+    /// alone, and the people in the trash are left out afterwards (read once, from
+    /// their own index): asking for `deleted_at` made each of 100,000 lookups a read of
+    /// the person's row.
     pub fn met_people(&mut self, ws: &Id) -> Result<Vec<MetMe>, StoreError> {
-        self.met(
-            ws,
-            "JOIN people p ON p.id = a.subject_id",
-            "AND p.deleted_at IS NULL",
-        )
+        let trashed: HashSet<Id> = self.trashed_people(ws)?.into_iter().collect();
+        let mut met = self.met(ws, "JOIN people p ON p.id = a.subject_id", "")?;
+        if !trashed.is_empty() {
+            met.retain(|m| !trashed.contains(&m.person));
+        }
+        Ok(met)
     }
 
     /// [`Tx::met_people`] without looking up whether each subject is a live person: also
@@ -695,6 +768,32 @@ fn meetings(rows: Vec<crate::value::Row>) -> Result<Vec<MeetingFact>, StoreError
         .collect();
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out.into_iter().map(|(_, m)| m).collect())
+}
+
+/// The participant rows of every live interaction of a workspace, grouped by interaction
+/// (see [`Tx::network_meetings`]). The order of the meetings does not matter: a graph's
+/// evidence is folded the same in any order.
+#[derive(Default)]
+pub struct NetworkMeetings {
+    /// The rows' subject ids, one after another.
+    text: String,
+    /// (interaction, subject's text from, to, when): the interaction as its id's bytes
+    /// (`false`) or as a number given to an id not in the stored form (`true`).
+    rows: Vec<((bool, u128), usize, usize, Timestamp)>,
+}
+
+impl NetworkMeetings {
+    /// Hands `graph` each interaction as one meeting.
+    pub fn feed(&self, graph: &mut GraphBuilder) {
+        let text = &self.text;
+        // One interaction's rows are consecutive: each run is one meeting.
+        for run in self.rows.chunk_by(|x, y| x.0 == y.0) {
+            // Every row of an interaction carries its time.
+            if let Some(&(.., at)) = run.last() {
+                graph.meeting(at, run.iter().map(|r| &text[r.1..r.2]));
+            }
+        }
+    }
 }
 
 /// Tie rows read but not yet handed to the graph: their ends' text one after another.

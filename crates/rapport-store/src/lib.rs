@@ -21,6 +21,7 @@ mod store;
 mod value;
 
 pub use accounts::{Principal, SessionRow, TokenInfo};
+pub use analytics::NetworkMeetings;
 pub use bulk::BulkLoad;
 pub use conn::Dialect;
 pub use entity::{Entity, ListQuery, Page, Scope, StoredDoc, decode_cursor, encode_cursor};

@@ -104,6 +104,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_network_bases_bytes.sql"),
         postgres: include_str!("../migrations/postgres/0015_network_bases_bytes.sql"),
     },
+    Migration {
+        version: 16,
+        common: include_str!("../migrations/common/0016_people_trashed.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 pub fn latest() -> i64 {
@@ -235,6 +241,43 @@ mod tests {
                 "SELECT from_person_id, to_person_id, kind, strength, updated_at FROM ties
                  WHERE to_person_id IN (?2, ?3) AND workspace_id = ?1 AND deleted_at IS NULL",
                 &["ties_network_to (to_person_id=? AND workspace_id=?)"],
+            ),
+            // The whole network's people (`Tx::network_into`), in id order.
+            (
+                "SELECT name_key, id, name FROM people WHERE workspace_id = ?1 AND deleted_at IS NULL
+                 ORDER BY id",
+                &["people_ws_id (workspace_id=?)"],
+            ),
+            // The people in the trash (`Tx::trashed_people`), from their index alone.
+            (
+                "SELECT id FROM people WHERE workspace_id = ?1 AND deleted_at IS NOT NULL",
+                &["COVERING INDEX people_trashed (workspace_id=? AND deleted_at>?)"],
+            ),
+            // The meetings around some people (`Tx::meetings_around`): no participant's
+            // row read for their trash mark.
+            (
+                "SELECT s.interaction_id, s.subject_id, s.at FROM interaction_subjects s
+                 JOIN interactions i ON i.id = s.interaction_id
+                 JOIN people p ON p.id = s.subject_id
+                 WHERE s.interaction_id IN (SELECT interaction_id FROM interaction_subjects
+                                            WHERE subject_id IN (?2, ?3) AND workspace_id = ?1)
+                 AND i.workspace_id = ?1 AND i.deleted_at IS NULL
+                 AND s.subject_id NOT IN (SELECT id FROM people
+                                          WHERE workspace_id = ?1 AND deleted_at IS NOT NULL)",
+                &[
+                    "interaction_subjects_health (workspace_id=? AND subject_id=?)",
+                    "COVERING INDEX people_trashed (workspace_id=? AND deleted_at>?)",
+                    "p USING COVERING INDEX sqlite_autoindex_people_1 (id=?)",
+                ],
+            ),
+            // The live people I met (`Tx::met_people`): each subject's person by the
+            // primary key's index alone, not by their row.
+            (
+                "SELECT a.subject_id, a.interactions, a.last_at FROM subject_activity a
+                 JOIN people p ON p.id = a.subject_id
+                 WHERE a.workspace_id = ?1 AND a.interactions > 0 AND a.last_at IS NOT NULL
+                 ORDER BY a.subject_id",
+                &["p USING COVERING INDEX sqlite_autoindex_people_1 (id=?)"],
             ),
         ];
         // The agenda rows recomputed by subject, after every write to a person or an

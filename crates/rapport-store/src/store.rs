@@ -375,6 +375,25 @@ impl Store {
         self.run(TxKind::Write, &mut |c| Tx::write(c, true, &mut f))
     }
 
+    /// Runs `f` in a read transaction on a connection of its own, opened for it outside
+    /// the pool, so that it never waits for a pooled connection (nor holds one): for a
+    /// read run on another thread beside a read in progress, such as the whole
+    /// network's participant rows beside its people and ties. Its snapshot is its own:
+    /// the caller checks that it sees what the other read sees. SQLite only: `None` on
+    /// PostgreSQL, where the caller reads in its own transaction instead. Not for short
+    /// reads on an async worker ([`without_waiting`] is per thread, and this read runs on
+    /// another): opening a connection costs more than a short read.
+    pub fn read_apart<T>(
+        &self,
+        mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
+        let Backend::Sqlite { path, .. } = &self.backend else {
+            return Ok(None);
+        };
+        let conn = sqlite::open(path)?;
+        sqlite::in_tx(&conn, false, &mut |c| f(&mut Tx::plain(c))).map(Some)
+    }
+
     /// Whether [`without_waiting`] can ever run a read here: on SQLite, whose reads of
     /// a local file take microseconds; never on PostgreSQL, where every statement is a
     /// network round trip (and its blocking client cannot run inside an async runtime).

@@ -238,7 +238,7 @@ impl PeopleGraph {
         b.extend(FORMAT);
         put_varint(&mut b, self.ids.len() as u64);
         for (id, name) in self.ids.iter().zip(&self.names) {
-            match packed_id(id.as_str()) {
+            match Id::pack(id.as_str()) {
                 Some(bytes) => {
                     b.push(0);
                     b.extend(bytes);
@@ -420,34 +420,7 @@ fn unzigzag(v: u64) -> i64 {
     ((v >> 1) as i64) ^ -((v & 1) as i64)
 }
 
-/// The places of an id's hyphens in the stored form.
-const HYPHENS: [usize; 4] = [8, 13, 18, 23];
-
-/// The 16 bytes of an id in the stored form (36 characters: lowercase hexadecimal
-/// digits and hyphens at [`HYPHENS`]), `None` for any other text, which is kept as it is.
-fn packed_id(id: &str) -> Option<[u8; 16]> {
-    let s = id.as_bytes();
-    if s.len() != 36 || HYPHENS.iter().any(|&i| s[i] != b'-') {
-        return None;
-    }
-    let digit = |c: u8| match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        _ => None,
-    };
-    let mut out = [0u8; 16];
-    let mut digits = s
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !HYPHENS.contains(i))
-        .map(|(_, &c)| digit(c));
-    for byte in &mut out {
-        *byte = (digits.next()?? << 4) | digits.next()??;
-    }
-    Some(out)
-}
-
-/// The stored form of an id packed by [`packed_id`], into `text`.
+/// The stored form of an id packed by [`Id::pack`], into `text`.
 fn unpacked_id(bytes: [u8; 16], text: &mut String) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     text.clear();

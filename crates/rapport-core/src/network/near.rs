@@ -15,8 +15,8 @@ use std::collections::{BinaryHeap, HashMap};
 use jiff::Timestamp;
 
 use super::{
-    Acc, Edge, IntroPath, MAX_GROUP, MeetingFact, MyRelationship, NodeRef, TieFact, fold_evidence,
-    round,
+    Acc, Edge, IntroPath, MAX_GROUP, MeetingFact, MyRelationship, NodeRef, PeopleIndex, TieFact,
+    fold_evidence, round,
 };
 use crate::Id;
 
@@ -73,15 +73,84 @@ const FORWARD: usize = 0;
 const BACKWARD: usize = 1;
 
 /// Costs are sums of non-negative `f64`s: their bit patterns order like the values.
-fn key(cost: f64, node: u32) -> Reverse<(u64, u32)> {
-    Reverse((cost.to_bits(), node))
+fn key(cost: f64, node: u32) -> (u64, u32) {
+    (cost.to_bits(), node)
+}
+
+/// A binary min-heap of (cost bits, node) in a vector laid out as such (each entry no
+/// greater than the two at `2i + 1` and `2i + 2`), so that its cheapest entries can be
+/// listed in order by walking down from the root instead of passing over all of them:
+/// after I settle, my side's heap holds everyone I know.
+#[derive(Default)]
+struct MinHeap(Vec<(u64, u32)>);
+
+impl MinHeap {
+    fn push(&mut self, x: (u64, u32)) {
+        let mut i = self.0.len();
+        self.0.push(x);
+        while i > 0 {
+            let parent = (i - 1) / 2;
+            if self.0[parent] <= self.0[i] {
+                break;
+            }
+            self.0.swap(parent, i);
+            i = parent;
+        }
+    }
+
+    fn peek(&self) -> Option<(u64, u32)> {
+        self.0.first().copied()
+    }
+
+    fn pop(&mut self) -> Option<(u64, u32)> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let top = self.0.swap_remove(0);
+        let n = self.0.len();
+        let mut i = 0;
+        loop {
+            let (l, r) = (2 * i + 1, 2 * i + 2);
+            let mut least = i;
+            if l < n && self.0[l] < self.0[least] {
+                least = l;
+            }
+            if r < n && self.0[r] < self.0[least] {
+                least = r;
+            }
+            if least == i {
+                break;
+            }
+            self.0.swap(i, least);
+            i = least;
+        }
+        Some(top)
+    }
+
+    /// Hands the entries to `visit` cheapest first, while it returns true.
+    fn in_order(&self, mut visit: impl FnMut((u64, u32)) -> bool) {
+        let mut frontier: BinaryHeap<Reverse<((u64, u32), usize)>> = BinaryHeap::new();
+        if let Some(&root) = self.0.first() {
+            frontier.push(Reverse((root, 0)));
+        }
+        while let Some(Reverse((x, i))) = frontier.pop() {
+            if !visit(x) {
+                return;
+            }
+            for child in [2 * i + 1, 2 * i + 2] {
+                if let Some(&y) = self.0.get(child) {
+                    frontier.push(Reverse((y, child)));
+                }
+            }
+        }
+    }
 }
 
 struct Search<'a> {
     my: &'a MyTies,
     mine: HashMap<&'a Id, Vec<&'a MyRelationship>>,
     now: i64,
-    index: HashMap<Id, u32>,
+    index: PeopleIndex,
     /// Node 0 is me.
     ids: Vec<Option<Id>>,
     /// A node's ties once its neighbourhood is read: (neighbour, cost, edge).
@@ -91,17 +160,17 @@ struct Search<'a> {
     /// The node and edge each node was reached through, per side.
     parent: [Vec<(u32, u32)>; 2],
     settled: [Vec<bool>; 2],
-    heap: [BinaryHeap<Reverse<(u64, u32)>>; 2],
+    heap: [MinHeap; 2],
     stats: SearchStats,
 }
 
 impl<'a> Search<'a> {
     fn node(&mut self, id: &Id) -> u32 {
-        if let Some(&n) = self.index.get(id) {
+        if let Some(n) = self.index.get(id.as_str()) {
             return n;
         }
         let n = self.ids.len() as u32;
-        self.index.insert(id.clone(), n);
+        self.index.insert(id, n);
         self.ids.push(Some(id.clone()));
         self.adj.push(None);
         for side in [FORWARD, BACKWARD] {
@@ -191,7 +260,7 @@ impl<'a> Search<'a> {
 
     /// The cost of the cheapest unsettled node on `side`, dropping stale entries.
     fn top(&mut self, side: usize) -> Option<f64> {
-        while let Some(&Reverse((bits, n))) = self.heap[side].peek() {
+        while let Some((bits, n)) = self.heap[side].peek() {
             let c = f64::from_bits(bits);
             if self.settled[side][n as usize] || c > self.dist[side][n as usize] {
                 self.heap[side].pop();
@@ -202,30 +271,22 @@ impl<'a> Search<'a> {
         None
     }
 
-    /// Up to [`BATCH`] of the cheapest unsettled, unread nodes on `side`, `first` first.
+    /// Up to [`BATCH`] of the cheapest unsettled, unread nodes on `side`, `first` first,
+    /// then by cost (and node). Only the heap's cheapest entries are looked at, in order,
+    /// until the batch is full.
     fn batch(&self, side: usize, first: u32) -> Vec<u32> {
         let mut wanted = vec![first];
-        let mut rest: Vec<(u64, u32)> = self.heap[side]
-            .iter()
-            .map(|Reverse(k)| *k)
-            .filter(|&(bits, n)| {
-                n != first
-                    && self.adj[n as usize].is_none()
-                    && !self.settled[side][n as usize]
-                    && f64::from_bits(bits) <= self.dist[side][n as usize]
-            })
-            .collect();
-        let take = (BATCH - 1).min(rest.len());
-        if take > 0 && take < rest.len() {
-            rest.select_nth_unstable(take - 1);
-        }
-        rest.truncate(take);
-        rest.sort_unstable();
-        for (_, n) in rest {
-            if !wanted.contains(&n) {
+        self.heap[side].in_order(|(bits, n)| {
+            if n != first
+                && self.adj[n as usize].is_none()
+                && !self.settled[side][n as usize]
+                && f64::from_bits(bits) <= self.dist[side][n as usize]
+                && !wanted.contains(&n)
+            {
                 wanted.push(n);
             }
-        }
+            wanted.len() < BATCH
+        });
         wanted
     }
 }
@@ -246,14 +307,14 @@ pub fn intro_near<N: Neighbourhoods>(
             m
         }),
         now: now.as_second(),
-        index: HashMap::new(),
+        index: PeopleIndex::default(),
         ids: vec![None],
         adj: vec![None],
         edges: Vec::new(),
         dist: [vec![f64::INFINITY], vec![f64::INFINITY]],
         parent: [vec![(u32::MAX, u32::MAX)], vec![(u32::MAX, u32::MAX)]],
         settled: [vec![false], vec![false]],
-        heap: [BinaryHeap::new(), BinaryHeap::new()],
+        heap: [MinHeap::default(), MinHeap::default()],
         stats: SearchStats::default(),
     };
     s.attach_me();
@@ -271,7 +332,7 @@ pub fn intro_near<N: Neighbourhoods>(
             break;
         }
         let side = if tf <= tb { FORWARD } else { BACKWARD };
-        let Some(Reverse((_, u))) = s.heap[side].pop() else {
+        let Some((_, u)) = s.heap[side].pop() else {
             break;
         };
         s.settled[side][u as usize] = true;

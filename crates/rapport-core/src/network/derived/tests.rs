@@ -325,7 +325,7 @@ proptest! {
         let mut text = String::new();
         super::unpacked_id(bytes, &mut text);
         prop_assert_eq!(Id::parse(&text).map(|id| id.as_str().to_string()).ok(), Some(text.clone()));
-        prop_assert_eq!(super::packed_id(&text), Some(bytes));
+        prop_assert_eq!(Id::pack(&text), Some(bytes));
     }
 }
 

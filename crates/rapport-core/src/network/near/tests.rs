@@ -291,3 +291,36 @@ fn work_at_100k_people() {
         );
     }
 }
+
+proptest::proptest! {
+    /// The search's heap pops what the standard library's heap pops, in the same order,
+    /// and lists its entries cheapest first as far as asked.
+    #[test]
+    fn min_heap_is_a_heap(
+        ops in proptest::collection::vec((0u64..50, 0u32..20, proptest::bool::weighted(0.3)), 0..200),
+        stop in 0usize..40,
+    ) {
+        let mut mine = MinHeap::default();
+        let mut std = std::collections::BinaryHeap::new();
+        for (cost, node, pop) in ops {
+            if pop {
+                proptest::prop_assert_eq!(mine.pop(), std.pop().map(|std::cmp::Reverse(x)| x));
+            } else {
+                mine.push((cost, node));
+                std.push(std::cmp::Reverse((cost, node)));
+            }
+            proptest::prop_assert_eq!(mine.peek(), std.peek().map(|std::cmp::Reverse(x)| *x));
+        }
+        let mut sorted: Vec<(u64, u32)> = std.into_iter().map(|std::cmp::Reverse(x)| x).collect();
+        sorted.sort_unstable();
+        sorted.truncate(stop);
+        let mut listed = Vec::new();
+        mine.in_order(|x| {
+            if listed.len() < stop {
+                listed.push(x);
+            }
+            listed.len() < stop
+        });
+        proptest::prop_assert_eq!(listed, sorted);
+    }
+}
