@@ -104,6 +104,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_network_bases_bytes.sql"),
         postgres: include_str!("../migrations/postgres/0015_network_bases_bytes.sql"),
     },
+    Migration {
+        version: 16,
+        common: "",
+        sqlite: "",
+        postgres: include_str!("../migrations/postgres/0016_lighter_loads.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {
