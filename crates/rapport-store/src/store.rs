@@ -682,10 +682,18 @@ impl Writer {
     /// a large import: until then the planner takes the tables just filled for empty,
     /// and the next batch's lookups (which emails, phones and names are known) keep
     /// plans made for empty tables — a scan of every row per lookup.
+    /// On PostgreSQL, with a [`Vocabulary`] started, its connection vacuums and analyzes
+    /// the search tables while this one analyzes the others.
     pub fn refresh_statistics(&mut self) -> Result<(), StoreError> {
-        match &mut self.conn {
-            WriterConn::Sqlite(_) => Ok(()),
-            WriterConn::Postgres(client) => pg::analyze(&mut *client),
+        match (&mut self.conn, &mut self.vocabulary) {
+            (WriterConn::Sqlite(_), _) => Ok(()),
+            (WriterConn::Postgres(client), None) => pg::analyze(&mut *client),
+            (WriterConn::Postgres(client), Some(vocabulary)) => {
+                vocabulary.refresh_search_statistics()?;
+                let rest = pg::analyze_the_rest(&mut *client);
+                vocabulary.wait()?;
+                rest
+            }
         }
     }
 
@@ -705,8 +713,7 @@ impl Writer {
                 // one starts; its outcome is that attempt's, not this one's.
                 let _ = v.wait();
             }
-            let mut run =
-                |c: &mut dyn Conn| Tx::write(c, copy, vocabulary.as_deref_mut(), &mut f);
+            let mut run = |c: &mut dyn Conn| Tx::write(c, copy, vocabulary.as_deref_mut(), &mut f);
             match conn {
                 WriterConn::Sqlite(conn) => sqlite::in_tx(conn, true, &mut run),
                 WriterConn::Postgres(client) => pg::in_tx(client, TxKind::Write, &mut run),
@@ -746,6 +753,8 @@ pub(crate) struct Vocabulary {
 enum VocabularyWork {
     /// Rows of (workspace, word, word reversed), flattened.
     Words(Vec<String>),
+    /// The search tables' statistics refreshed (`pg::analyze_search`).
+    Statistics,
     /// Answered once the words before it are written, with the first failure since the
     /// last `Done`.
     Done(std::sync::mpsc::Sender<Result<(), StoreError>>),
@@ -776,7 +785,10 @@ impl Vocabulary {
                             });
                             failed = written.err();
                         }
-                        VocabularyWork::Words(_) => {}
+                        VocabularyWork::Statistics if failed.is_none() => {
+                            failed = pg::analyze_search(&mut conn).err();
+                        }
+                        VocabularyWork::Words(_) | VocabularyWork::Statistics => {}
                         VocabularyWork::Done(answer) => {
                             let _ = answer.send(failed.take().map_or(Ok(()), Err));
                         }
@@ -790,23 +802,32 @@ impl Vocabulary {
         })
     }
 
-    /// Hands rows of (workspace, word, word reversed), flattened, to the thread.
-    pub(crate) fn send(&mut self, words: Vec<String>) -> Result<(), StoreError> {
+    /// Queues work for the thread.
+    fn hand(&mut self, work: VocabularyWork) -> Result<(), StoreError> {
         self.send
             .as_ref()
-            .and_then(|s| s.send(VocabularyWork::Words(words)).ok())
+            .and_then(|s| s.send(work).ok())
             .ok_or_else(|| StoreError::Config("the vocabulary's writer stopped".into()))
+    }
+
+    /// Hands rows of (workspace, word, word reversed), flattened, to the thread.
+    pub(crate) fn send(&mut self, words: Vec<String>) -> Result<(), StoreError> {
+        self.hand(VocabularyWork::Words(words))
+    }
+
+    /// Asks the thread to refresh the search tables' statistics after the words handed
+    /// over (see [`Writer::refresh_statistics`]).
+    fn refresh_search_statistics(&mut self) -> Result<(), StoreError> {
+        self.hand(VocabularyWork::Statistics)
     }
 
     /// Waits until every word handed over is written; the first failure since the last
     /// wait. A lock timeout is a busy database: the load is tried again.
     pub(crate) fn wait(&mut self) -> Result<(), StoreError> {
         let (answer, done) = std::sync::mpsc::channel();
-        self.send
-            .as_ref()
-            .and_then(|s| s.send(VocabularyWork::Done(answer)).ok())
-            .and_then(|()| done.recv().ok())
-            .unwrap_or_else(|| Err(StoreError::Config("the vocabulary's writer stopped".into())))
+        self.hand(VocabularyWork::Done(answer))?;
+        done.recv()
+            .unwrap_or_else(|_| Err(StoreError::Config("the vocabulary's writer stopped".into())))
             .map_err(|e| match &e {
                 StoreError::Postgres(pg)
                     if pg.code() == Some(&postgres::error::SqlState::LOCK_NOT_AVAILABLE) =>

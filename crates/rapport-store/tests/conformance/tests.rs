@@ -2652,14 +2652,22 @@ fn a_writers_load_has_its_words_and_a_rolled_back_one_none(db: &Fresh) {
     assert!(rolled_back.is_err());
     drop(writer);
     let typo = store.read(|tx| tx.search(&ws, "quintesa", 50)).unwrap();
-    assert_eq!(typo.len(), 20, "every loaded person found through a correction");
+    assert_eq!(
+        typo.len(),
+        20,
+        "every loaded person found through a correction"
+    );
     let corrected = store.read(|tx| tx.search(&ws, "zebulonia", 50)).unwrap();
     let ids: Vec<_> = corrected.iter().map(|h| h.id.clone()).collect();
     let stored = store
         .read(|tx| tx.by_name_key::<Person>(&ws, "zebulonib stored"))
         .unwrap();
     assert_eq!(stored.len(), 1);
-    assert_eq!(ids, vec![stored[0].meta.id.clone()], "corrected to the stored word");
+    assert_eq!(
+        ids,
+        vec![stored[0].meta.id.clone()],
+        "corrected to the stored word"
+    );
 }
 
 /// A writer refreshes the planner's statistics between loads (an import's batches)
