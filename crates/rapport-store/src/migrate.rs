@@ -105,10 +105,10 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0015_network_bases_bytes.sql"),
     },
     Migration {
-        version: 16,
+        version: 17,
         common: "",
         sqlite: "",
-        postgres: include_str!("../migrations/postgres/0016_lighter_loads.sql"),
+        postgres: include_str!("../migrations/postgres/0017_lighter_loads.sql"),
     },
 ];
 
