@@ -555,10 +555,11 @@ impl App {
         let mut writer = self.store.writer()?;
         if options.dry_run {
             // Everything in one transaction, so later contacts see earlier ones, then
-            // rolled back. A retried transaction could not re-read the input: refuse.
+            // rolled back, vocabulary words included. A retried transaction could not
+            // re-read the input: refuse.
             let mut started = false;
             let mut result: Option<ImportSummary> = None;
-            let outcome = writer.load(|tx| {
+            let outcome = writer.load_all_inside(|tx| {
                 if started {
                     return Err(StoreError::Config(
                         "the database was busy during the dry run; run it again".into(),

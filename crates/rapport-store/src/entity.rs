@@ -1130,11 +1130,6 @@ impl Tx<'_> {
             return Ok(());
         }
         let reversed: Vec<String> = terms.iter().map(|t| t.chars().rev().collect()).collect();
-        let terms: Vec<Cell<'_>> = terms
-            .into_iter()
-            .zip(&reversed)
-            .flat_map(|(t, r)| [ws_value, t.into(), r.into()])
-            .collect();
         // SQLite's FTS5 index of the documents is external-content: feed it the rows just
         // added, which are exactly those past the largest rowid before (this transaction
         // holds the write lock). A bulk build fills it from the table once, at the end.
@@ -1157,13 +1152,33 @@ impl Tx<'_> {
                 &[docs_from.into()],
             )?;
         }
+        if let Some(vocabulary) = self.vocabulary.as_deref_mut() {
+            let ws = ws.to_string();
+            let words = terms
+                .into_iter()
+                .zip(reversed)
+                .flat_map(|(t, r)| [ws.clone(), t.to_string(), r])
+                .collect();
+            return vocabulary.send(words);
+        }
+        let terms: Vec<Cell<'_>> = terms
+            .into_iter()
+            .zip(&reversed)
+            .flat_map(|(t, r)| [ws_value, t.into(), r.into()])
+            .collect();
+        self.insert_vocabulary(&terms)?;
+        Ok(())
+    }
+
+    /// Adds words to the vocabulary (rows of workspace, word, word reversed, flattened);
+    /// those already there are left as they are.
+    pub(crate) fn insert_vocabulary(&mut self, rows: &[Cell<'_>]) -> Result<u64, StoreError> {
         self.insert_rows(
             "INSERT INTO search_terms (workspace_id, term, reversed)",
             3,
-            &terms,
+            rows,
             "ON CONFLICT DO NOTHING",
-        )?;
-        Ok(())
+        )
     }
 
     /// The largest rowid of a SQLite table (0 when empty).

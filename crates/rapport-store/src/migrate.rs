@@ -110,6 +110,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 17,
+        common: "",
+        sqlite: "",
+        postgres: include_str!("../migrations/postgres/0017_lighter_loads.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {

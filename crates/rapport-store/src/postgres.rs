@@ -346,9 +346,34 @@ impl PgClient {
 /// list is merged. Autovacuum would do both in its own time, or never where it is off.
 /// Only the pages written since the last vacuum are read again.
 pub(crate) fn analyze(conn: &mut PgClient) -> Result<(), StoreError> {
+    analyze_search(conn)?;
+    analyze_the_rest(conn)
+}
+
+/// The search tables' half of [`analyze`]: vacuumed, then analyzed.
+pub(crate) fn analyze_search(conn: &mut PgClient) -> Result<(), StoreError> {
     conn.client.batch_execute("VACUUM search_terms")?;
     conn.client.batch_execute("VACUUM search_docs")?;
-    conn.client.batch_execute("ANALYZE")?;
+    conn.client
+        .batch_execute("ANALYZE search_terms, search_docs")?;
+    Ok(())
+}
+
+/// The other half of [`analyze`]: every other table of the schema analyzed, which
+/// another connection can do at the same time as [`analyze_search`].
+pub(crate) fn analyze_the_rest(conn: &mut PgClient) -> Result<(), StoreError> {
+    let tables: String = conn
+        .client
+        .query_one(
+            "SELECT COALESCE(string_agg(quote_ident(relname), ', '), '') FROM pg_class
+             WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'p')
+               AND relname NOT IN ('search_terms', 'search_docs')",
+            &[],
+        )?
+        .get(0);
+    if !tables.is_empty() {
+        conn.client.batch_execute(&format!("ANALYZE {tables}"))?;
+    }
     Ok(())
 }
 

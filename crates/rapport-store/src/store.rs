@@ -26,6 +26,9 @@ pub struct Tx<'a> {
     /// touched (`None`: too many to patch the kept graph from, see
     /// [`Tx::network_changed`]).
     pub(crate) network_changed: Vec<(rapport_core::Id, Option<Vec<rapport_core::Id>>)>,
+    /// A load's vocabulary words go here instead of into this transaction (see
+    /// [`Vocabulary`]): [`Writer::load`] on PostgreSQL.
+    pub(crate) vocabulary: Option<&'a mut Vocabulary>,
 }
 
 impl<'a> Tx<'a> {
@@ -37,21 +40,25 @@ impl<'a> Tx<'a> {
             copy: false,
             agenda_later: None,
             network_changed: Vec::new(),
+            vocabulary: None,
         }
     }
 
     /// Runs `f` as a write transaction's work on `c`, then what a write puts off until
     /// its end ([`Tx::before_commit`]). With `load` (see [`Store::load`]): bulk inserts,
     /// and the agenda rows it touched recomputed once, after `f` and before the commit.
+    /// With `vocabulary`, the vocabulary words are written there (see [`Vocabulary`]).
     pub(crate) fn write<T>(
         c: &'a mut dyn Conn,
         load: bool,
+        vocabulary: Option<&'a mut Vocabulary>,
         f: &mut dyn FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let mut tx = if load {
             Tx {
                 copy: true,
                 agenda_later: Some(Default::default()),
+                vocabulary,
                 ..Tx::plain(c)
             }
         } else {
@@ -66,6 +73,9 @@ impl<'a> Tx<'a> {
     /// rows a load put off, then the network generations it moved on (last, see
     /// [`Tx::network_generations_on`]).
     pub(crate) fn before_commit(&mut self) -> Result<(), StoreError> {
+        if let Some(v) = self.vocabulary.as_deref_mut() {
+            v.wait()?;
+        }
         self.refresh_agenda_later()?;
         self.network_generations_on()
     }
@@ -359,7 +369,7 @@ impl Store {
         &self,
         mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.run(TxKind::Write, &mut |c| Tx::write(c, false, &mut f))
+        self.run(TxKind::Write, &mut |c| Tx::write(c, false, None, &mut f))
     }
 
     /// `write` for loading many new records (the demo): the same transaction and the
@@ -372,7 +382,7 @@ impl Store {
         &self,
         mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.run(TxKind::Write, &mut |c| Tx::write(c, true, &mut f))
+        self.run(TxKind::Write, &mut |c| Tx::write(c, true, None, &mut f))
     }
 
     /// Runs `f` in a read transaction on a connection of its own, opened for it outside
@@ -504,7 +514,15 @@ impl Store {
             }
             Backend::Postgres { pool, .. } => WriterConn::Postgres(Box::new(pool.get()?)),
         };
-        Ok(Writer { conn })
+        let pool = match &self.backend {
+            Backend::Postgres { pool, .. } => Some(pool.clone()),
+            Backend::Sqlite { .. } => None,
+        };
+        Ok(Writer {
+            conn,
+            pool,
+            vocabulary: None,
+        })
     }
 
     /// The SQLite file, when the store is SQLite.
@@ -630,6 +648,10 @@ pub const WRITER_CACHE_KIB: i64 = 256 * 1024;
 /// dropped. Transactions are retried as [`Store::write`] retries them.
 pub struct Writer {
     conn: WriterConn,
+    /// PostgreSQL: the pool the [`Vocabulary`]'s connection is taken from.
+    pool: Option<r2d2::Pool<pg::PgManager>>,
+    /// PostgreSQL: started by the first [`Writer::load`].
+    vocabulary: Option<Vocabulary>,
 }
 
 enum WriterConn {
@@ -644,40 +666,77 @@ impl Writer {
         &mut self,
         f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.run(false, f)
+        self.run(false, false, f)
     }
 
     /// [`Writer::write`] for a transaction that adds many new records (an import's
     /// batch): as in [`Store::load`], plain multi-row inserts go through PostgreSQL's
     /// `COPY` and the agenda rows are recomputed once at the end; the rows,
-    /// constraints and the rest of the transaction are those of `write`.
+    /// constraints and the rest of the transaction are those of `write`. On PostgreSQL
+    /// the new vocabulary words are written meanwhile on a second connection
+    /// ([`Vocabulary`]), and are there before this transaction commits, but stay if it
+    /// fails: a transaction to be rolled back (a dry run) takes [`Writer::load_all_inside`].
     pub fn load<T>(
         &mut self,
         f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.run(true, f)
+        if self.vocabulary.is_none()
+            && let Some(pool) = &self.pool
+        {
+            self.vocabulary = Some(Vocabulary::start(pool)?);
+        }
+        self.run(true, true, f)
+    }
+
+    /// [`Writer::load`] with the vocabulary words written inside the transaction too, so
+    /// that rolling it back leaves nothing behind.
+    pub fn load_all_inside<T>(
+        &mut self,
+        f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.run(true, false, f)
     }
 
     /// [`Store::refresh_statistics`] on this writer's connection, between the batches of
     /// a large import: until then the planner takes the tables just filled for empty,
     /// and the next batch's lookups (which emails, phones and names are known) keep
     /// plans made for empty tables — a scan of every row per lookup.
+    /// On PostgreSQL, with a [`Vocabulary`] started, its connection vacuums and analyzes
+    /// the search tables while this one analyzes the others.
     pub fn refresh_statistics(&mut self) -> Result<(), StoreError> {
-        match &mut self.conn {
-            WriterConn::Sqlite(_) => Ok(()),
-            WriterConn::Postgres(client) => pg::analyze(&mut *client),
+        match (&mut self.conn, &mut self.vocabulary) {
+            (WriterConn::Sqlite(_), _) => Ok(()),
+            (WriterConn::Postgres(client), None) => pg::analyze(&mut *client),
+            (WriterConn::Postgres(client), Some(vocabulary)) => {
+                vocabulary.refresh_search_statistics()?;
+                let rest = pg::analyze_the_rest(&mut *client);
+                vocabulary.wait()?;
+                rest
+            }
         }
     }
 
     fn run<T>(
         &mut self,
         copy: bool,
+        aside: bool,
         mut f: impl FnMut(&mut Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut run = |c: &mut dyn Conn| Tx::write(c, copy, &mut f);
-        with_retry(|| match &mut self.conn {
-            WriterConn::Sqlite(conn) => sqlite::in_tx(conn, true, &mut run),
-            WriterConn::Postgres(client) => pg::in_tx(client, TxKind::Write, &mut run),
+        let Writer {
+            conn, vocabulary, ..
+        } = self;
+        let mut vocabulary = vocabulary.as_mut().filter(|_| aside);
+        with_retry(|| {
+            if let Some(v) = vocabulary.as_deref_mut() {
+                // What an earlier attempt handed over is written (or failed) before this
+                // one starts; its outcome is that attempt's, not this one's.
+                let _ = v.wait();
+            }
+            let mut run = |c: &mut dyn Conn| Tx::write(c, copy, vocabulary.as_deref_mut(), &mut f);
+            match conn {
+                WriterConn::Sqlite(conn) => sqlite::in_tx(conn, true, &mut run),
+                WriterConn::Postgres(client) => pg::in_tx(client, TxKind::Write, &mut run),
+            }
         })
     }
 }
@@ -688,6 +747,123 @@ impl Drop for Writer {
             // Back in the pool with a pooled connection's cache. A failure leaves the
             // larger cache on one connection, which is bounded too.
             let _ = sqlite::set_cache(conn, sqlite::POOL_CACHE_KIB);
+        }
+    }
+}
+
+/// The vocabulary words (`search_terms`) of a PostgreSQL load, written on a connection
+/// of their own, on a thread of their own, while the load's transaction goes on with the
+/// rest: the two PostgreSQL backends then work at once. The vocabulary is the one table
+/// this can hold for: it only ever grows (a word whose records changed or went away
+/// stays, and typo correction and the words index already take such words), so words
+/// committed apart from their records, even when the load fails, change nothing a
+/// search answers that an edit could not. A load waits, before it commits, until every
+/// word it handed over is written, so its records are never without their words.
+///
+/// The words go in with the statement the transaction would have run
+/// ([`Tx::insert_vocabulary`]), one transaction per [`Vocabulary::send`], with a lock
+/// timeout: a word another transaction is inserting makes this one wait, and that
+/// transaction might be waiting for the load, which is waiting for this.
+pub(crate) struct Vocabulary {
+    send: Option<std::sync::mpsc::SyncSender<VocabularyWork>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+enum VocabularyWork {
+    /// Rows of (workspace, word, word reversed), flattened.
+    Words(Vec<String>),
+    /// The search tables' statistics refreshed (`pg::analyze_search`).
+    Statistics,
+    /// Answered once the words before it are written, with the first failure since the
+    /// last `Done`.
+    Done(std::sync::mpsc::Sender<Result<(), StoreError>>),
+}
+
+impl Vocabulary {
+    fn start(pool: &r2d2::Pool<pg::PgManager>) -> Result<Vocabulary, StoreError> {
+        let mut conn = pool.get()?;
+        // Two sets of words queued at most: memory stays bounded by the load's batches.
+        let (send, receive) = std::sync::mpsc::sync_channel::<VocabularyWork>(2);
+        let thread = std::thread::Builder::new()
+            .name("vocabulary".into())
+            .spawn(move || {
+                let mut failed = None;
+                for work in receive {
+                    match work {
+                        VocabularyWork::Words(words) if failed.is_none() => {
+                            let cells: Vec<crate::value::Cell<'_>> =
+                                words.iter().map(|w| crate::value::Cell::Text(w)).collect();
+                            let written = with_retry(|| {
+                                pg::in_tx(&mut conn, TxKind::Write, &mut |c| {
+                                    c.execute(
+                                        "SELECT set_config('lock_timeout', '10s', true)",
+                                        &[],
+                                    )?;
+                                    Tx::plain(c).insert_vocabulary(&cells)
+                                })
+                            });
+                            failed = written.err();
+                        }
+                        VocabularyWork::Statistics if failed.is_none() => {
+                            failed = pg::analyze_search(&mut conn).err();
+                        }
+                        VocabularyWork::Words(_) | VocabularyWork::Statistics => {}
+                        VocabularyWork::Done(answer) => {
+                            let _ = answer.send(failed.take().map_or(Ok(()), Err));
+                        }
+                    }
+                }
+            })
+            .map_err(|e| StoreError::Config(format!("cannot start a thread: {e}")))?;
+        Ok(Vocabulary {
+            send: Some(send),
+            thread: Some(thread),
+        })
+    }
+
+    /// Queues work for the thread.
+    fn hand(&mut self, work: VocabularyWork) -> Result<(), StoreError> {
+        self.send
+            .as_ref()
+            .and_then(|s| s.send(work).ok())
+            .ok_or_else(|| StoreError::Config("the vocabulary's writer stopped".into()))
+    }
+
+    /// Hands rows of (workspace, word, word reversed), flattened, to the thread.
+    pub(crate) fn send(&mut self, words: Vec<String>) -> Result<(), StoreError> {
+        self.hand(VocabularyWork::Words(words))
+    }
+
+    /// Asks the thread to refresh the search tables' statistics after the words handed
+    /// over (see [`Writer::refresh_statistics`]).
+    fn refresh_search_statistics(&mut self) -> Result<(), StoreError> {
+        self.hand(VocabularyWork::Statistics)
+    }
+
+    /// Waits until every word handed over is written; the first failure since the last
+    /// wait. A lock timeout is a busy database: the load is tried again.
+    pub(crate) fn wait(&mut self) -> Result<(), StoreError> {
+        let (answer, done) = std::sync::mpsc::channel();
+        self.hand(VocabularyWork::Done(answer))?;
+        done.recv()
+            .unwrap_or_else(|_| Err(StoreError::Config("the vocabulary's writer stopped".into())))
+            .map_err(|e| match &e {
+                StoreError::Postgres(pg)
+                    if pg.code() == Some(&postgres::error::SqlState::LOCK_NOT_AVAILABLE) =>
+                {
+                    StoreError::Busy
+                }
+                _ => e,
+            })
+    }
+}
+
+impl Drop for Vocabulary {
+    fn drop(&mut self) {
+        // The thread ends once its queue is closed and empty.
+        self.send = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
         }
     }
 }

@@ -105,6 +105,10 @@ pub const ALL: &[(&str, Body)] = &[
         writer_refreshes_statistics_between_loads,
     ),
     (
+        "a_writers_load_has_its_words_and_a_rolled_back_one_none",
+        a_writers_load_has_its_words_and_a_rolled_back_one_none,
+    ),
+    (
         "agenda_reads_the_check_ins_that_may_be_due",
         agenda_reads_the_check_ins_that_may_be_due,
     ),
@@ -2670,6 +2674,47 @@ fn loads_like_single_inserts(
         .unwrap();
     assert!(fresh.is_empty(), "the failed load wrote nothing");
     edits_alike(&one, &loaded, &ws, &people);
+}
+
+/// A writer's load (on PostgreSQL its vocabulary words are written on a second
+/// connection) commits with every word of its records, so a typo finds them; a load
+/// written all inside its transaction (an import's dry run) that is rolled back leaves
+/// no word behind: a query of a word it held is still corrected to a stored word one
+/// edit away, as if that load had never run.
+fn a_writers_load_has_its_words_and_a_rolled_back_one_none(db: &Fresh) {
+    let store = open(db);
+    let ws = workspace(&store, "w");
+    let mut writer = store.writer().unwrap();
+    let people: Vec<Person> = (0..20)
+        .map(|i| person(&format!("Quintessa Vocabulo{i}")))
+        .collect();
+    writer.load(|tx| tx.insert_many(&ws, &people)).unwrap();
+    writer
+        .load(|tx| tx.insert_many(&ws, &[person("Zebulonib Stored")]))
+        .unwrap();
+    let rolled_back = writer.load_all_inside(|tx| {
+        tx.insert_many(&ws, &[person("Zebulonia Rolled")])?;
+        Err::<(), _>(StoreError::Config("rolled back".into()))
+    });
+    assert!(rolled_back.is_err());
+    drop(writer);
+    let typo = store.read(|tx| tx.search(&ws, "quintesa", 50)).unwrap();
+    assert_eq!(
+        typo.len(),
+        20,
+        "every loaded person found through a correction"
+    );
+    let corrected = store.read(|tx| tx.search(&ws, "zebulonia", 50)).unwrap();
+    let ids: Vec<_> = corrected.iter().map(|h| h.id.clone()).collect();
+    let stored = store
+        .read(|tx| tx.by_name_key::<Person>(&ws, "zebulonib stored"))
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        ids,
+        vec![stored[0].meta.id.clone()],
+        "corrected to the stored word"
+    );
 }
 
 /// A writer refreshes the planner's statistics between loads (an import's batches)
