@@ -28,6 +28,28 @@
       }, 200);
     });
   });
+  // Figures still being computed (the dashboard of a large workspace, right after the
+  // server started): fetch the page again every few seconds and swap in the part that
+  // waits for them once they are there.
+  var pending = document.querySelector("[data-refresh][id]");
+  if (pending) {
+    var every = 1000 * (parseInt(pending.getAttribute("data-refresh"), 10) || 3);
+    var poll = function () {
+      fetch(location.pathname, { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (html === null) return;
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          var fresh = doc.getElementById(pending.id);
+          if (!fresh) return;
+          pending.replaceWith(fresh);
+          pending = fresh;
+          if (fresh.hasAttribute("data-refresh")) setTimeout(poll, every);
+        })
+        .catch(function () {});
+    };
+    setTimeout(poll, every);
+  }
   // Selecting a new stage on the pipeline board moves the deal at once.
   document.querySelectorAll(".deal select[name=stage]").forEach(function (sel) {
     sel.addEventListener("change", function () { sel.form.requestSubmit(); });

@@ -11,7 +11,37 @@ use crate::support::{Server, cli};
 pub const ALL: &[rapport_testkit::Body] = &[
     ("browser_a_morning_in_rapport", a_morning_in_rapport),
     ("browser_network_and_stakeholders", network_and_stakeholders),
+    (
+        "browser_dashboard_figures_arrive_by_themselves",
+        dashboard_figures_arrive_by_themselves,
+    ),
 ];
+
+/// A workspace too large for the dashboard's figures to be computed on every view (here
+/// anything over one relationship): the first view after the server starts shows the
+/// agenda at once and says the figures are being computed; the page brings them in by
+/// itself, without a reload.
+fn dashboard_figures_arrive_by_themselves(db: &Fresh) {
+    let s = Server::start_with(db, &["--demo", "--dashboard-live-up-to", "1"]);
+    let base = format!("http://{}", s.addr);
+    let b = Browser::start();
+    login(&b, &base);
+    let side = b.find("#dash-side").text();
+    assert!(side.contains("being computed"), "{side}");
+    // A mark on this page's window, gone if the page were loaded again.
+    b.execute("window.rapportMark = 42; return 1;", &[]);
+    b.wait_until("the figures swapped in", |b| {
+        b.try_find("#dash-side[data-refresh]").is_none()
+            && b.find("#dash-side").text().contains("relationships")
+    });
+    // The same page: it was not loaded again.
+    assert_eq!(
+        b.execute("return window.rapportMark || 0;", &[]),
+        serde_json::json!(42)
+    );
+    let count = b.find("#metrics-h + p strong").text();
+    assert!(count.parse::<usize>().is_ok_and(|n| n > 1), "{count}");
+}
 
 fn screenshots() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots");
