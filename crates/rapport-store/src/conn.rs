@@ -14,9 +14,13 @@ pub enum Dialect {
 pub trait Conn {
     fn dialect(&self) -> Dialect;
     /// Runs a statement; returns the number of rows changed.
-    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError>;
-    /// [`Conn::execute`] with borrowed values: for multi-row inserts, whose values are
-    /// taken from the records being written without copying each into a `Value`.
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
+        let cells: Vec<Cell<'_>> = params.iter().map(Cell::from).collect();
+        self.execute_cells(sql, &cells)
+    }
+    /// [`Conn::execute`] with borrowed values (the one each engine implements): for
+    /// multi-row inserts, whose values are taken from the records being written without
+    /// copying each into a `Value`.
     fn execute_cells(&mut self, sql: &str, params: &[Cell<'_>]) -> Result<u64, StoreError>;
     /// Runs `sql` once for each `per` values of `params`, in order (the statements of a
     /// multi-row insert split in chunks); returns the rows changed by all of them. An

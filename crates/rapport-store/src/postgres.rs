@@ -211,11 +211,6 @@ impl<C: GenericClient> Conn for PgConn<'_, C> {
         Dialect::Postgres
     }
 
-    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
-        let stmt = self.statement(sql)?;
-        Ok(self.tx.execute(&stmt, &refs(params))?)
-    }
-
     fn execute_cells(&mut self, sql: &str, params: &[Cell<'_>]) -> Result<u64, StoreError> {
         let stmt = self.statement(sql)?;
         Ok(self.tx.execute(&stmt, &refs(params))?)
@@ -554,11 +549,6 @@ impl Replay<'_> {
 impl Conn for Replay<'_> {
     fn dialect(&self) -> Dialect {
         Dialect::Postgres
-    }
-
-    fn execute(&mut self, _sql: &str, _params: &[Value]) -> Result<u64, StoreError> {
-        self.refused = true;
-        Err(StoreError::Busy)
     }
 
     fn execute_cells(&mut self, _sql: &str, _params: &[Cell<'_>]) -> Result<u64, StoreError> {

@@ -73,11 +73,6 @@ impl Conn for SqliteConn<'_> {
         Dialect::Sqlite
     }
 
-    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
-        let mut stmt = self.0.prepare_cached(&to_sqlite_placeholders(sql))?;
-        Ok(stmt.execute(rusqlite::params_from_iter(params.iter()))? as u64)
-    }
-
     fn execute_cells(&mut self, sql: &str, params: &[Cell<'_>]) -> Result<u64, StoreError> {
         let mut stmt = self.0.prepare_cached(&to_sqlite_placeholders(sql))?;
         Ok(stmt.execute(rusqlite::params_from_iter(params.iter()))? as u64)
