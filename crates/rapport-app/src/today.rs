@@ -59,10 +59,11 @@ impl App {
         n: usize,
         falling: usize,
     ) -> Result<(Agenda, Vec<AgendaItem>)> {
-        let input = self.agenda_input(ctx, None)?;
-        Ok((
-            rapport_core::agenda::agenda_first(&input, n),
-            rapport_core::agenda::first_of_kind(&input, ItemKind::AtRisk, falling),
+        Ok(rapport_core::agenda::agenda_top(
+            &self.agenda_input(ctx, None)?,
+            n,
+            ItemKind::AtRisk,
+            falling,
         ))
     }
 

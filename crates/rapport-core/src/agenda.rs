@@ -251,6 +251,7 @@ enum Last {
 }
 
 /// What an item is written from: its fact and what judging it found.
+#[derive(Clone)]
 enum Fact<'a> {
     CheckIn {
         r: &'a RelationshipFacts,
@@ -283,6 +284,7 @@ enum Fact<'a> {
 
 /// An item judged but not yet written: what ranking and the budget look at, and the
 /// fact to write it from. Only the items that are shown get their sentences written.
+#[derive(Clone)]
 struct Candidate<'a> {
     kind: ItemKind,
     minutes: u32,
@@ -711,14 +713,24 @@ pub fn agenda_first(input: &AgendaInput, n: usize) -> Agenda {
     }
 }
 
-/// The first `n` items of `kind` in the ranked agenda of `input.today` with no budget,
-/// in rank order (the falling relationships a dashboard lists beside the agenda's top).
-pub fn first_of_kind(input: &AgendaInput, kind: ItemKind, n: usize) -> Vec<AgendaItem> {
-    let of_kind = judged(input)
-        .into_iter()
-        .filter(|c| c.kind == kind)
-        .collect();
-    best(of_kind, n).0
+/// [`agenda_first`] of `input` with its first `k` items of `kind`, wherever they rank,
+/// in rank order (the falling relationships a dashboard lists beside the agenda's top):
+/// the facts judged once for both.
+pub fn agenda_top(
+    input: &AgendaInput,
+    n: usize,
+    kind: ItemKind,
+    k: usize,
+) -> (Agenda, Vec<AgendaItem>) {
+    let all = judged(input);
+    let of_kind = all.iter().filter(|c| c.kind == kind).cloned().collect();
+    let (items, total) = best(all, n);
+    let top = Agenda {
+        left_out: total - items.len(),
+        items,
+        left_out_items: vec![],
+    };
+    (top, best(of_kind, k).0)
 }
 
 /// The best `n` of `candidates`, put in rank order and written (only those), and how

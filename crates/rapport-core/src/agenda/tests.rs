@@ -514,7 +514,9 @@ proptest! {
         prop_assert!(first.left_out_items.is_empty());
         for kind in [ItemKind::AtRisk, ItemKind::CheckIn, ItemKind::Commitment] {
             let of_kind: Vec<AgendaItem> = all.iter().filter(|i| i.kind == kind).take(n).cloned().collect();
-            prop_assert_eq!(first_of_kind(&input, kind, n), of_kind);
+            let (top, first_of_kind) = agenda_top(&input, n, kind, n);
+            prop_assert_eq!(&top, &first);
+            prop_assert_eq!(first_of_kind, of_kind);
         }
     }
 
