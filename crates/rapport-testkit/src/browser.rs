@@ -97,6 +97,20 @@ pub(crate) fn pause() {
     std::thread::sleep(POLL);
 }
 
+/// Polls `condition` until it holds or [`WAIT`] has passed; whether it held. The one
+/// waiting loop of [`Browser::wait_until`] and [`crate::eventually`], which panic with
+/// their own messages.
+pub(crate) fn holds_within_wait(mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + WAIT;
+    while !condition() {
+        if Instant::now() >= deadline {
+            return false;
+        }
+        pause();
+    }
+    true
+}
+
 /// A free loopback port: bound, read, released (the caller retries if it is taken).
 fn free_port() -> u16 {
     TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
@@ -253,15 +267,11 @@ impl Browser {
     /// Polls `condition` until it holds, up to [`WAIT`]; panics naming `what` if it
     /// never does.
     pub fn wait_until(&self, what: &str, mut condition: impl FnMut(&Browser) -> bool) {
-        let deadline = Instant::now() + WAIT;
-        while !condition(self) {
-            if Instant::now() >= deadline {
-                panic!(
-                    "timed out after {WAIT:?} waiting for {what} on {}",
-                    self.current_url()
-                );
-            }
-            pause();
+        if !holds_within_wait(|| condition(self)) {
+            panic!(
+                "timed out after {WAIT:?} waiting for {what} on {}",
+                self.current_url()
+            );
         }
     }
 

@@ -17,16 +17,12 @@ use std::sync::atomic::{AtomicU32, Ordering};
 /// Polls `condition` until it holds, up to [`browser::WAIT`]: for what another process
 /// (a server's background work) does in its own time. Panics naming `what` if it never
 /// holds.
-pub fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = std::time::Instant::now() + browser::WAIT;
-    while !condition() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "timed out after {:?} waiting for {what}",
-            browser::WAIT
-        );
-        browser::pause();
-    }
+pub fn eventually(what: &str, condition: impl FnMut() -> bool) {
+    assert!(
+        browser::holds_within_wait(condition),
+        "timed out after {:?} waiting for {what}",
+        browser::WAIT
+    );
 }
 
 pub const PG_DEFAULT: &str = "postgres://postgres@127.0.0.1:5432/postgres";
