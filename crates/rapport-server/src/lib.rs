@@ -51,12 +51,21 @@ pub struct Options {
     pub dashboard_refresh_after: std::time::Duration,
 }
 
+impl Options {
+    /// The default of [`Options::dashboard_live_up_to`].
+    pub const DASHBOARD_LIVE_UP_TO: usize = 2_000;
+    /// The default of [`Options::dashboard_refresh_after`], in seconds.
+    pub const DASHBOARD_REFRESH_SECS: u64 = 30;
+}
+
 impl Default for Options {
     fn default() -> Options {
         Options {
             trust_proxy: false,
-            dashboard_live_up_to: 2_000,
-            dashboard_refresh_after: std::time::Duration::from_secs(30),
+            dashboard_live_up_to: Options::DASHBOARD_LIVE_UP_TO,
+            dashboard_refresh_after: std::time::Duration::from_secs(
+                Options::DASHBOARD_REFRESH_SECS,
+            ),
         }
     }
 }

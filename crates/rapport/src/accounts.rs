@@ -25,11 +25,11 @@ pub struct ServeArgs {
     /// Up to how many relationships the dashboard computes its health summary and
     /// 90-day figures on every view; above, it shows the last ones computed (with their
     /// time) and brings them up to date in the background.
-    #[arg(long, default_value_t = 2_000, value_name = "N")]
+    #[arg(long, default_value_t = rapport_server::Options::DASHBOARD_LIVE_UP_TO, value_name = "N")]
     pub dashboard_live_up_to: usize,
     /// How many seconds kept dashboard figures may age before a view refreshes them
     /// (at least five times as long as they took to compute).
-    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    #[arg(long, default_value_t = rapport_server::Options::DASHBOARD_REFRESH_SECS, value_name = "SECONDS")]
     pub dashboard_refresh_secs: u64,
 }
 
