@@ -470,7 +470,37 @@ pub fn parse_time_zone(s: &str) -> Result<String, DomainError> {
 
 /// Folds text for matching: lowercase, accents removed, whitespace collapsed.
 /// Both storage engines index text folded by this one function, so they agree.
+///
+/// ASCII text (most names, every email address and phone number) is folded byte by
+/// byte: its compatibility decomposition is itself and it holds no combining marks, so
+/// the result is the one the general path gives, at a fraction of the cost (folding was
+/// a seventh of an import's instructions).
 pub fn fold(s: &str) -> String {
+    if !s.is_ascii() {
+        return fold_unicode(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut space = true;
+    for b in s.bytes() {
+        if char::from(b).is_whitespace() {
+            if !space {
+                out.push(' ');
+                space = true;
+            }
+        } else {
+            out.push(char::from(b.to_ascii_lowercase()));
+            space = false;
+        }
+    }
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
+/// [`fold`] for any text: compatibility decomposition, marks dropped, a few letters
+/// that do not decompose spelled out.
+fn fold_unicode(s: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     let mut out = String::with_capacity(s.len());
     let mut space = true;
@@ -601,6 +631,11 @@ mod tests {
         assert_eq!(fold("  Zoë  Ångström-Łukasz "), "zoe angstrom-lukasz");
         assert_eq!(fold("STRAẞE"), "strasse");
         assert_eq!(fold("Ｆｕｌｌ"), "full");
+        assert_eq!(fold("\t John  SMITH\r\n"), "john smith");
+        assert_eq!(
+            fold("Ada.Lovelace+CRM@Example.ORG"),
+            "ada.lovelace+crm@example.org"
+        );
     }
 
     #[test]
@@ -641,6 +676,11 @@ mod tests {
                 proptest::prop_assert!(next >= from);
                 proptest::prop_assert!((next - from).get_days() <= 366);
             }
+        }
+
+        #[test]
+        fn ascii_folds_as_any_text_does(s in "[ -~\t\n\r\x0B\x0C\x1C-\x1F]{0,40}") {
+            proptest::prop_assert_eq!(fold(&s), fold_unicode(&s));
         }
 
         #[test]
