@@ -41,13 +41,13 @@ struct Kept {
     took: Duration,
 }
 
-/// What a view of the dashboard does for its figures.
+/// What a view of the dashboard does for its figures, once it knows. With none
+/// computed and none under way ([`KeptFigures::plan`] answers `None`), the view counts
+/// what the user may see, up to [`KeptFigures::count_up_to`], and either computes them
+/// now ([`Plan::Live`]) or, for a large workspace, [`KeptFigures::begin`]s computing them
+/// in the background ([`Plan::Pending`]).
 #[derive(Debug)]
 pub enum Plan {
-    /// None computed and none under way: the view counts what the user may see, up to
-    /// [`KeptFigures::count_up_to`], and either computes them now or, for a large
-    /// workspace, [`KeptFigures::begin`]s computing them in the background.
-    First,
     /// Compute them now and keep them (a small workspace).
     Live,
     /// Their first computation is under way in the background: none to show yet.
@@ -81,21 +81,16 @@ impl KeptFigures {
         self.entries.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// What a view at `now` does.
-    pub fn plan(&self, key: &Key, now: Instant) -> Plan {
+    /// What a view at `now` does; `None` for a first view (none computed, none under
+    /// way), which must first count what the user may see.
+    pub fn plan(&self, key: &Key, now: Instant) -> Option<Plan> {
         let mut entries = self.entries();
-        let Some(e) = entries.get_mut(key) else {
-            return Plan::First;
-        };
+        let e = entries.get_mut(key)?;
         let Some(k) = &e.kept else {
-            return if e.computing {
-                Plan::Pending
-            } else {
-                Plan::First
-            };
+            return e.computing.then_some(Plan::Pending);
         };
         if !self.is_large(k.figures.relationships) {
-            return Plan::Live;
+            return Some(Plan::Live);
         }
         let age = now.saturating_duration_since(k.started);
         let refresh = !e.computing && age >= self.refresh_after.max(k.took.saturating_mul(5));
@@ -103,10 +98,10 @@ impl KeptFigures {
         if refresh {
             e.computing = true;
         }
-        Plan::Kept { figures, refresh }
+        Some(Plan::Kept { figures, refresh })
     }
 
-    /// How far a [`Plan::First`] view counts the relationships the user may see: one
+    /// How far a first view counts the relationships the user may see: one
     /// more than are computed on every view.
     pub fn count_up_to(&self) -> u32 {
         u32::try_from(self.live_up_to.saturating_add(1)).unwrap_or(u32::MAX)
@@ -212,15 +207,15 @@ mod tests {
         )
     }
 
-    fn is_kept(plan: &Plan, relationships: usize, refresh: bool) -> bool {
-        matches!(plan, Plan::Kept { figures, refresh: r }
+    fn is_kept(plan: &Option<Plan>, relationships: usize, refresh: bool) -> bool {
+        matches!(plan, Some(Plan::Kept { figures, refresh: r })
             if figures.relationships == relationships && *r == refresh)
     }
 
     #[test]
     fn nothing_kept_asks_the_view_to_count() {
         let kept = KeptFigures::new(10, Duration::from_secs(30));
-        assert!(matches!(kept.plan(&key(), Instant::now()), Plan::First));
+        assert!(kept.plan(&key(), Instant::now()).is_none());
         assert_eq!(kept.count_up_to(), 11);
         assert!(!kept.is_large(10));
         assert!(kept.is_large(11));
@@ -233,7 +228,7 @@ mod tests {
         assert!(kept.begin(&key()));
         // One computation at a time: a second view starts none.
         assert!(!kept.begin(&key()));
-        assert!(matches!(kept.plan(&key(), t0), Plan::Pending));
+        assert!(matches!(kept.plan(&key(), t0), Some(Plan::Pending)));
         kept.keep(key(), figures(11), t0, Duration::from_secs(1));
         assert!(is_kept(&kept.plan(&key(), t0), 11, false));
         // Kept figures are refreshed by `plan`, never begun again.
@@ -245,7 +240,7 @@ mod tests {
         let kept = KeptFigures::new(10, Duration::from_secs(30));
         assert!(kept.begin(&key()));
         kept.failed(&key());
-        assert!(matches!(kept.plan(&key(), Instant::now()), Plan::First));
+        assert!(kept.plan(&key(), Instant::now()).is_none());
         assert!(kept.begin(&key()));
     }
 
@@ -254,7 +249,7 @@ mod tests {
         let kept = KeptFigures::new(10, Duration::from_secs(30));
         let t0 = Instant::now();
         kept.keep(key(), figures(10), t0, Duration::from_millis(5));
-        assert!(matches!(kept.plan(&key(), t0), Plan::Live));
+        assert!(matches!(kept.plan(&key(), t0), Some(Plan::Live)));
     }
 
     #[test]
@@ -364,6 +359,6 @@ mod tests {
             key().0,
             Some(Id::parse("0195f6a0-0000-7000-8000-000000000002").unwrap()),
         );
-        assert!(matches!(kept.plan(&other, t0), Plan::First));
+        assert!(kept.plan(&other, t0).is_none());
     }
 }

@@ -285,20 +285,22 @@ pub async fn dashboard(State(s): State<AppState>, user: WebUser) -> Result<Respo
     let key: kept::Key = (ctx.ws.clone(), ctx.actor.user_id.clone());
     // The agenda is read live; the figures beside it are computed in the same hop, or
     // shown as kept for a large workspace (see `kept`).
-    let mut plan = s.dashboards.plan(&key, Instant::now());
-    if let Plan::First = plan {
-        // None computed yet: compute them now only for a small workspace.
-        let (c, up_to) = (ctx.clone(), s.dashboards.count_up_to());
-        let seen = blocking(&s, move |app| app.relationships_seen_up_to(&c, up_to)).await?;
-        plan = if !s.dashboards.is_large(seen as usize) {
-            Plan::Live
-        } else {
-            if s.dashboards.begin(&key) {
-                refresh_figures(&s, ctx.clone(), key.clone());
+    let plan = match s.dashboards.plan(&key, Instant::now()) {
+        Some(plan) => plan,
+        None => {
+            // None computed yet: compute them now only for a small workspace.
+            let (c, up_to) = (ctx.clone(), s.dashboards.count_up_to());
+            let seen = blocking(&s, move |app| app.relationships_seen_up_to(&c, up_to)).await?;
+            if !s.dashboards.is_large(seen as usize) {
+                Plan::Live
+            } else {
+                if s.dashboards.begin(&key) {
+                    refresh_figures(&s, ctx.clone(), key.clone());
+                }
+                Plan::Pending
             }
-            Plan::Pending
-        };
-    }
+        }
+    };
     let as_of = match &plan {
         Plan::Kept { figures, refresh } => {
             if *refresh {
@@ -306,13 +308,13 @@ pub async fn dashboard(State(s): State<AppState>, user: WebUser) -> Result<Respo
             }
             Some(when(figures.computed_at))
         }
-        Plan::First | Plan::Live | Plan::Pending => None,
+        Plan::Live | Plan::Pending => None,
     };
     let kept = s.dashboards.clone();
     let (agenda, falling, figures, kinds, scores) = blocking(&s, move |app| {
         let (agenda, falling) = app.agenda_top(&ctx, AGENDA_ROWS, DASHBOARD_AT_RISK)?;
         let figures = match plan {
-            Plan::First | Plan::Live => Some(kept.compute(key, || app.dashboard_figures(&ctx))?),
+            Plan::Live => Some(kept.compute(key, || app.dashboard_figures(&ctx))?),
             Plan::Kept { figures, .. } => Some(figures),
             Plan::Pending => None,
         };
