@@ -109,8 +109,9 @@ impl App {
 
     /// [`App::network_graph`] in `tx`, which sees the network at `generation`.
     ///
-    /// The participant rows (a million on a large workspace) are read on a second
-    /// thread, in a transaction of their own (SQLite: [`rapport_store::Store::read_apart`]), while `tx`
+    /// The meetings (the participant rows of interactions with two or more subjects,
+    /// and the interactions I had with each subject) are read on a second thread, in a
+    /// transaction of their own (SQLite: [`rapport_store::Store::read_apart`]), while `tx`
     /// reads the people and ties: used only if that transaction sees the same
     /// generation, the same network. Otherwise (PostgreSQL, a write between the two,
     /// any error there) `tx` reads them afterwards.
