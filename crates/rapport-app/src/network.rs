@@ -109,11 +109,14 @@ impl App {
 
     /// [`App::network_graph`] in `tx`, which sees the network at `generation`.
     ///
-    /// The participant rows (a million on a large workspace) are read on a second
-    /// thread, in a transaction of their own (SQLite: [`rapport_store::Store::read_apart`]), while `tx`
-    /// reads the people and ties: used only if that transaction sees the same
-    /// generation, the same network. Otherwise (PostgreSQL, a write between the two,
-    /// any error there) `tx` reads them afterwards.
+    /// The meetings (the participant rows of interactions with two or more subjects,
+    /// and the interactions I had with each subject) are read on a second thread, in a
+    /// transaction of their own (SQLite: [`rapport_store::Store::read_apart`]), with my
+    /// relationships, while `tx` reads the people and ties: used only if that
+    /// transaction sees the same generation, the same network (then the answer is the
+    /// one of its snapshot: people, ties and interactions did not change between the
+    /// two, and my relationships are its own). Otherwise (PostgreSQL, a write between
+    /// the two, any error there) `tx` reads them afterwards.
     fn whole_graph(
         &self,
         ctx: &Ctx,
@@ -127,23 +130,29 @@ impl App {
                     if apart.network_generation(&ctx.ws)? != generation {
                         return Ok(None);
                     }
-                    apart.network_meetings(&ctx.ws).map(Some)
+                    Ok(Some((
+                        apart.network_meetings(&ctx.ws)?,
+                        self.my_relationships(ctx, apart)?,
+                    )))
                 })
             });
             let read = tx.network_people_and_ties(&ctx.ws, &mut graph);
             (read, beside.join())
         });
         read?;
-        let meetings = match beside {
-            Ok(Ok(Some(Some(meetings)))) => meetings,
+        let (meetings, mine) = match beside {
+            Ok(Ok(Some(Some(read)))) => read,
             Err(panic) => std::panic::resume_unwind(panic),
             // Not read beside: read here, where an error is the answer.
-            Ok(_) => tx.network_meetings(&ctx.ws)?,
+            Ok(_) => (
+                tx.network_meetings(&ctx.ws)?,
+                self.my_relationships(ctx, tx)?,
+            ),
         };
         meetings.feed(&mut graph);
         drop(meetings);
-        for r in self.my_relationships(ctx, tx)? {
-            graph.mine(&r);
+        for r in &mine {
+            graph.mine(r);
         }
         Ok(graph.finish(self.now()))
     }

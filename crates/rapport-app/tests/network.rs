@@ -280,12 +280,47 @@ fn neighbourhood_and_overview_seed_29(db: &Fresh) {
     check_neighbourhood_and_overview(db, 29);
 }
 
+/// The whole graph built from the whole-workspace reads: every live person, tie and
+/// participant row, and the relationships the asker sees — the computation the store's
+/// streamed reads (`App::network_graph`) must match.
+fn graph_from_the_records(app: &App, ctx: &Ctx) -> Graph {
+    let input = app
+        .store
+        .read(|tx| {
+            Ok(NetworkInput {
+                people: tx
+                    .person_names(&ctx.ws)?
+                    .into_iter()
+                    .map(|(id, name, _)| (id, name))
+                    .collect(),
+                ties: tx.tie_facts(&ctx.ws)?,
+                meetings: tx.meeting_facts(&ctx.ws)?,
+                mine: tx.network_relationships(&ctx.ws, ctx.actor.user_id.as_ref())?,
+            })
+        })
+        .unwrap();
+    Graph::build(&input, app.now())
+}
+
 /// `App::network` — read from the kept snapshot when it is current — against the
-/// overview of the whole graph read at that moment, for several limits (one above what
-/// is kept) and at two "now"s (the snapshot is the same for both).
+/// overview of the whole graph built from the records at that moment, for several
+/// limits (one above what is kept) and at two "now"s (the snapshot is the same for
+/// both); and the graph the store streams (meetings of two or more participants, my
+/// own from the activity table) against that one.
 fn overview_matches_the_whole_graph(app: &App, later: &App, ctx: &Ctx, what: &str) {
     for app in [app, later] {
-        let whole = app.network_graph(ctx).unwrap();
+        let whole = graph_from_the_records(app, ctx);
+        let streamed = app.network_graph(ctx).unwrap();
+        assert_eq!(
+            (streamed.people(), streamed.ties()),
+            (whole.people(), whole.ties()),
+            "{what}: the streamed graph"
+        );
+        assert_eq!(
+            streamed.overview(1000),
+            whole.overview(1000),
+            "{what}: the streamed graph"
+        );
         // A far introduction answers from the kept graph brought up to date (before the
         // overview keeps it again) or the whole graph read: the whole graph's chains.
         let people = app
@@ -301,6 +336,12 @@ fn overview_matches_the_whole_graph(app: &App, later: &App, ctx: &Ctx, what: &st
         for p in &people {
             let got = app.intro_with_budget(ctx, p, 0).unwrap();
             assert_eq!(got, whole.intro(&p.meta.id), "{what}: intro to {}", p.name);
+            assert_eq!(
+                streamed.neighbourhood(&p.meta.id, 100),
+                whole.neighbourhood(&p.meta.id, 100),
+                "{what}: ties of {}",
+                p.name
+            );
         }
         for limit in [10, 0, 3, 100, 101, 10] {
             let got = app.network(ctx, limit).unwrap();
@@ -439,6 +480,37 @@ fn the_kept_overview_follows_every_write(db: &Fresh) {
     app.set_trashed::<Interaction>(&ctx, &met.meta.id, false, None)
         .unwrap();
     check("interaction restored");
+    // An interaction with one participant is a tie to me alone, until it has a second.
+    let solo = app
+        .log(
+            &ctx,
+            &[rapport_app::resolve::Target::Person(people[10].clone())],
+            rapport_app::records::NewInteraction {
+                at: now
+                    .checked_sub(jiff::SignedDuration::from_hours(24 * 3))
+                    .unwrap(),
+                channel: Channel::Call,
+                direction: Direction::Inbound,
+                minutes: None,
+                sentiment: None,
+                summary: "call".into(),
+                body: None,
+            },
+        )
+        .unwrap();
+    check("interaction with one participant logged");
+    app.update::<Interaction>(&ctx, &solo.meta.id, None, |i| {
+        i.participants.push(people[11].meta.id.clone());
+        Ok(())
+    })
+    .unwrap();
+    check("a second participant added");
+    app.update::<Interaction>(&ctx, &solo.meta.id, None, |i| {
+        i.participants.remove(0);
+        Ok(())
+    })
+    .unwrap();
+    check("down to one participant again");
     app.merge_people(&ctx, &people[6].meta.id, &zed.meta.id)
         .unwrap();
     check("people merged");

@@ -511,16 +511,36 @@ impl GraphBuilder {
     }
 
     /// An interaction at `at` with these participants (ids that are not people, such as
-    /// organizations', are left out; a person listed twice counts once).
+    /// organizations', are left out; a person listed twice counts once): a tie between
+    /// me and each of them, and between each two of them.
     pub fn meeting<'a>(&mut self, at: Timestamp, people: impl IntoIterator<Item = &'a str>) {
+        self.meeting_of(at, people, true);
+    }
+
+    /// [`GraphBuilder::meeting`] without the ties to me: for a reader that brings those
+    /// as [`GraphBuilder::met_me`] (how many interactions I had with each person, and
+    /// the latest, fold into the same evidence as one meeting each) and so needs only
+    /// the interactions with two or more participants.
+    pub fn met_together<'a>(&mut self, at: Timestamp, people: impl IntoIterator<Item = &'a str>) {
+        self.meeting_of(at, people, false);
+    }
+
+    fn meeting_of<'a>(
+        &mut self,
+        at: Timestamp,
+        people: impl IntoIterator<Item = &'a str>,
+        with_me: bool,
+    ) {
         let mut group = std::mem::take(&mut self.group);
         group.clear();
         group.extend(people.into_iter().filter_map(|p| self.node(p)));
         group.sort_unstable();
         group.dedup();
         let met = Acc::meeting(at);
-        self.raw
-            .extend(group.iter().map(|&p| (pair_key(0, p), met)));
+        if with_me {
+            self.raw
+                .extend(group.iter().map(|&p| (pair_key(0, p), met)));
+        }
         if group.len() <= MAX_GROUP {
             for (i, &a) in group.iter().enumerate() {
                 self.raw

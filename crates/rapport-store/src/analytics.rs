@@ -77,8 +77,9 @@ impl Tx<'_> {
     /// Streams the whole network of the workspace into `graph`, every row read in place:
     /// the live people in (name key, id) order — the order [`Tx::person_names`] lists
     /// them in, so node numbers and the ties' tie-breaks are those of the whole-workspace
-    /// reads — then every live tie (dated by its last change) and every live
-    /// interaction's participants.
+    /// reads — then every live tie (dated by its last change) and the live
+    /// interactions' evidence ([`Tx::network_meetings`]): between each two participants
+    /// of one, and between me and each.
     pub fn network_into(&mut self, ws: &Id, graph: &mut GraphBuilder) -> Result<(), StoreError> {
         self.network_people_and_ties(ws, graph)?;
         self.network_meetings(ws)?.feed(graph);
@@ -97,21 +98,25 @@ impl Tx<'_> {
         self.ties_into(ws, graph)
     }
 
-    /// Every live interaction's participants, grouped by interaction: the meetings of
-    /// [`Tx::network_into`], for [`NetworkMeetings::feed`].
+    /// The meetings of [`Tx::network_into`], for [`NetworkMeetings::feed`]: the
+    /// participants of every live interaction with two or more subjects, grouped by
+    /// interaction, and how many live interactions I had with each subject, and the
+    /// latest.
+    ///
+    /// An interaction's participants are each tied to me and to each other; the first
+    /// is what `subject_activity` holds per subject (one interaction more and the latest
+    /// time: the same evidence, folded), so only the interactions with another subject
+    /// are read, from `group_meetings` (on the demo a tenth of them), not every
+    /// participant row of the workspace.
     pub fn network_meetings(&mut self, ws: &Id) -> Result<NetworkMeetings, StoreError> {
-        // Whether the interaction is live is read beside each participant (`live`, kept
-        // by the write path as health reads it), from the covering index alone: joined
-        // to `interactions` for it, each of a million rows sought its interaction's row.
-        // The rows come in the index's order (by subject) and are grouped by interaction
-        // here, each by its id's 16 bytes (an id not in the stored form by a number of
-        // its own), the subjects' text in one buffer: SQLite's sorter took three times
-        // longer, and comparing the ids' text twice as long as the rest of the read.
+        // The rows come in the key's order, by interaction, on SQLite. They are grouped
+        // here anyway, each interaction by its id's 16 bytes (an id not in the stored
+        // form by a number of its own), the subjects' text in one buffer: comparing the
+        // ids' text took twice as long as the rest of the read.
         let mut m = NetworkMeetings::default();
         let mut other: HashMap<String, u128> = HashMap::new();
         self.c.for_each(
-            "SELECT s.interaction_id, s.subject_id, s.at FROM interaction_subjects s
-             WHERE s.workspace_id = $1 AND s.live = 1",
+            "SELECT interaction_id, subject_id, at FROM group_meetings WHERE workspace_id = $1",
             &[ws.into()],
             &mut |r| {
                 let interaction = r.str(0)?;
@@ -129,6 +134,9 @@ impl Tx<'_> {
             },
         )?;
         m.rows.sort_unstable_by_key(|r| r.0);
+        // Organizations and people in the trash among them are not in the graph, which
+        // leaves them out.
+        m.met = self.met_subjects(ws)?;
         Ok(m)
     }
 
@@ -672,7 +680,9 @@ impl Tx<'_> {
     }
 
     fn met(&mut self, ws: &Id, join: &str, live: &str) -> Result<Vec<MetMe>, StoreError> {
-        let rows = self.c.query(
+        // Read in place: one row per subject met, a hundred thousand on a large workspace.
+        let mut met = Vec::new();
+        self.c.for_each(
             &format!(
                 "SELECT a.subject_id, a.interactions, a.last_at FROM subject_activity a {join}
                  WHERE a.workspace_id = $1 AND a.interactions > 0 AND a.last_at IS NOT NULL
@@ -680,16 +690,16 @@ impl Tx<'_> {
                  ORDER BY a.subject_id"
             ),
             &[ws.into()],
-        )?;
-        rows.iter()
-            .map(|r| {
-                Ok(MetMe {
+            &mut |r| {
+                met.push(MetMe {
                     person: r.id(0)?,
                     times: u32::try_from(r.i64(1)?).unwrap_or(u32::MAX),
                     last: r.timestamp(2)?,
-                })
-            })
-            .collect()
+                });
+                Ok(())
+            },
+        )?;
+        Ok(met)
     }
 
     /// The live stakes of one project.
@@ -770,9 +780,10 @@ fn meetings(rows: Vec<crate::value::Row>) -> Result<Vec<MeetingFact>, StoreError
     Ok(out.into_iter().map(|(_, m)| m).collect())
 }
 
-/// The participant rows of every live interaction of a workspace, grouped by interaction
-/// (see [`Tx::network_meetings`]). The order of the meetings does not matter: a graph's
-/// evidence is folded the same in any order.
+/// The meetings of a workspace's network (see [`Tx::network_meetings`]): the
+/// participant rows of every live interaction with two or more subjects, grouped by
+/// interaction, and the interactions I had with each subject. The order of the meetings
+/// does not matter: a graph's evidence is folded the same in any order.
 #[derive(Default)]
 pub struct NetworkMeetings {
     /// The rows' subject ids, one after another.
@@ -780,18 +791,24 @@ pub struct NetworkMeetings {
     /// (interaction, subject's text from, to, when): the interaction as its id's bytes
     /// (`false`) or as a number given to an id not in the stored form (`true`).
     rows: Vec<((bool, u128), usize, usize, Timestamp)>,
+    /// Per subject, how many live interactions it took part in, and the latest.
+    met: Vec<MetMe>,
 }
 
 impl NetworkMeetings {
-    /// Hands `graph` each interaction as one meeting.
+    /// Hands `graph` each interaction: a tie between each two of its participants, and
+    /// between me and each of them (as the interactions I had with each).
     pub fn feed(&self, graph: &mut GraphBuilder) {
         let text = &self.text;
         // One interaction's rows are consecutive: each run is one meeting.
         for run in self.rows.chunk_by(|x, y| x.0 == y.0) {
             // Every row of an interaction carries its time.
             if let Some(&(.., at)) = run.last() {
-                graph.meeting(at, run.iter().map(|r| &text[r.1..r.2]));
+                graph.met_together(at, run.iter().map(|r| &text[r.1..r.2]));
             }
+        }
+        for m in &self.met {
+            graph.met_me(m);
         }
     }
 }

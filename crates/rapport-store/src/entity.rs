@@ -987,6 +987,10 @@ impl Tx<'_> {
                 "DELETE FROM interaction_subjects WHERE interaction_id = $1",
                 &[id.into()],
             )?;
+            self.c.execute(
+                "DELETE FROM group_meetings WHERE workspace_id = $1 AND interaction_id = $2",
+                &[ws.into(), id.into()],
+            )?;
         }
         if ix.search.is_some() {
             if self.c.dialect() == Dialect::Sqlite {
@@ -1033,8 +1037,8 @@ impl Tx<'_> {
         recs: &[(&Id, Indexes)],
         fold_activity: bool,
     ) -> Result<(), StoreError> {
-        let (mut emails, mut phones, mut tags, mut subjects) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut emails, mut phones, mut tags, mut subjects, mut groups) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         // Per subject, in first-seen order: the latest live interaction and how many.
         let mut activity: Vec<(&Id, i64, i64)> = Vec::new();
         let mut activity_at: HashMap<&Id, usize> = HashMap::new();
@@ -1055,6 +1059,12 @@ impl Tx<'_> {
                 tags.extend([ws_value, kind_value, id, t.into()]);
             }
             let (at, live) = ix.at.unwrap_or((0, false));
+            // A live interaction with two or more subjects: a meeting between them too.
+            if live && ix.subjects.len() > 1 {
+                for s in &ix.subjects {
+                    groups.extend([ws_value, id, s.into(), at.into()]);
+                }
+            }
             for s in &ix.subjects {
                 subjects.extend([
                     ws_value,
@@ -1109,6 +1119,12 @@ impl Tx<'_> {
             "INSERT INTO interaction_subjects (workspace_id, interaction_id, subject_id, at, sentiment, live)",
             6,
             &subjects,
+            "",
+        )?;
+        self.insert_rows(
+            "INSERT INTO group_meetings (workspace_id, interaction_id, subject_id, at)",
+            4,
+            &groups,
             "",
         )?;
         let active: Vec<&Id> = activity.iter().map(|(s, _, _)| *s).collect();

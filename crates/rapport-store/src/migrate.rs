@@ -116,6 +116,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: include_str!("../migrations/postgres/0017_lighter_loads.sql"),
     },
+    Migration {
+        version: 18,
+        common: "",
+        sqlite: include_str!("../migrations/sqlite/0018_group_meetings.sql"),
+        postgres: include_str!("../migrations/postgres/0018_group_meetings.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {
@@ -207,6 +213,62 @@ mod tests {
         Ok(())
     }
 
+    /// Migration 18 fills `group_meetings` with the participant rows of the live
+    /// interactions that have two or more subjects, and only those.
+    #[test]
+    fn sqlite_backfills_group_meetings() -> Result<(), StoreError> {
+        let conn = Connection::open_in_memory()?;
+        for m in MIGRATIONS.iter().filter(|m| m.version < 18) {
+            conn.execute_batch(m.common)?;
+            conn.execute_batch(m.sqlite)?;
+            conn.execute_batch(&format!("PRAGMA user_version = {}", m.version))?;
+        }
+        // i1: two people; i2: one; i3: two, trashed; i4: a person and an organization,
+        // in another workspace. Only the participant rows: no interaction to refer to.
+        conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+        for (ws, i, s, at, live) in [
+            ("w", "i1", "a", 10, 1),
+            ("w", "i1", "b", 10, 1),
+            ("w", "i2", "a", 20, 1),
+            ("w", "i3", "a", 30, 0),
+            ("w", "i3", "c", 30, 0),
+            ("v", "i4", "d", 40, 1),
+            ("v", "i4", "o", 40, 1),
+        ] {
+            conn.execute(
+                "INSERT INTO interaction_subjects (workspace_id, interaction_id, subject_id, at, live)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                rusqlite::params![ws, i, s, at, live],
+            )?;
+        }
+        sqlite(&conn)?;
+        let mut stmt = conn.prepare(
+            "SELECT workspace_id, interaction_id, subject_id, at FROM group_meetings
+             ORDER BY workspace_id, interaction_id, subject_id",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let want = [
+            ("v", "i4", "d", 40),
+            ("v", "i4", "o", 40),
+            ("w", "i1", "a", 10),
+            ("w", "i1", "b", 10),
+        ];
+        assert_eq!(
+            rows,
+            want.map(|(w, i, s, at)| (w.to_string(), i.to_string(), s.to_string(), at))
+        );
+        Ok(())
+    }
+
     /// The reads that lost an index in migration 12 (or had theirs reordered) still seek
     /// an index on every table they touch, with no statistics (SQLite's plans here use
     /// none): never a pass over a table or over a whole workspace.
@@ -275,6 +337,12 @@ mod tests {
                     "COVERING INDEX people_trashed (workspace_id=? AND deleted_at>?)",
                     "p USING COVERING INDEX sqlite_autoindex_people_1 (id=?)",
                 ],
+            ),
+            // The meetings of the whole network (`Tx::network_meetings`): the range of
+            // the workspace in `group_meetings`'s key, nothing else read.
+            (
+                "SELECT interaction_id, subject_id, at FROM group_meetings WHERE workspace_id = ?1",
+                &["group_meetings USING PRIMARY KEY (workspace_id=?)"],
             ),
             // The live people I met (`Tx::met_people`): each subject's person by the
             // primary key's index alone, not by their row.

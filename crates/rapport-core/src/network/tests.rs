@@ -267,3 +267,70 @@ proptest::proptest! {
         proptest::prop_assert_eq!(show(fold_sorted(sorted)), show(fold_evidence(raw)));
     }
 }
+
+proptest::proptest! {
+    /// Meetings fed whole, and fed as the cold read feeds them — only those with two or
+    /// more participants, between each other, and my ties as how many meetings I had
+    /// with each person and the latest — give the same graph. Ids 13–15 are not people
+    /// (an organization, someone in the trash); a meeting may list someone twice.
+    #[test]
+    fn my_meetings_counted_are_my_meetings_fed(
+        meetings in proptest::collection::vec(
+            (proptest::collection::vec(1u64..16, 1..16), 0i64..900),
+            0..60,
+        ),
+        ties in proptest::collection::vec((1u64..13, 1u64..13, 1i64..=5, 0i64..400), 0..20),
+    ) {
+        let people: Vec<(Id, String)> = (1..13).map(|i| (id(i), format!("P{i:02}"))).collect();
+        let mine = vec![MyRelationship {
+            person: id(2),
+            importance: Importance::clamped(4),
+            since: ago(50),
+        }];
+        let build = |together: bool| {
+            let mut b = GraphBuilder::new();
+            for (p, name) in &people {
+                b.person(p.clone(), name.clone());
+            }
+            for &(x, y, s, d) in &ties {
+                let t = tie(x, y, s, d);
+                b.tie(t.a.as_str(), t.b.as_str(), t.kind, t.strength, t.at);
+            }
+            let mut met: HashMap<u64, (u32, Timestamp)> = HashMap::new();
+            for (who, days) in &meetings {
+                let ids: Vec<Id> = who.iter().map(|&n| id(n)).collect();
+                let at = ago(*days);
+                if !together {
+                    b.meeting(at, ids.iter().map(Id::as_str));
+                    continue;
+                }
+                let mut distinct = who.clone();
+                distinct.sort_unstable();
+                distinct.dedup();
+                if distinct.len() > 1 {
+                    b.met_together(at, ids.iter().map(Id::as_str));
+                }
+                for n in distinct {
+                    let e = met.entry(n).or_insert((0, at));
+                    e.0 += 1;
+                    e.1 = e.1.max(at);
+                }
+            }
+            let mut met: Vec<_> = met.into_iter().collect();
+            met.sort_unstable_by_key(|m| m.0);
+            for (n, (times, last)) in met {
+                b.met_me(&MetMe { person: id(n), times, last });
+            }
+            for r in &mine {
+                b.mine(r);
+            }
+            b.finish(now())
+        };
+        let (whole, counted) = (build(false), build(true));
+        proptest::prop_assert_eq!(counted.overview(1000), whole.overview(1000));
+        for n in 1..16 {
+            proptest::prop_assert_eq!(counted.intro(&id(n)), whole.intro(&id(n)));
+            proptest::prop_assert_eq!(counted.neighbourhood(&id(n), 100), whole.neighbourhood(&id(n), 100));
+        }
+    }
+}
