@@ -6,6 +6,7 @@ use std::io::Write;
 use std::sync::Arc;
 
 use bytes::BytesMut;
+use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, GenericClient, NoTls, Statement};
 
@@ -227,8 +228,15 @@ impl<C: GenericClient> Conn for PgConn<'_, C> {
         params: &[Value],
         f: &mut dyn FnMut(&dyn Cells) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
+        // Rows are handed to `f` as they arrive, so that turning the first rows into
+        // values overlaps with the server producing the rest (a large read's rows were
+        // all collected first, the client idle until the last one came).
         let stmt = self.statement(sql)?;
-        feed(&self.tx.query(&stmt, &refs(params))?, f)
+        let mut rows = self.tx.query_raw(&stmt, params.iter())?;
+        while let Some(r) = rows.next()? {
+            f(&PgCells(&r))?;
+        }
+        Ok(())
     }
 
     fn copy_in(
@@ -301,7 +309,35 @@ fn copy_text(width: usize, params: &[Cell<'_>]) -> Vec<u8> {
 }
 
 pub struct PgManager {
-    pub config: postgres::Config,
+    config: postgres::Config,
+    /// A connection made before the pool (the one that checked the schema), handed out
+    /// by the pool's first `connect` instead of starting another backend: a command
+    /// that reads once then needs one connection in all.
+    spare: std::sync::Mutex<Option<PgClient>>,
+}
+
+impl PgManager {
+    pub fn new(config: postgres::Config) -> PgManager {
+        PgManager {
+            config,
+            spare: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// A new connection, outside the pool.
+    pub fn open(&self) -> Result<PgClient, postgres::Error> {
+        Ok(PgClient {
+            client: self.config.connect(NoTls)?,
+            cache: HashMap::new(),
+        })
+    }
+
+    /// Keeps `conn` for the pool's first connection.
+    pub fn keep(&self, conn: PgClient) {
+        if let Ok(mut spare) = self.spare.lock() {
+            *spare = Some(conn);
+        }
+    }
 }
 
 impl r2d2::ManageConnection for PgManager {
@@ -309,10 +345,11 @@ impl r2d2::ManageConnection for PgManager {
     type Error = postgres::Error;
 
     fn connect(&self) -> Result<PgClient, postgres::Error> {
-        Ok(PgClient {
-            client: self.config.connect(NoTls)?,
-            cache: HashMap::new(),
-        })
+        let kept = self.spare.lock().ok().and_then(|mut s| s.take());
+        match kept {
+            Some(conn) if !conn.client.is_closed() => Ok(conn),
+            _ => self.open(),
+        }
     }
 
     fn is_valid(&self, conn: &mut PgClient) -> Result<(), postgres::Error> {
@@ -354,15 +391,29 @@ pub(crate) fn analyze_search(conn: &mut PgClient) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The tables the agenda reads most of, vacuumed as well as analyzed after a load (see
+/// [`analyze_the_rest`]).
+const AGENDA_TABLES: &str = "agenda_relationships, commitments";
+
 /// The other half of [`analyze`]: every other table of the schema analyzed, which
 /// another connection can do at the same time as [`analyze_search`].
+///
+/// The agenda's tables are vacuumed too. Until a page is marked all-visible, an
+/// index-only scan visits the heap for each of its rows: the open promises, which
+/// `commitments_open` covers, were read by a scan of the whole table (70 ms at 100k
+/// people) instead of their index range (10–15 ms). And the load's refreshes of the
+/// agenda rows leave as many dead rows in `agenda_relationships` as live ones, which
+/// every read of the check-ins steps over. Autovacuum would do both in its own time, or
+/// never where it is off; only the pages written since the last vacuum are read again.
 pub(crate) fn analyze_the_rest(conn: &mut PgClient) -> Result<(), StoreError> {
+    conn.client
+        .batch_execute(&format!("VACUUM (ANALYZE) {AGENDA_TABLES}"))?;
     let tables: String = conn
         .client
         .query_one(
             "SELECT COALESCE(string_agg(quote_ident(relname), ', '), '') FROM pg_class
              WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'p')
-               AND relname NOT IN ('search_terms', 'search_docs')",
+               AND relname NOT IN ('search_terms', 'search_docs', 'agenda_relationships', 'commitments')",
             &[],
         )?
         .get(0);
