@@ -116,6 +116,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: include_str!("../migrations/postgres/0017_lighter_loads.sql"),
     },
+    Migration {
+        version: 18,
+        common: "",
+        sqlite: "",
+        postgres: include_str!("../migrations/postgres/0018_agenda_by_id_covered.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {
