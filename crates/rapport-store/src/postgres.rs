@@ -6,7 +6,6 @@ use std::io::Write;
 use std::sync::Arc;
 
 use bytes::BytesMut;
-use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, GenericClient, NoTls, Statement};
 
@@ -228,15 +227,11 @@ impl<C: GenericClient> Conn for PgConn<'_, C> {
         params: &[Value],
         f: &mut dyn FnMut(&dyn Cells) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        // Rows are handed to `f` as they arrive, so that turning the first rows into
-        // values overlaps with the server producing the rest (a large read's rows were
-        // all collected first, the client idle until the last one came).
+        // The rows are collected, then handed over: streaming them (`query_raw`) enters
+        // the driver's runtime once per row, which cost a 100k `today` about 20 ms of
+        // client CPU more than the overlap with the server saved.
         let stmt = self.statement(sql)?;
-        let mut rows = self.tx.query_raw(&stmt, params.iter())?;
-        while let Some(r) = rows.next()? {
-            f(&PgCells(&r))?;
-        }
-        Ok(())
+        feed(&self.tx.query(&stmt, &refs(params))?, f)
     }
 
     fn copy_in(

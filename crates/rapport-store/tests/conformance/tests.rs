@@ -324,8 +324,8 @@ fn the_schema_check_connection_serves_the_first_read(db: &Fresh) {
     }
 }
 
-/// A read whose rows are handed over as they arrive (PostgreSQL) and which fails on a
-/// row partway through leaves its connection fit for the next transaction.
+/// A read that fails on a row partway through a large result leaves its connection fit
+/// for the next transaction.
 fn a_read_that_fails_midway_leaves_the_connection_usable(db: &Fresh) {
     let store = open(db);
     let ws = workspace(&store, "w");
