@@ -388,7 +388,7 @@ pub(crate) fn analyze_search(conn: &mut PgClient) -> Result<(), StoreError> {
 
 /// The tables the agenda reads most of, vacuumed as well as analyzed after a load (see
 /// [`analyze_the_rest`]).
-const AGENDA_TABLES: &str = "agenda_relationships, commitments";
+const AGENDA_TABLES: [&str; 2] = ["agenda_relationships", "commitments"];
 
 /// The other half of [`analyze`]: every other table of the schema analyzed, which
 /// another connection can do at the same time as [`analyze_search`].
@@ -402,13 +402,22 @@ const AGENDA_TABLES: &str = "agenda_relationships, commitments";
 /// never where it is off; only the pages written since the last vacuum are read again.
 pub(crate) fn analyze_the_rest(conn: &mut PgClient) -> Result<(), StoreError> {
     conn.client
-        .batch_execute(&format!("VACUUM (ANALYZE) {AGENDA_TABLES}"))?;
+        .batch_execute(&format!("VACUUM (ANALYZE) {}", AGENDA_TABLES.join(", ")))?;
+    // Table names from this file, never from input.
+    let done = ["search_terms", "search_docs"]
+        .iter()
+        .chain(AGENDA_TABLES.iter())
+        .map(|t| format!("'{t}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let tables: String = conn
         .client
         .query_one(
-            "SELECT COALESCE(string_agg(quote_ident(relname), ', '), '') FROM pg_class
-             WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'p')
-               AND relname NOT IN ('search_terms', 'search_docs', 'agenda_relationships', 'commitments')",
+            &format!(
+                "SELECT COALESCE(string_agg(quote_ident(relname), ', '), '') FROM pg_class
+                 WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'p')
+                   AND relname NOT IN ({done})"
+            ),
             &[],
         )?
         .get(0);
