@@ -122,6 +122,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0018_group_meetings.sql"),
         postgres: include_str!("../migrations/postgres/0018_group_meetings.sql"),
     },
+    Migration {
+        version: 19,
+        common: "",
+        sqlite: "",
+        postgres: include_str!("../migrations/postgres/0019_agenda_by_id_covered.sql"),
+    },
 ];
 
 pub fn latest() -> i64 {
@@ -157,6 +163,12 @@ pub fn sqlite(conn: &Connection) -> Result<(), StoreError> {
 const PG_MIGRATION_LOCK: i64 = 0x0072_6170_706f_7274;
 
 pub fn postgres(client: &mut postgres::Client) -> Result<(), StoreError> {
+    // Almost always the schema is current: one simple query (one round trip, nothing
+    // prepared, no transaction or lock) says so. Only when it is behind, or the table
+    // is not there yet (the query fails), is the version read again under the lock.
+    if pg_version(client).is_some_and(|v| v >= latest()) {
+        return Ok(());
+    }
     let mut tx = client.transaction()?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PG_MIGRATION_LOCK])?;
     tx.batch_execute(
@@ -178,6 +190,19 @@ pub fn postgres(client: &mut postgres::Client) -> Result<(), StoreError> {
     }
     tx.commit()?;
     Ok(())
+}
+
+/// The schema's version as `schema_migrations` records it, in one simple query; `None`
+/// when it cannot be read (no such table yet, or anything else: the caller then takes
+/// the lock and reads it again).
+fn pg_version(client: &mut postgres::Client) -> Option<i64> {
+    let messages = client
+        .simple_query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+        .ok()?;
+    messages.iter().find_map(|m| match m {
+        postgres::SimpleQueryMessage::Row(row) => row.get(0)?.parse().ok(),
+        _ => None,
+    })
 }
 
 #[cfg(test)]

@@ -264,13 +264,12 @@ impl Store {
         let async_config: tokio_postgres::Config = url
             .parse()
             .map_err(|e| StoreError::Config(format!("bad PostgreSQL URL: {e}")))?;
-        let manager = pg::PgManager {
-            config: postgres::Config::from(async_config.clone()),
-        };
-        let mut first = r2d2::ManageConnection::connect(&manager)
+        let manager = pg::PgManager::new(postgres::Config::from(async_config.clone()));
+        let mut first = manager
+            .open()
             .map_err(|e| StoreError::Config(format!("cannot connect to PostgreSQL: {e}")))?;
         crate::migrate::postgres(first.client())?;
-        drop(first);
+        manager.keep(first);
         let pool = r2d2::Pool::builder()
             .max_size(POSTGRES_CONNECTIONS)
             .min_idle(Some(0))

@@ -153,6 +153,18 @@ pub const ALL: &[(&str, Body)] = &[
         connections_closed_while_idle_are_replaced,
     ),
     (
+        "the_schema_check_connection_serves_the_first_read",
+        the_schema_check_connection_serves_the_first_read,
+    ),
+    (
+        "a_read_that_fails_midway_leaves_the_connection_usable",
+        a_read_that_fails_midway_leaves_the_connection_usable,
+    ),
+    (
+        "statistics_after_a_load_vacuum_the_agenda_tables",
+        statistics_after_a_load_vacuum_the_agenda_tables,
+    ),
+    (
         "read_one_answers_reads_of_any_length",
         read_one_answers_reads_of_any_length,
     ),
@@ -269,6 +281,135 @@ fn connections_closed_while_idle_are_replaced(db: &Fresh) {
         })
         .unwrap();
     assert_eq!(page.items.len(), 2);
+}
+
+/// The backends connected to the test database `name` (PostgreSQL), by process id.
+fn backends_of(name: &str) -> Vec<i32> {
+    let mut admin =
+        postgres::Client::connect(&rapport_testkit::pg_base(), postgres::NoTls).unwrap();
+    let mut pids: Vec<i32> = admin
+        .query(
+            "SELECT pid FROM pg_stat_activity WHERE datname = $1",
+            &[&name],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    pids.sort();
+    pids
+}
+
+/// Opening a store checks the schema on a connection of its own; on PostgreSQL that
+/// connection is kept for the pool, so a command that reads once starts one backend,
+/// not two.
+fn the_schema_check_connection_serves_the_first_read(db: &Fresh) {
+    // Once to create the schema, then as a command opens a current database.
+    drop(open(db));
+    let store = open(db);
+    let ws = workspace(&store, "w");
+    let p = person("Ada");
+    add(&store, &ws, &p);
+    if let Fresh::Postgres { name, .. } = db {
+        drop(store);
+        rapport_testkit::eventually("the first store's connections closed", || {
+            backends_of(name).is_empty()
+        });
+        let store = open(db);
+        let kept = backends_of(name);
+        assert_eq!(kept.len(), 1, "the schema check's connection is kept");
+        let back: Person = store.read(|tx| tx.get(&ws, &p.meta.id)).unwrap();
+        assert_eq!(back, p);
+        assert_eq!(backends_of(name), kept, "the first read used it");
+    }
+}
+
+/// A read that fails on a row partway through a large result leaves its connection fit
+/// for the next transaction.
+fn a_read_that_fails_midway_leaves_the_connection_usable(db: &Fresh) {
+    let store = open(db);
+    let ws = workspace(&store, "w");
+    let p = person("Ada");
+    add(&store, &ws, &p);
+    let Fresh::Postgres { .. } = db else {
+        return;
+    };
+    // Rows the agenda cannot read (no such kind of subject), many more than the first.
+    let mut admin = postgres::Client::connect(db.url(), postgres::NoTls).unwrap();
+    admin
+        .execute(
+            "INSERT INTO agenda_relationships (id, workspace_id, status, subject_kind, subject_id,
+                 kind, importance, visibility)
+             SELECT 'bad-' || n, $1, 'active', 'bogus', 'nobody', 'friend', 3, 'workspace'
+             FROM generate_series(1, 20000) AS n",
+            &[&ws.as_str()],
+        )
+        .unwrap();
+    let due = rapport_store::DueCheckIns {
+        day_start: t("2026-11-23T09:00:00Z"),
+        default_cadence: &rapport_core::health::default_cadence,
+    };
+    for _ in 0..3 {
+        assert!(
+            store
+                .read(|tx| tx.agenda_relationships(&ws, &due, None))
+                .is_err()
+        );
+        let back: Person = store.read(|tx| tx.get(&ws, &p.meta.id)).unwrap();
+        assert_eq!(back, p);
+        add(&store, &ws, &person("Grace"));
+    }
+}
+
+/// After a load the statistics are refreshed, and on PostgreSQL the tables the agenda
+/// reads most of are vacuumed too: their pages are marked all-visible, so the open
+/// promises are an index-only range.
+fn statistics_after_a_load_vacuum_the_agenda_tables(db: &Fresh) {
+    let store = open(db);
+    let ws = workspace(&store, "w");
+    let p = person("Ada");
+    add(&store, &ws, &p);
+    let rel = relationship(&store, &ws, person_subject(&p), |_| {});
+    let promise = Commitment {
+        meta: meta(),
+        relationship_id: rel.meta.id.clone(),
+        owed_by: OwedBy::Them,
+        text: "send the deck".into(),
+        due: Some(jiff::civil::date(2026, 11, 24)),
+        status: CommitmentStatus::Open,
+        closed_at: None,
+    };
+    store.write(|tx| tx.insert(&ws, &promise)).unwrap();
+    store.refresh_statistics().unwrap();
+    if let Fresh::Postgres { .. } = db {
+        let mut admin = postgres::Client::connect(db.url(), postgres::NoTls).unwrap();
+        for table in ["agenda_relationships", "commitments"] {
+            let row = admin
+                .query_one(
+                    "SELECT relpages, relallvisible FROM pg_class WHERE relname = $1",
+                    &[&table],
+                )
+                .unwrap();
+            let (pages, visible): (i32, i32) = (row.get(0), row.get(1));
+            assert!(
+                pages > 0 && visible == pages,
+                "{table}: {visible} of {pages} pages all-visible"
+            );
+        }
+    }
+    // The agenda still reads the promise.
+    let due = store
+        .read(|tx| {
+            tx.open_commitments_due(
+                &ws,
+                rapport_core::agenda::PromisesDueBy {
+                    mine: jiff::civil::date(2026, 11, 26),
+                    theirs: jiff::civil::date(2026, 11, 26),
+                },
+            )
+        })
+        .unwrap();
+    assert_eq!(due.len(), 1);
 }
 
 /// `read_one` is a read: one statement or several (run again in a transaction on
