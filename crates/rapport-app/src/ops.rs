@@ -163,11 +163,14 @@ impl App {
         let batch_people = (45_000 / per_person as usize).clamp(50, 5_000);
         // One thread generates the next batch and makes its rows' contents while this one
         // writes the last, and hands it over when this one asks (a channel of no
-        // capacity): two batches at most, so memory stays bounded. When writing fails the
-        // channel closes and the generator stops.
+        // capacity): two batches at most, so memory stays bounded. Written batches go
+        // back to be freed there too, by the thread that allocated them, instead of
+        // taking the writer's time. When writing fails the channels close and the
+        // generator stops.
         std::thread::scope(|s| -> Result<()> {
             let (batches, received) =
                 std::sync::mpsc::sync_channel::<Result<PreparedBatch, StoreError>>(0);
+            let (written, to_free) = std::sync::mpsc::channel::<PreparedBatch>();
             s.spawn(move || {
                 while let Some(batch) = generator.next_batch(batch_people) {
                     let prepared = PreparedBatch::new(batch);
@@ -175,7 +178,10 @@ impl App {
                     if batches.send(prepared).is_err() || failed {
                         break;
                     }
+                    to_free.try_iter().for_each(drop);
                 }
+                drop(batches);
+                to_free.iter().for_each(drop);
             });
             for (n, batch) in received.into_iter().enumerate() {
                 let batch = batch?;
@@ -191,6 +197,9 @@ impl App {
                 summary.interactions += counts.2;
                 summary.commitments += counts.3;
                 summary.other_records += counts.4;
+                // The generator frees what it is sent until this loop ends; only if its
+                // thread panicked is the batch freed here instead.
+                let _ = written.send(batch);
             }
             Ok(())
         })?;
