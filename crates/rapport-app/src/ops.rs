@@ -6,7 +6,7 @@ use std::fmt;
 use std::path::Path;
 
 use rapport_core::*;
-use rapport_store::{Dialect, Entity, StoreError, Tx};
+use rapport_store::{Dialect, Entity, Prepared, StoreError, Tx};
 
 use crate::demo::{DemoBatch, DemoConfig, DemoGenerator};
 
@@ -79,8 +79,13 @@ impl fmt::Display for DemoSummary {
     }
 }
 
-fn insert_all<E: Entity>(tx: &mut Tx<'_>, ws: &Id, recs: &[E]) -> Result<usize, StoreError> {
-    tx.insert_many(ws, recs)?;
+fn insert_all<E: Entity>(
+    tx: &mut Tx<'_>,
+    ws: &Id,
+    recs: &[E],
+    prepared: &Prepared<E>,
+) -> Result<usize, StoreError> {
+    tx.insert_prepared(ws, recs, prepared)?;
     Ok(recs.len())
 }
 
@@ -150,24 +155,36 @@ impl App {
                 Some(b) => b.write(f),
                 None => self.store.load(f),
             };
+        let orgs_prepared = Prepared::new(&orgs)?;
         summary.organizations =
-            write(&mut |tx| Ok((insert_all(tx, &ctx.ws, &orgs)?, 0, 0, 0, 0)))?.0;
+            write(&mut |tx| Ok((insert_all(tx, &ctx.ws, &orgs, &orgs_prepared)?, 0, 0, 0, 0)))?.0;
         // Batches of about 45,000 interactions: few commits, bounded memory.
         let per_person = interactions_per_person.unwrap_or(9).max(1);
         let batch_people = (45_000 / per_person as usize).clamp(50, 5_000);
-        // One thread generates the next batch while this one writes the last: at most
-        // two batches wait between them, so memory stays bounded. When writing fails the
-        // channel closes and the generator stops.
+        // One thread generates the next batch and makes its rows' contents while this one
+        // writes the last, and hands it over when this one asks (a channel of no
+        // capacity): two batches at most, so memory stays bounded. Written batches go
+        // back to be freed there too, by the thread that allocated them, instead of
+        // taking the writer's time. When writing fails the channels close and the
+        // generator stops.
         std::thread::scope(|s| -> Result<()> {
-            let (batches, received) = std::sync::mpsc::sync_channel::<DemoBatch>(1);
+            let (batches, received) =
+                std::sync::mpsc::sync_channel::<Result<PreparedBatch, StoreError>>(0);
+            let (written, to_free) = std::sync::mpsc::channel::<PreparedBatch>();
             s.spawn(move || {
                 while let Some(batch) = generator.next_batch(batch_people) {
-                    if batches.send(batch).is_err() {
+                    let prepared = PreparedBatch::new(batch);
+                    let failed = prepared.is_err();
+                    if batches.send(prepared).is_err() || failed {
                         break;
                     }
+                    to_free.try_iter().for_each(drop);
                 }
+                drop(batches);
+                to_free.iter().for_each(drop);
             });
             for (n, batch) in received.into_iter().enumerate() {
+                let batch = batch?;
                 // PostgreSQL plans the next batch's statements (the agenda rows' joins
                 // among them) from statistics; refreshed after batches 1, 2, 4, 8, …
                 // they follow the tables' growth at a cost of log(batches) passes.
@@ -180,6 +197,9 @@ impl App {
                 summary.interactions += counts.2;
                 summary.commitments += counts.3;
                 summary.other_records += counts.4;
+                // The generator frees what it is sent until this loop ends; only if its
+                // thread panicked is the batch freed here instead.
+                let _ = written.send(batch);
             }
             Ok(())
         })?;
@@ -301,21 +321,66 @@ impl App {
 
 type BatchCounts = (usize, usize, usize, usize, usize);
 
-fn insert_batch(tx: &mut Tx<'_>, ws: &Id, b: &DemoBatch) -> Result<BatchCounts, StoreError> {
-    let people = insert_all(tx, ws, &b.people)?;
-    let mut other = insert_all(tx, ws, &b.memberships)?;
-    let rels = insert_all(tx, ws, &b.relationships)?;
-    other += insert_all(tx, ws, &b.ties)?;
-    let interactions = insert_all(tx, ws, &b.interactions)?;
-    let commitments = insert_all(tx, ws, &b.commitments)?;
-    other += insert_all(tx, ws, &b.exchanges)?;
-    other += insert_all(tx, ws, &b.conflicts)?;
-    other += insert_all(tx, ws, &b.feedback)?;
-    other += insert_all(tx, ws, &b.goals)?;
-    other += insert_all(tx, ws, &b.tasks)?;
-    other += insert_all(tx, ws, &b.dates)?;
-    other += insert_all(tx, ws, &b.deals)?;
-    other += insert_all(tx, ws, &b.notes)?;
-    other += insert_all(tx, ws, &b.stakes)?;
+/// A demo batch and what its rows hold (documents, column values, side indexes), made
+/// on the generator's thread so that the writing thread only binds and steps.
+struct PreparedBatch {
+    people: Prepared<Person>,
+    memberships: Prepared<Membership>,
+    relationships: Prepared<Relationship>,
+    ties: Prepared<Tie>,
+    interactions: Prepared<Interaction>,
+    commitments: Prepared<Commitment>,
+    exchanges: Prepared<Exchange>,
+    conflicts: Prepared<Conflict>,
+    feedback: Prepared<Feedback>,
+    goals: Prepared<Goal>,
+    tasks: Prepared<Task>,
+    dates: Prepared<ImportantDate>,
+    deals: Prepared<Deal>,
+    notes: Prepared<Note>,
+    stakes: Prepared<Stake>,
+    batch: DemoBatch,
+}
+
+impl PreparedBatch {
+    fn new(b: DemoBatch) -> Result<PreparedBatch, StoreError> {
+        Ok(PreparedBatch {
+            people: Prepared::new(&b.people)?,
+            memberships: Prepared::new(&b.memberships)?,
+            relationships: Prepared::new(&b.relationships)?,
+            ties: Prepared::new(&b.ties)?,
+            interactions: Prepared::new(&b.interactions)?,
+            commitments: Prepared::new(&b.commitments)?,
+            exchanges: Prepared::new(&b.exchanges)?,
+            conflicts: Prepared::new(&b.conflicts)?,
+            feedback: Prepared::new(&b.feedback)?,
+            goals: Prepared::new(&b.goals)?,
+            tasks: Prepared::new(&b.tasks)?,
+            dates: Prepared::new(&b.dates)?,
+            deals: Prepared::new(&b.deals)?,
+            notes: Prepared::new(&b.notes)?,
+            stakes: Prepared::new(&b.stakes)?,
+            batch: b,
+        })
+    }
+}
+
+fn insert_batch(tx: &mut Tx<'_>, ws: &Id, p: &PreparedBatch) -> Result<BatchCounts, StoreError> {
+    let b = &p.batch;
+    let people = insert_all(tx, ws, &b.people, &p.people)?;
+    let mut other = insert_all(tx, ws, &b.memberships, &p.memberships)?;
+    let rels = insert_all(tx, ws, &b.relationships, &p.relationships)?;
+    other += insert_all(tx, ws, &b.ties, &p.ties)?;
+    let interactions = insert_all(tx, ws, &b.interactions, &p.interactions)?;
+    let commitments = insert_all(tx, ws, &b.commitments, &p.commitments)?;
+    other += insert_all(tx, ws, &b.exchanges, &p.exchanges)?;
+    other += insert_all(tx, ws, &b.conflicts, &p.conflicts)?;
+    other += insert_all(tx, ws, &b.feedback, &p.feedback)?;
+    other += insert_all(tx, ws, &b.goals, &p.goals)?;
+    other += insert_all(tx, ws, &b.tasks, &p.tasks)?;
+    other += insert_all(tx, ws, &b.dates, &p.dates)?;
+    other += insert_all(tx, ws, &b.deals, &p.deals)?;
+    other += insert_all(tx, ws, &b.notes, &p.notes)?;
+    other += insert_all(tx, ws, &b.stakes, &p.stakes)?;
     Ok((people, rels, interactions, commitments, other))
 }

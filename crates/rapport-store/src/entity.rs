@@ -4,6 +4,7 @@
 
 use rapport_core::*;
 use std::collections::{HashMap, HashSet};
+use std::marker::PhantomData;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -499,6 +500,42 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+/// What the rows of new records of one type hold, made from the records before they
+/// are written: each record's document (one buffer, one after another), its columns'
+/// values and its side indexes. A load makes the next batch's on another thread while
+/// the connection writes the last one ([`Tx::insert_prepared`]).
+pub struct Prepared<E> {
+    docs: String,
+    doc_ends: Vec<usize>,
+    values: Vec<Vec<Value>>,
+    indexes: Vec<Indexes>,
+    of: PhantomData<fn(&E)>,
+}
+
+impl<E: Entity> Prepared<E> {
+    pub fn new(recs: &[E]) -> Result<Self, StoreError> {
+        let mut docs = Vec::with_capacity(recs.len() * 256);
+        let mut doc_ends = Vec::with_capacity(recs.len());
+        let mut values = Vec::with_capacity(recs.len());
+        let mut indexes = Vec::with_capacity(recs.len());
+        for rec in recs {
+            write_doc(&mut docs, rec)?;
+            doc_ends.push(docs.len());
+            values.push(rec.values());
+            indexes.push(rec.indexes());
+        }
+        let docs = String::from_utf8(docs)
+            .map_err(|e| StoreError::Corrupt(format!("a document is not UTF-8: {e}")))?;
+        Ok(Prepared {
+            docs,
+            doc_ends,
+            values,
+            indexes,
+            of: PhantomData,
+        })
+    }
+}
+
 /// Fewer new rows than this go to PostgreSQL as an `INSERT` even in a load: `COPY`
 /// takes three round trips (prepare, start, finish) where a cached `INSERT` takes one.
 const COPY_MIN_ROWS: usize = 16;
@@ -517,8 +554,35 @@ impl Tx<'_> {
     /// statements: the bulk path (demo data, imports) and the single insert are the same
     /// code, so the derived rows cannot differ between them.
     pub fn insert_many<E: Entity>(&mut self, ws: &Id, recs: &[E]) -> Result<(), StoreError> {
+        self.insert_prepared(ws, recs, &Prepared::new(recs)?)
+    }
+
+    /// [`Tx::insert_many`] with the rows' contents already made from `recs` (by
+    /// [`Prepared::new`], possibly on another thread while this connection wrote
+    /// something else).
+    pub fn insert_prepared<E: Entity>(
+        &mut self,
+        ws: &Id,
+        recs: &[E],
+        prepared: &Prepared<E>,
+    ) -> Result<(), StoreError> {
         if recs.is_empty() {
             return Ok(());
+        }
+        let Prepared {
+            docs,
+            doc_ends,
+            values,
+            indexes,
+            ..
+        } = prepared;
+        if doc_ends.len() != recs.len() {
+            return Err(StoreError::Corrupt(format!(
+                "{} rows prepared for {} {} records",
+                doc_ends.len(),
+                recs.len(),
+                E::KIND
+            )));
         }
         let cols = E::COLUMNS;
         let head = format!(
@@ -529,22 +593,11 @@ impl Tx<'_> {
             cols.join(", "),
         );
         let width = 7 + cols.len();
-        // The documents, written one after another into one buffer, and the columns'
-        // values; the statement's values borrow them (and the ids) rather than copying
-        // each into a `Value` of its own.
-        let mut docs = Vec::with_capacity(recs.len() * 256);
-        let mut doc_ends = Vec::with_capacity(recs.len());
-        let mut values = Vec::with_capacity(recs.len());
-        for rec in recs {
-            write_doc(&mut docs, rec)?;
-            doc_ends.push(docs.len());
-            values.push(rec.values());
-        }
-        let docs = String::from_utf8(docs)
-            .map_err(|e| StoreError::Corrupt(format!("a document is not UTF-8: {e}")))?;
+        // The statement's values borrow the documents, the columns' values and the ids
+        // rather than copying each into a `Value` of its own.
         let mut params: Vec<Cell<'_>> = Vec::with_capacity(recs.len() * width);
         let mut doc_start = 0;
-        for ((rec, doc_end), vals) in recs.iter().zip(doc_ends).zip(&values) {
+        for ((rec, &doc_end), vals) in recs.iter().zip(doc_ends).zip(values) {
             let m = rec.meta();
             params.extend([
                 (&m.id).into(),
@@ -568,8 +621,8 @@ impl Tx<'_> {
                 e
             }
         })?;
-        let indexes: Vec<(&Id, Indexes)> =
-            recs.iter().map(|r| (&r.meta().id, r.indexes())).collect();
+        let indexes: Vec<(&Id, &Indexes)> =
+            recs.iter().map(|r| &r.meta().id).zip(indexes).collect();
         self.insert_indexes(ws, E::KIND, &indexes, true)?;
         let touched: Vec<Id> = recs
             .iter()
@@ -1003,7 +1056,7 @@ impl Tx<'_> {
             self.c
                 .execute("DELETE FROM search_docs WHERE entity_id = $1", &[id.into()])?;
         }
-        self.insert_indexes(ws, kind, &[(id, ix.clone())], false)?;
+        self.insert_indexes(ws, kind, &[(id, ix)], false)?;
         // An edited, trashed or restored interaction: recompute its subjects exactly.
         stale_subjects.extend(ix.subjects.iter().cloned());
         stale_subjects.sort();
@@ -1034,7 +1087,7 @@ impl Tx<'_> {
         &mut self,
         ws: &Id,
         kind: EntityKind,
-        recs: &[(&Id, Indexes)],
+        recs: &[(&Id, &Indexes)],
         fold_activity: bool,
     ) -> Result<(), StoreError> {
         let (mut emails, mut phones, mut tags, mut subjects, mut groups) =

@@ -24,7 +24,9 @@ pub use accounts::{Principal, SessionRow, TokenInfo};
 pub use analytics::NetworkMeetings;
 pub use bulk::BulkLoad;
 pub use conn::Dialect;
-pub use entity::{Entity, ListQuery, Page, Scope, StoredDoc, decode_cursor, encode_cursor};
+pub use entity::{
+    Entity, ListQuery, Page, Prepared, Scope, StoredDoc, decode_cursor, encode_cursor,
+};
 pub use error::StoreError;
 pub use health::{ExchangeRow, FeedbackRow, HEALTH_INTERACTIONS, HealthRecord, InteractionRow};
 pub use merge::{CANDIDATES, Namesake, SharedValue};

@@ -92,6 +92,10 @@ pub const ALL: &[(&str, Body)] = &[
         bulk_build_only_when_empty_and_alone,
     ),
     (
+        "bulk_build_refuses_a_missing_reference",
+        bulk_build_refuses_a_missing_reference,
+    ),
+    (
         "a_write_waiting_on_a_bulk_build_lands_in_the_new_file",
         a_write_waiting_on_a_bulk_build_lands_in_the_new_file,
     ),
@@ -3000,6 +3004,49 @@ fn bulk_build_only_when_empty_and_alone(db: &Fresh) {
     // A database with records is never replaced.
     assert!(store.begin_bulk_load().unwrap().is_none());
     assert_eq!(people(&store), ["Real"]);
+}
+
+/// A bulk build loads without foreign-key checks; in builds with debug assertions (the
+/// tests) it checks every reference once the load is done, so a row that refers to a
+/// missing one fails the build, leaves the database as it was and the partial file
+/// removed. Every other test of a bulk build (the demo's among them) thereby proves that
+/// its references are sound.
+fn bulk_build_refuses_a_missing_reference(db: &Fresh) {
+    let store = open(db);
+    let ws = workspace(&store, "w");
+    if db.url().starts_with("postgres") || !cfg!(debug_assertions) {
+        return;
+    }
+    let grace = person("Grace");
+    let mut bulk = store.begin_bulk_load().unwrap().expect("empty and alone");
+    bulk.write(|tx| {
+        tx.insert(&ws, &grace)?;
+        // Of an organization that was never written.
+        tx.insert(
+            &ws,
+            &Membership {
+                meta: meta(),
+                person_id: grace.meta.id.clone(),
+                organization_id: id(),
+                title: None,
+                from: None,
+                to: None,
+            },
+        )
+    })
+    .unwrap();
+    let failed = bulk.finish().unwrap_err();
+    assert!(
+        failed.to_string().contains("memberships"),
+        "names the table: {failed}"
+    );
+    assert!(!building(db).exists());
+    assert!(
+        store
+            .read(|tx| tx.find::<Person>(&ws, &grace.meta.id))
+            .unwrap()
+            .is_none()
+    );
 }
 
 /// A store opened while a bulk build holds the file (another `rapport` process, say)
