@@ -388,8 +388,14 @@ proptest! {
     }
 
     /// What the CSV writer writes, the CSV reader reads back (the fields CSV keeps).
+    /// Several emails share one field, joined by Google's ` ::: `, which has no escape: an
+    /// address holding `:::` itself would be read back as several (see `csv::write`), so
+    /// the arbitrary text given as emails here holds none.
     #[test]
-    fn csv_write_then_read_keeps_the_fields(cards in prop::collection::vec(card(), 1..4)) {
+    fn csv_write_then_read_keeps_the_fields(cards in prop::collection::vec(
+        card().prop_filter("`:::` inside an email", |c| !c.emails.iter().any(|e| e.value.contains(":::"))),
+        1..4,
+    )) {
         let mut w = CsvWriter::new(Vec::new()).map_err(|e| TestCaseError::fail(e.to_string()))?;
         for c in &cards {
             w.write(c).map_err(|e| TestCaseError::fail(e.to_string()))?;

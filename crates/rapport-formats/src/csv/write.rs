@@ -1,6 +1,8 @@
 //! CSV out: one row per contact, with the generic header that [`super::CsvReader`] maps
 //! back by itself (`name`, `email`, …). Several values of one field are joined with
-//! Google's ` ::: `, which the reader splits again.
+//! Google's ` ::: `, which the reader splits again. The convention has no escape: a value
+//! that holds `:::` itself would be read back as several (a phone number cannot; an email
+//! address could only with a quoted local part).
 
 use std::io::Write;
 
