@@ -225,29 +225,16 @@ fn check_neighbourhood_and_overview(db: &Fresh, seed: u64) {
         rels,
     } = random_workspace(db, seed, true);
     let now = app.now();
-    let input = app
-        .store
-        .read(|tx| {
-            Ok(NetworkInput {
-                people: tx
-                    .person_names(&ctx.ws)?
-                    .into_iter()
-                    .map(|(id, name, _)| (id, name))
-                    .collect(),
-                ties: tx.tie_facts(&ctx.ws)?,
-                meetings: tx.meeting_facts(&ctx.ws)?,
-                mine: rels
-                    .iter()
-                    .filter(|r| r.status != RelationshipStatus::Ended)
-                    .map(|r| MyRelationship {
-                        person: r.subject.id.clone(),
-                        importance: r.importance,
-                        since: r.meta.created_at,
-                    })
-                    .collect(),
-            })
+    let mine = rels
+        .iter()
+        .filter(|r| r.status != RelationshipStatus::Ended)
+        .map(|r| MyRelationship {
+            person: r.subject.id.clone(),
+            importance: r.importance,
+            since: r.meta.created_at,
         })
-        .unwrap();
+        .collect();
+    let input = input_from_the_records(&app, &ctx, Some(mine));
     let whole = Graph::build(&input, now);
     let streamed = app.network_graph(&ctx).unwrap();
     assert_eq!(streamed.overview(10), whole.overview(10));
@@ -284,8 +271,13 @@ fn neighbourhood_and_overview_seed_29(db: &Fresh) {
 /// participant row, and the relationships the asker sees — the computation the store's
 /// streamed reads (`App::network_graph`) must match.
 fn graph_from_the_records(app: &App, ctx: &Ctx) -> Graph {
-    let input = app
-        .store
+    Graph::build(&input_from_the_records(app, ctx, None), app.now())
+}
+
+/// What the whole graph is built from, read from the records; `mine` as given, or
+/// else the relationships the store says the asker sees.
+fn input_from_the_records(app: &App, ctx: &Ctx, mine: Option<Vec<MyRelationship>>) -> NetworkInput {
+    app.store
         .read(|tx| {
             Ok(NetworkInput {
                 people: tx
@@ -295,11 +287,13 @@ fn graph_from_the_records(app: &App, ctx: &Ctx) -> Graph {
                     .collect(),
                 ties: tx.tie_facts(&ctx.ws)?,
                 meetings: tx.meeting_facts(&ctx.ws)?,
-                mine: tx.network_relationships(&ctx.ws, ctx.actor.user_id.as_ref())?,
+                mine: match &mine {
+                    Some(mine) => mine.clone(),
+                    None => tx.network_relationships(&ctx.ws, ctx.actor.user_id.as_ref())?,
+                },
             })
         })
-        .unwrap();
-    Graph::build(&input, app.now())
+        .unwrap()
 }
 
 /// `App::network` — read from the kept snapshot when it is current — against the
