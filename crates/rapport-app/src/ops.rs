@@ -82,11 +82,10 @@ impl fmt::Display for DemoSummary {
 fn insert_all<E: Entity>(
     tx: &mut Tx<'_>,
     ws: &Id,
-    recs: &[E],
     prepared: &Prepared<E>,
 ) -> Result<usize, StoreError> {
-    tx.insert_prepared(ws, recs, prepared)?;
-    Ok(recs.len())
+    tx.insert_prepared(ws, prepared)?;
+    Ok(prepared.len())
 }
 
 impl App {
@@ -155,9 +154,9 @@ impl App {
                 Some(b) => b.write(f),
                 None => self.store.load(f),
             };
-        let orgs_prepared = Prepared::new(&orgs)?;
+        let orgs = Prepared::new(orgs)?;
         summary.organizations =
-            write(&mut |tx| Ok((insert_all(tx, &ctx.ws, &orgs, &orgs_prepared)?, 0, 0, 0, 0)))?.0;
+            write(&mut |tx| Ok((insert_all(tx, &ctx.ws, &orgs)?, 0, 0, 0, 0)))?.0;
         // Batches of about 45,000 interactions: few commits, bounded memory.
         let per_person = interactions_per_person.unwrap_or(9).max(1);
         let batch_people = (45_000 / per_person as usize).clamp(50, 5_000);
@@ -321,7 +320,7 @@ impl App {
 
 type BatchCounts = (usize, usize, usize, usize, usize);
 
-/// A demo batch and what its rows hold (documents, column values, side indexes), made
+/// A demo batch with what its rows hold (documents, column values, side indexes), made
 /// on the generator's thread so that the writing thread only binds and steps.
 struct PreparedBatch {
     people: Prepared<Person>,
@@ -339,48 +338,45 @@ struct PreparedBatch {
     deals: Prepared<Deal>,
     notes: Prepared<Note>,
     stakes: Prepared<Stake>,
-    batch: DemoBatch,
 }
 
 impl PreparedBatch {
     fn new(b: DemoBatch) -> Result<PreparedBatch, StoreError> {
         Ok(PreparedBatch {
-            people: Prepared::new(&b.people)?,
-            memberships: Prepared::new(&b.memberships)?,
-            relationships: Prepared::new(&b.relationships)?,
-            ties: Prepared::new(&b.ties)?,
-            interactions: Prepared::new(&b.interactions)?,
-            commitments: Prepared::new(&b.commitments)?,
-            exchanges: Prepared::new(&b.exchanges)?,
-            conflicts: Prepared::new(&b.conflicts)?,
-            feedback: Prepared::new(&b.feedback)?,
-            goals: Prepared::new(&b.goals)?,
-            tasks: Prepared::new(&b.tasks)?,
-            dates: Prepared::new(&b.dates)?,
-            deals: Prepared::new(&b.deals)?,
-            notes: Prepared::new(&b.notes)?,
-            stakes: Prepared::new(&b.stakes)?,
-            batch: b,
+            people: Prepared::new(b.people)?,
+            memberships: Prepared::new(b.memberships)?,
+            relationships: Prepared::new(b.relationships)?,
+            ties: Prepared::new(b.ties)?,
+            interactions: Prepared::new(b.interactions)?,
+            commitments: Prepared::new(b.commitments)?,
+            exchanges: Prepared::new(b.exchanges)?,
+            conflicts: Prepared::new(b.conflicts)?,
+            feedback: Prepared::new(b.feedback)?,
+            goals: Prepared::new(b.goals)?,
+            tasks: Prepared::new(b.tasks)?,
+            dates: Prepared::new(b.dates)?,
+            deals: Prepared::new(b.deals)?,
+            notes: Prepared::new(b.notes)?,
+            stakes: Prepared::new(b.stakes)?,
         })
     }
 }
 
 fn insert_batch(tx: &mut Tx<'_>, ws: &Id, p: &PreparedBatch) -> Result<BatchCounts, StoreError> {
-    let b = &p.batch;
-    let people = insert_all(tx, ws, &b.people, &p.people)?;
-    let mut other = insert_all(tx, ws, &b.memberships, &p.memberships)?;
-    let rels = insert_all(tx, ws, &b.relationships, &p.relationships)?;
-    other += insert_all(tx, ws, &b.ties, &p.ties)?;
-    let interactions = insert_all(tx, ws, &b.interactions, &p.interactions)?;
-    let commitments = insert_all(tx, ws, &b.commitments, &p.commitments)?;
-    other += insert_all(tx, ws, &b.exchanges, &p.exchanges)?;
-    other += insert_all(tx, ws, &b.conflicts, &p.conflicts)?;
-    other += insert_all(tx, ws, &b.feedback, &p.feedback)?;
-    other += insert_all(tx, ws, &b.goals, &p.goals)?;
-    other += insert_all(tx, ws, &b.tasks, &p.tasks)?;
-    other += insert_all(tx, ws, &b.dates, &p.dates)?;
-    other += insert_all(tx, ws, &b.deals, &p.deals)?;
-    other += insert_all(tx, ws, &b.notes, &p.notes)?;
-    other += insert_all(tx, ws, &b.stakes, &p.stakes)?;
+    let people = insert_all(tx, ws, &p.people)?;
+    let mut other = insert_all(tx, ws, &p.memberships)?;
+    let rels = insert_all(tx, ws, &p.relationships)?;
+    other += insert_all(tx, ws, &p.ties)?;
+    let interactions = insert_all(tx, ws, &p.interactions)?;
+    let commitments = insert_all(tx, ws, &p.commitments)?;
+    other += insert_all(tx, ws, &p.exchanges)?;
+    other += insert_all(tx, ws, &p.conflicts)?;
+    other += insert_all(tx, ws, &p.feedback)?;
+    other += insert_all(tx, ws, &p.goals)?;
+    other += insert_all(tx, ws, &p.tasks)?;
+    other += insert_all(tx, ws, &p.dates)?;
+    other += insert_all(tx, ws, &p.deals)?;
+    other += insert_all(tx, ws, &p.notes)?;
+    other += insert_all(tx, ws, &p.stakes)?;
     Ok((people, rels, interactions, commitments, other))
 }

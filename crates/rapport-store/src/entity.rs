@@ -4,7 +4,6 @@
 
 use rapport_core::*;
 use std::collections::{HashMap, HashSet};
-use std::marker::PhantomData;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -500,20 +499,41 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
-/// What the rows of new records of one type hold, made from the records before they
-/// are written: each record's document (one buffer, one after another), its columns'
-/// values and its side indexes. A load makes the next batch's on another thread while
-/// the connection writes the last one ([`Tx::insert_prepared`]).
+/// New records of one type with what their rows hold, made before they are written:
+/// each record's document (one buffer, one after another), its columns' values and its
+/// side indexes. A load makes the next batch's on another thread while the connection
+/// writes the last one ([`Tx::insert_prepared`]).
 pub struct Prepared<E> {
+    recs: Vec<E>,
+    rows: Rows,
+}
+
+impl<E: Entity> Prepared<E> {
+    pub fn new(recs: Vec<E>) -> Result<Self, StoreError> {
+        let rows = Rows::of(&recs)?;
+        Ok(Prepared { recs, rows })
+    }
+
+    /// How many records.
+    pub fn len(&self) -> usize {
+        self.recs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.recs.is_empty()
+    }
+}
+
+/// What the rows of some records hold, in their order (see [`Prepared`]).
+struct Rows {
     docs: String,
     doc_ends: Vec<usize>,
     values: Vec<Vec<Value>>,
     indexes: Vec<Indexes>,
-    of: PhantomData<fn(&E)>,
 }
 
-impl<E: Entity> Prepared<E> {
-    pub fn new(recs: &[E]) -> Result<Self, StoreError> {
+impl Rows {
+    fn of<E: Entity>(recs: &[E]) -> Result<Rows, StoreError> {
         let mut docs = Vec::with_capacity(recs.len() * 256);
         let mut doc_ends = Vec::with_capacity(recs.len());
         let mut values = Vec::with_capacity(recs.len());
@@ -526,12 +546,11 @@ impl<E: Entity> Prepared<E> {
         }
         let docs = String::from_utf8(docs)
             .map_err(|e| StoreError::Corrupt(format!("a document is not UTF-8: {e}")))?;
-        Ok(Prepared {
+        Ok(Rows {
             docs,
             doc_ends,
             values,
             indexes,
-            of: PhantomData,
         })
     }
 }
@@ -554,36 +573,35 @@ impl Tx<'_> {
     /// statements: the bulk path (demo data, imports) and the single insert are the same
     /// code, so the derived rows cannot differ between them.
     pub fn insert_many<E: Entity>(&mut self, ws: &Id, recs: &[E]) -> Result<(), StoreError> {
-        self.insert_prepared(ws, recs, &Prepared::new(recs)?)
+        self.insert_rows_of(ws, recs, &Rows::of(recs)?)
     }
 
-    /// [`Tx::insert_many`] with the rows' contents already made from `recs` (by
-    /// [`Prepared::new`], possibly on another thread while this connection wrote
-    /// something else).
+    /// [`Tx::insert_many`] of records whose rows' contents were made beforehand,
+    /// possibly on another thread while this connection wrote something else.
     pub fn insert_prepared<E: Entity>(
         &mut self,
         ws: &Id,
-        recs: &[E],
         prepared: &Prepared<E>,
+    ) -> Result<(), StoreError> {
+        self.insert_rows_of(ws, &prepared.recs, &prepared.rows)
+    }
+
+    /// Writes `recs` with `rows`, made from them by [`Rows::of`].
+    fn insert_rows_of<E: Entity>(
+        &mut self,
+        ws: &Id,
+        recs: &[E],
+        rows: &Rows,
     ) -> Result<(), StoreError> {
         if recs.is_empty() {
             return Ok(());
         }
-        let Prepared {
+        let Rows {
             docs,
             doc_ends,
             values,
             indexes,
-            ..
-        } = prepared;
-        if doc_ends.len() != recs.len() {
-            return Err(StoreError::Corrupt(format!(
-                "{} rows prepared for {} {} records",
-                doc_ends.len(),
-                recs.len(),
-                E::KIND
-            )));
-        }
+        } = rows;
         let cols = E::COLUMNS;
         let head = format!(
             "INSERT INTO {} ({}{}{})",
